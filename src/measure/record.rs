@@ -1,0 +1,127 @@
+//! The measurement record: one schema, versioned, shared by the CLI (`leti measure`), the
+//! web app and the collector. Serialised as JSON (one record per JSONL line).
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::NetConfig;
+use crate::space::{CellSpec, ModuleHash};
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Summary statistics of repeated timings, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub median_ms: f64,
+    pub p10_ms: f64,
+    pub p90_ms: f64,
+    /// Median absolute deviation from the median.
+    pub mad_ms: f64,
+    /// Coefficient of variation (standard deviation / mean).
+    pub cov: f64,
+    /// Number of timed runs summarised.
+    pub runs: u32,
+}
+
+/// How the timed runs were instrumented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingMode {
+    /// No timestamp queries: wall clock from submit to completion only.
+    Plain,
+    /// Timestamp writes around every dispatch inside one compute pass (native only).
+    PerDispatch,
+    /// One compute pass per layer with timestamps at pass boundaries (the browser's way).
+    PerPass,
+    /// Timestamps only at the start and end of the whole inference.
+    WholePass,
+}
+
+/// Per-layer GPU time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerTime {
+    /// The IR layer name, e.g. `s1/c0/v3/conv3x3`.
+    pub name: String,
+    /// Median GPU time over the timed runs.
+    pub median_ms: f64,
+}
+
+/// What the graphics API says about the adapter that ran the network.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AdapterInfo {
+    pub vendor: String,
+    pub architecture: String,
+    pub device: String,
+    pub description: String,
+    /// `vulkan`, `metal`, `dx12`, `webgpu`, ...
+    pub backend: String,
+    /// Driver name and version where exposed.
+    pub driver: String,
+}
+
+/// Where the measurement was made.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientInfo {
+    /// Browser user agent (web app) or OS description (CLI).
+    pub user_agent: String,
+    /// The contributor's optional device label, e.g. "Pixel 7".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_label: Option<String>,
+    /// `leti` version that measured.
+    pub engine_version: String,
+}
+
+/// Context of the run a record belongs to (app runs and `leti measure` runs).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Client-generated id of the measurement run.
+    pub run_id: String,
+    /// Position of this record in its run.
+    pub sequence: u32,
+    /// Whether the cell is from the fixed anchor set.
+    #[serde(default)]
+    pub anchor: bool,
+    /// Latency of the repeated anchor cell now divided by its first latency in this run
+    /// (above 1 = slower than at the start: thermal throttling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thermal_ratio: Option<f64>,
+    /// How many times the GPU device was lost and recreated during the run so far.
+    #[serde(default)]
+    pub device_lost_events: u32,
+}
+
+/// One measured network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeasurementRecord {
+    pub schema_version: u32,
+    /// Client-generated unique id (UUID v4): uploads are idempotent on it.
+    pub id: String,
+    /// When the measurement finished, milliseconds since the Unix epoch.
+    pub created_unix_ms: u64,
+    /// Module hash of the pruned cell.
+    pub hash: ModuleHash,
+    /// The pruned cell, in NAS-Bench-101's field names.
+    pub cell: CellSpec,
+    pub network: NetConfig,
+    /// Wall clock from submit to completion, per whole inference.
+    pub wall: Stats,
+    /// GPU time from timestamp queries, per whole inference, when the adapter has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<Stats>,
+    /// The instrumentation of the run that produced `wall` and `gpu`.
+    pub mode: TimingMode,
+    /// Per-layer GPU times (from a separate profiling run) when available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<LayerTime>>,
+    /// Warm-up runs done before timing.
+    pub warmup_runs: u32,
+    /// True when the coefficient of variation stayed above the threshold after re-measuring.
+    pub noisy: bool,
+    /// Timestamp resolution observed (smallest non-zero difference), nanoseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_resolution_ns: Option<f64>,
+    pub adapter: AdapterInfo,
+    pub client: ClientInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunInfo>,
+}
