@@ -8,3 +8,5 @@
 pub mod measure;
 pub mod net;
 pub mod space;
+#[cfg(target_arch = "wasm32")]
+pub mod app;
