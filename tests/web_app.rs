@@ -409,6 +409,7 @@ async fn stop_ends_the_run_and_a_failed_measurement_is_reported() {
     let mut m = Scripted::new(clock.clone());
     m.script = VecDeque::from([Some(MeasureError::Failed("shader compile error".into()))]);
     let mut state = RunState::new("run-f".into(), Budget::Quick, 2);
+    let controls = Controls::default();
     let ids = || "00000000-0000-4000-8000-000000000099".to_string();
     let clk = move || clock.get();
     let unix = || 0u64;
@@ -429,6 +430,6 @@ fn draw_analysis_matches_the_readme_cell_and_reports_errors() {
     assert!(a.removed.is_empty());
     let dangling = r#"{"module_adjacency":[[0,1,1,0],[0,0,0,1],[0,0,0,0],[0,0,0,0]],"module_operations":["input","conv3x3-bn-relu","maxpool3x3","output"]}"#;
     assert_eq!(draw_page::analyse(dangling).unwrap().removed, vec![2]);
-    let err = draw_page::analyse(r#"{"module_adjacency":[[0,1],[0,0]],"module_operations":["input","conv"]}"#).unwrap_err();
+    let err = draw_page::analyse(r#"{"module_adjacency":[[0,1],[0,0]],"module_operations":["input","conv3x3-bn-relu"]}"#).unwrap_err();
     assert!(err.to_string().contains("the last vertex must be \"output\""), "{err}");
 }

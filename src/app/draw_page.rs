@@ -49,9 +49,25 @@ pub fn analyse(text: &str) -> Result<Analysis, SpecError> {
         vertices: cell.num_vertices(),
         edges: cell.num_edges(),
         removed,
-        pruned_json: serde_json::to_string(&cell.to_spec()).expect("specs serialise"),
+        pruned_json: pretty(&cell.to_spec()),
         cost: Cost::of(&build(&cell, &NetConfig::default())),
     })
+}
+
+/// A spec as JSON with one adjacency row per line (easier to edit by hand than serde's).
+pub fn pretty(spec: &CellSpec) -> String {
+    let rows: Vec<String> = spec
+        .module_adjacency
+        .iter()
+        .map(|r| format!("    [{}]", r.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")))
+        .collect();
+    let ops: Vec<String> = spec.module_operations.iter().map(|o| serde_json::to_string(o).expect("strings serialise")).collect();
+    format!("{{\n  \"module_adjacency\": [\n{}\n  ],\n  \"module_operations\": [{}]\n}}", rows.join(",\n"), ops.join(", "))
+}
+
+/// A preset's spec, pretty-printed.
+pub fn preset_text(json: &str) -> String {
+    CellSpec::from_json_str(json).map(|s| pretty(&s)).unwrap_or_else(|_| json.to_string())
 }
 
 fn mib(b: u64) -> String {
@@ -74,7 +90,7 @@ fn thousands(n: u64) -> String {
 pub fn DrawPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
-    let initial = query.with_untracked(|q| q.get("spec")).unwrap_or_else(|| PRESETS[0].1.to_string());
+    let initial = query.with_untracked(|q| q.get("spec")).unwrap_or_else(|| preset_text(PRESETS[0].1));
     let text = RwSignal::new(initial);
     let analysis = Memo::new(move |_| text.with(|t| analyse(t)));
     // Keep the URL in step with the text, without adding history entries.
@@ -93,12 +109,12 @@ pub fn DrawPage() -> impl IntoView {
             <h2 id="spec-h">"Cell"</h2>
             <div class="buttons" role="group" aria-label="Presets">
                 {PRESETS.into_iter().map(|(name, json)| view! {
-                    <button on:click=move |_| text.set(json.to_string())>{name}</button>
+                    <button on:click=move |_| text.set(preset_text(json))>{name}</button>
                 }).collect_view()}
             </div>
             <label class="field">
                 <span>"Spec (JSON)"</span>
-                <textarea class="spec" rows="8" spellcheck="false" aria-describedby="spec-status"
+                <textarea class="spec" rows="12" spellcheck="false" aria-describedby="spec-status"
                     prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             </label>
@@ -129,7 +145,7 @@ pub fn DrawPage() -> impl IntoView {
                         <dt>"Weights"</dt><dd>{mib(c.weight_bytes)}</dd>
                         <dt>"Layers"</dt><dd>{format!("{} conv 3×3, {} conv 1×1, {} projections, {} max-pool 3×3, {} downsampling pools, {} adds, {} concats, {} truncations; {} compute layers in all",
                             lc.conv3x3, lc.conv1x1, lc.projection, lc.maxpool3x3, lc.maxpool2x2, lc.add, lc.concat, lc.truncate, lc.compute_layers)}</dd>
-                        <dt>"Pruned spec"</dt><dd><code class="pruned">{a.pruned_json.clone()}</code></dd>
+                        <dt>"Pruned spec"</dt><dd><pre class="pruned">{a.pruned_json.clone()}</pre></dd>
                     </dl>
                 </section>
             }

@@ -192,7 +192,7 @@ fn RunCard() -> impl IntoView {
                     }}
                     <p class="help">{eta}</p>
                     <dl class="facts">
-                        <dt>"Now"</dt><dd class="current">{move || ui.current.get().unwrap_or_else(|| "—".into())}</dd>
+                        {looping.then(|| view! { <dt>"Now"</dt><dd class="current">{move || ui.current.get().unwrap_or_else(|| "Starting…".into())}</dd> })}
                         <dt>"Anchor cells left"</dt><dd>{move || ui.anchors_left.get().to_string()}</dd>
                         <dt>"Thermal probe"</dt><dd>{thermal}</dd>
                         <dt>"GPU resets"</dt><dd>{run.device_lost_events.to_string()}</dd>

@@ -3,8 +3,8 @@
 
 use crate::space::{unpack, Cell};
 
-/// Where the page finds the packed space, relative to the page.
-pub const SPACE_URL: &str = "space.bin";
+/// Where the page finds the packed space, on the page's origin.
+pub const SPACE_URL: &str = "/space.bin";
 
 /// Fetches and decodes the packed space.
 pub async fn load() -> Result<Vec<Cell>, String> {
