@@ -81,6 +81,10 @@ pub fn save_text(filename: &str, mime: &str, text: &str) -> Result<(), String> {
     a.set_href(&url);
     a.set_download(filename);
     a.click();
-    web_sys::Url::revoke_object_url(&url).map_err(err)?;
+    // The browser reads the blob after this returns: free it a while later, not now.
+    gloo_timers::callback::Timeout::new(60_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! (Placeholder until the engine lands: creating it fails with a clear message.)
 
 use super::engine_port::{CellMeasurer, MeasureError};
-use crate::measure::MeasurementRecord;
+use crate::measure::{AdapterInfo, MeasurementRecord};
 use crate::space::Cell;
 
 pub struct EngineMeasurer {
@@ -10,7 +10,7 @@ pub struct EngineMeasurer {
 }
 
 impl EngineMeasurer {
-    pub async fn new() -> Result<EngineMeasurer, String> {
+    pub async fn new(_browser_adapter: Option<AdapterInfo>, _software: bool) -> Result<EngineMeasurer, String> {
         Err("this build does not contain the GPU engine yet".into())
     }
 }

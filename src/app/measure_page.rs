@@ -15,6 +15,8 @@ use crate::measure::anchors::ANCHOR_CODES;
 #[component]
 pub fn MeasurePage() -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
+    let active = Memo::new(move |_| ui.looping.get() || ui.run.with(|r| r.as_ref().is_some_and(|r| r.status.is_open())));
+    let gpu_ready = Memo::new(move |_| matches!(ui.gpu.get(), Some(WebGpuStatus::Ready(_))));
     view! {
         <section class="card intro">
             <h1>"Measure this device"</h1>
@@ -22,9 +24,16 @@ pub fn MeasurePage() -> impl IntoView {
         </section>
         {move || ui.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
         {move || ui.storage_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-        <GpuCard/>
-        {move || matches!(ui.gpu.get(), Some(WebGpuStatus::Ready(_))).then(|| view! { <ContributeCard/> <RunCard/> })}
-        <ResultsCard/>
+        {move || {
+            // While a run is open its progress and chart come first (on a phone, no scrolling
+            // past the setup to see them); otherwise the setup does.
+            let ready = gpu_ready.get();
+            if active.get() {
+                view! { <RunCard/> <ResultsCard/> <GpuCard/> {ready.then(|| view! { <ContributeCard/> })} }.into_any()
+            } else {
+                view! { <GpuCard/> {ready.then(|| view! { <ContributeCard/> <RunCard/> })} <ResultsCard/> }.into_any()
+            }
+        }}
     }
 }
 
@@ -236,8 +245,8 @@ fn ResultsCard() -> impl IntoView {
             {move || (!ui.upload.get().is_empty()).then(|| view! { <p class="help">{ui.upload.get()}</p> })}
             {move || (ui.counts.get().rejected > 0).then(|| view! { <button on:click=move |_| rt::rejected_reasons()>"Why were records refused?"</button> })}
             <div class="buttons">
-                <button on:click=move |_| rt::download(false) aria-label="Download all records as JSON lines">"Download JSONL"</button>
-                <button on:click=move |_| rt::download(true) aria-label="Download all records as CSV">"Download CSV"</button>
+                <button on:click=move |_| rt::download(false)>"Download JSONL"</button>
+                <button on:click=move |_| rt::download(true)>"Download CSV"</button>
             </div>
             {move || (!ui.records.with(Vec::is_empty)).then(|| view! {
                 <table class="latest">

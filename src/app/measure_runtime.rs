@@ -318,7 +318,11 @@ async fn drive(rt: Rc<Runtime>, mut run: RunState) {
         Some(m) => m,
         None => {
             ui.current.set(Some("Preparing the GPU engine…".into()));
-            match EngineMeasurer::new().await {
+            let (browser_adapter, software) = match ui.gpu.get_untracked() {
+                Some(WebGpuStatus::Ready(a)) => (Some(a.info), a.is_fallback),
+                _ => (None, false),
+            };
+            match EngineMeasurer::new(browser_adapter, software).await {
                 Ok(m) => m,
                 Err(e) => {
                     run.status = RunStatus::Failed;

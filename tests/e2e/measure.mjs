@@ -89,7 +89,7 @@ try {
   await page.getByLabel("Device name (optional)").fill("e2e headless chromium");
   await page.getByLabel("Device name (optional)").press("Tab");
   await page.getByRole("checkbox").check();
-  await page.getByLabel("Quick (~2 min)").check();
+  await page.getByLabel("Until I stop it").check();
   await page.getByRole("button", { name: "Start measuring" }).click();
 
   // A few cells, uploaded as they come.
