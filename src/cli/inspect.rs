@@ -15,7 +15,7 @@ use super::Outcome;
 use crate::net::{build, Cost, LayerCounts, NetConfig};
 use crate::space::{CellSpec, ModuleHash};
 
-const LONG_ABOUT: &str = "\
+pub const LONG_ABOUT: &str = "\
 Validate, prune, hash and cost cell specs read as JSON lines.
 
 Each input line must be one JSON object with `module_adjacency` (a square, strictly
@@ -37,7 +37,6 @@ is written for it, the remaining lines are still processed, and the command exit
 at the end.";
 
 #[derive(Debug, Args)]
-#[command(long_about = LONG_ABOUT)]
 pub struct InspectArgs {
     /// JSON-lines file of cell specs; stdin when omitted or `-`.
     #[arg(value_name = "FILE")]
@@ -48,7 +47,8 @@ pub struct InspectArgs {
     /// Height and width of the input image.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub input_size: u64,
-    /// Output channels of the stem convolution (and of the first stack's cells).
+    /// Output channels of the stem convolution (and of the first stack's cells); at least 5,
+    /// so that every vertex of a 5-way channel split gets a channel.
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(5..=4096))]
     pub stem_channels: u64,
     /// Number of stacks; before each stack after the first, the image is halved and the

@@ -36,6 +36,7 @@ pub enum Command {
     #[command(subcommand)]
     Space(space::SpaceCommand),
     /// Validate, prune, hash and cost cell specs read as JSON lines.
+    #[command(long_about = inspect::LONG_ABOUT)]
     Inspect(inspect::InspectArgs),
 }
 
