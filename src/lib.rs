@@ -8,3 +8,6 @@
 pub mod measure;
 pub mod net;
 pub mod space;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
