@@ -8,5 +8,8 @@
 pub mod measure;
 pub mod net;
 pub mod space;
+
 #[cfg(target_arch = "wasm32")]
 pub mod app;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;

@@ -1,8 +1,8 @@
-//! The `leti` command-line tool (native only).
+//! The `leti` command-line tool (native only); see `leti --help`.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+    leti::cli::main()
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -335,7 +335,7 @@ mod tests {
     #[test]
     fn canonical_key_is_invariant_under_relabeling() {
         // 0->1, 0->2, 1->3, 2->3 with ops (conv3x3, maxpool) vs swapped vertices.
-        let (out, inn) = matrix_from_bits(4, 0b011011);
+        let (out, inn) = matrix_from_bits(4, 0b110011);
         let a = Matrix { n: 4, bits: 0, out, inn };
         let la = [0, 0, 2, 0, 0, 0, 0];
         let lb = [0, 2, 0, 0, 0, 0, 0];

@@ -25,3 +25,38 @@ pub fn readme_cell() -> CellSpec {
 
 pub const README_HASH: &str = "28cfc7874f6d200472e1a9dcd8650aa0";
 pub const README_PARAMS: u64 = 2_694_282;
+
+/// Every relabeling of the interior vertices of `spec` (input and output fixed) that keeps the
+/// matrix strictly upper-triangular, i.e. every topological order of the interior vertices.
+/// The identity is included.
+pub fn upper_triangular_relabelings(s: &CellSpec) -> Vec<CellSpec> {
+    let n = s.module_adjacency.len();
+    let mut out = Vec::new();
+    let mut order: Vec<usize> = vec![0];
+    fn rec(s: &CellSpec, n: usize, order: &mut Vec<usize>, out: &mut Vec<CellSpec>) {
+        if order.len() == n - 1 {
+            order.push(n - 1);
+            out.push(relabel(s, order));
+            order.pop();
+            return;
+        }
+        for v in 1..n - 1 {
+            // v may come next if it is unused and all its predecessors are placed.
+            if !order.contains(&v) && (0..n).all(|u| s.module_adjacency[u][v] == 0 || order.contains(&u)) {
+                order.push(v);
+                rec(s, n, order, out);
+                order.pop();
+            }
+        }
+    }
+    rec(s, n, &mut order, &mut out);
+    out
+}
+
+/// The spec with new vertex `i` = old vertex `order[i]`.
+pub fn relabel(s: &CellSpec, order: &[usize]) -> CellSpec {
+    let n = order.len();
+    let adj = (0..n).map(|i| (0..n).map(|j| s.module_adjacency[order[i]][order[j]]).collect()).collect();
+    let ops = order.iter().map(|&o| s.module_operations[o].clone()).collect();
+    CellSpec::new(adj, ops)
+}

@@ -1,0 +1,166 @@
+//! The `leti` binary: `inspect` on good and bad lines, `space sample`, `space enumerate`
+//! (full count, closed pipe), `space pack`, and error exits.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+use leti::space::{unpack, CellSpec, ModuleHash};
+use serde_json::Value;
+
+fn leti() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_leti"))
+}
+
+fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = leti().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json_lines(out: &[u8]) -> Vec<Value> {
+    String::from_utf8(out.to_vec()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn readme_line() -> String {
+    serde_json::to_string(&common::readme_cell()).unwrap()
+}
+
+#[test]
+fn inspect_reports_bad_lines_by_number_and_keeps_going() {
+    let unpruned = r#"{"module_adjacency": [[0,1,1,0],[0,0,0,1],[0,0,0,0],[0,0,0,0]], "module_operations": ["input","conv1x1-bn-relu","maxpool3x3","output"], "note": "vertex 2 dangles"}"#;
+    let input = [
+        readme_line().as_str(),
+        "{not json",
+        "",
+        r#"{"module_adjacency": [[0,1],[1,0]], "module_operations": ["input","output"]}"#,
+        unpruned,
+        r#"{"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","conv7x7"]}"#,
+        r#"{"module_adjacency": [[0,0,0],[0,0,1],[0,0,0]], "module_operations": ["input","maxpool3x3","output"]}"#,
+    ]
+    .join("\n");
+    let out = run_with_stdin(&["inspect"], &input);
+    assert_eq!(out.status.code(), Some(1), "bad lines make the exit status non-zero");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "line 2: not valid JSON",
+        "line 3: blank line",
+        "line 4: module_adjacency is not upper-triangular: entry [1][0]",
+        "line 6: unknown op \"conv7x7\" at vertex 1",
+        "line 7: the input is not connected to the output",
+        "5 of 7 lines",
+    ] {
+        assert!(stderr.contains(needle), "stderr lacks {needle:?}:\n{stderr}");
+    }
+    assert!(!stderr.contains("line 1:") && !stderr.contains("line 5:"), "{stderr}");
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 2, "one output line per good input line");
+    assert_eq!(lines[0]["line"], 1);
+    assert_eq!(lines[0]["hash"], common::README_HASH);
+    assert_eq!(lines[0]["trainable_parameters"], common::README_PARAMS);
+    assert!(lines[0]["macs"].as_u64().unwrap() > 0);
+    assert!(lines[0]["weight_bytes"].as_u64().unwrap() > 4 * common::README_PARAMS / 2);
+    assert!(lines[0]["peak_activation_bytes"].as_u64().unwrap() >= 4 * 128 * 32 * 32);
+    assert_eq!(lines[0]["layer_counts"]["maxpool2x2"], 2);
+    assert_eq!(lines[0]["layer_counts"]["dense"], 1);
+    // The unpruned spec is pruned before hashing; the output carries the pruned spec.
+    assert_eq!(lines[1]["line"], 5);
+    assert_eq!(lines[1]["module_operations"], serde_json::json!(["input", "conv1x1-bn-relu", "output"]));
+    assert_eq!(lines[1]["kept_vertices"], serde_json::json!([0, 1, 3]));
+    let pruned = CellSpec::from_json_str(&lines[1].to_string()).unwrap().validate().unwrap();
+    assert_eq!(lines[1]["hash"], pruned.hash().to_hex());
+    assert_eq!(lines[1]["layer_counts"]["maxpool3x3"], 0);
+}
+
+#[test]
+fn inspect_reads_a_file_and_succeeds_when_all_lines_are_good() {
+    let dir = std::env::temp_dir().join(format!("leti-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cells.jsonl");
+    std::fs::write(&path, format!("{}\n{}\n", readme_line(), r#"{"module_adjacency":[[0,1],[0,0]],"module_operations":["input","output"]}"#)).unwrap();
+    let out = leti().arg("inspect").arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty());
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["trainable_parameters"], 882_570);
+    // A smaller network: fewer channels and cells give fewer parameters.
+    let small = leti().arg("inspect").arg(&path).args(["--stem-channels", "16", "--stacks", "2", "--cells-per-stack", "1"]).output().unwrap();
+    assert!(small.status.success());
+    assert!(json_lines(&small.stdout)[0]["trainable_parameters"].as_u64().unwrap() < common::README_PARAMS / 10);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn inspect_of_a_missing_file_is_a_clear_error() {
+    let out = leti().args(["inspect", "/nonexistent/cells.jsonl"]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot open /nonexistent/cells.jsonl"), "{stderr}");
+}
+
+#[test]
+fn space_sample_is_deterministic_and_rehashes() {
+    let a = leti().args(["space", "sample", "--n", "200", "--seed", "7"]).output().unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    let lines = json_lines(&a.stdout);
+    assert_eq!(lines.len(), 200);
+    let mut seen = std::collections::HashSet::new();
+    for l in &lines {
+        let spec = CellSpec::from_json_str(&l.to_string()).unwrap();
+        let cell = spec.validate().unwrap();
+        assert_eq!(cell.to_spec(), spec, "sampled specs are pruned");
+        let hash = ModuleHash::from_hex(l["hash"].as_str().unwrap()).unwrap();
+        assert_eq!(cell.hash(), hash);
+        assert!(seen.insert(hash), "duplicate cell in sample");
+    }
+}
+
+#[test]
+fn space_enumerate_writes_every_cell_and_survives_a_closed_pipe() {
+    let path = std::env::temp_dir().join(format!("leti-enumerate-{}.jsonl", std::process::id()));
+    let out = leti().args(["space", "enumerate", "--out"]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(text.lines().count(), 423_624);
+    let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["module_adjacency"], serde_json::json!([[0, 1], [0, 0]]));
+    assert_eq!(first["module_operations"], serde_json::json!(["input", "output"]));
+    assert_eq!(first["hash"].as_str().unwrap().len(), 32);
+    drop(text);
+
+    // Like `leti space enumerate | head -n 3`: the reader leaves early.
+    let mut child = leti().args(["space", "enumerate"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    drop(reader);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "closed pipe should end quietly: {stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn space_pack_writes_the_decodable_space() {
+    let path = std::env::temp_dir().join(format!("leti-pack-{}.bin", std::process::id()));
+    let out = leti().args(["space", "pack", "--out"]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("423624 cells, 1694512 bytes"), "{summary}");
+    let u = unpack(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(u.cells.len(), 423_624);
+    assert!(u.hashes.is_none());
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn usage_errors_exit_non_zero() {
+    let out = leti().args(["space", "sample", "--seed", "1"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--n"));
+    let out = leti().args(["inspect", "--stem-channels", "2"]).output().unwrap();
+    assert!(!out.status.success());
+}

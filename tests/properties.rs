@@ -1,0 +1,123 @@
+//! Property tests: the parser and validator never panic on arbitrary input, and for random
+//! valid cells the hash ignores how interior vertices are numbered.
+
+mod common;
+
+use leti::space::{decode_cell, CellSpec, ModuleHash};
+use proptest::prelude::*;
+
+static LABELS: [&str; 7] = ["input", "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3", "output", "conv5x5", ""];
+
+/// Ragged matrices of 0..10 rows, each row 0..10 entries in 0..3 (mostly 0/1).
+fn matrix() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    prop::collection::vec(prop::collection::vec(prop_oneof![4 => 0u8..2, 1 => 0u8..3], 0..10), 0..10)
+}
+
+/// Square strictly-upper-triangular 0/1 matrices: the input that reaches pruning.
+fn square_matrix() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    (0usize..10).prop_flat_map(|n| {
+        prop::collection::vec(any::<bool>(), n * n).prop_map(move |bits| {
+            (0..n).map(|i| (0..n).map(|j| (j > i && bits[i * n + j]) as u8).collect()).collect()
+        })
+    })
+}
+
+fn ops(len: impl Into<prop::collection::SizeRange>) -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(prop::sample::select(&LABELS[..]).prop_map(String::from), len)
+}
+
+/// Well-formed ops for `n` vertices: input, interior ops, output.
+fn wellformed_ops(n: usize) -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(prop::sample::select(&LABELS[1..4]).prop_map(String::from), n.saturating_sub(2)).prop_map(
+        move |mid| {
+            let mut v = vec!["input".to_string()];
+            v.extend(mid);
+            if n > 1 {
+                v.push("output".into());
+            }
+            v.truncate(n);
+            v
+        },
+    )
+}
+
+/// JSON values shaped like specs, with random damage.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::{json, Value};
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        (-3i64..5).prop_map(Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
+        prop::sample::select(&LABELS[..]).prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+    ];
+    let tree = leaf.prop_recursive(3, 40, 8, |inner| prop::collection::vec(inner, 0..8).prop_map(Value::Array));
+    (matrix(), ops(0..10), tree.clone(), tree, 0u8..4).prop_map(|(m, o, a, b, pick)| match pick {
+        0 => json!({"module_adjacency": m, "module_operations": o}),
+        1 => json!({"module_adjacency": a, "module_operations": o}),
+        2 => json!({"module_adjacency": m, "module_operations": b}),
+        _ => json!([a, b]),
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn validate_never_panics_on_ragged_matrices(m in matrix(), o in ops(0..10)) {
+        let _ = CellSpec::new(m, o).validate();
+    }
+
+    #[test]
+    fn validate_never_panics_on_square_matrices(
+        (m, o) in square_matrix().prop_flat_map(|m| { let n = m.len(); (Just(m), wellformed_ops(n)) })
+    ) {
+        // When it succeeds, the pruned cell must itself be valid, unchanged by a second pass.
+        if let Ok(c) = CellSpec::new(m, o).validate() {
+            prop_assert!(c.num_vertices() <= 7 && c.num_edges() <= 9);
+            prop_assert_eq!(c.to_spec().validate(), Ok(c));
+        }
+    }
+
+    #[test]
+    fn from_json_str_never_panics_on_arbitrary_text(text in "[\\[\\]{}0-9,:\" a-z_.\\-]{0,120}") {
+        if let Ok(s) = CellSpec::from_json_str(&text) {
+            let _ = s.validate();
+        }
+    }
+
+    #[test]
+    fn from_json_str_never_panics_on_spec_like_json(v in json_value()) {
+        let text = v.to_string();
+        if let Ok(s) = CellSpec::from_json_str(&text) {
+            let _ = s.validate();
+        }
+    }
+
+    #[test]
+    fn hash_is_invariant_under_random_topological_relabelings(
+        cell in (2u32..=7)
+            .prop_flat_map(|n| (Just(n), 0u32..(1 << (n * (n - 1) / 2)), 0u32..3u32.pow(n - 2)))
+            .prop_filter_map("not a generator graph", |(n, bits, l)| decode_cell((n - 2) << 29 | bits << 8 | l)),
+        keys in prop::collection::vec(any::<u32>(), 7),
+    ) {
+        let s = cell.to_spec();
+        let n = s.module_adjacency.len();
+        // A random topological order of the interior: repeatedly take the ready vertex with
+        // the largest random key.
+        let mut order = vec![0];
+        while order.len() < n - 1 {
+            let v = (1..n - 1)
+                .filter(|v| !order.contains(v))
+                .filter(|&v| (0..n).all(|u| s.module_adjacency[u][v] == 0 || order.contains(&u)))
+                .max_by_key(|&v| keys[v])
+                .unwrap();
+            order.push(v);
+        }
+        order.push(n - 1);
+        let r = common::relabel(&s, &order);
+        let hash: ModuleHash = r.validate().expect("a topological relabeling stays valid").hash();
+        prop_assert_eq!(hash, cell.hash());
+    }
+}
