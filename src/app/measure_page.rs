@@ -121,7 +121,7 @@ fn ContributeCard() -> impl IntoView {
             <details open>
                 <summary>"Each measurement record contains"</summary>
                 <ul class="sent">
-                    <li>"the network measured (its cell, hash and size) and its timings (median, spread, number of runs)"</li>
+                    <li>"the network measured (its cell, hash and size) and its timings (median, spread, number of runs; per-layer times when the GPU has timestamps)"</li>
                     <li>"the GPU adapter shown above"</li>
                     <li>"your browser's user agent: "<code class="ua">{ua}</code></li>
                     <li>"the device name above, if you give one"</li>
@@ -222,12 +222,22 @@ fn RunCard() -> impl IntoView {
 fn ResultsCard() -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let points = move || -> Vec<Point> {
+        ui.records.with(|r| r.iter().map(|s| Point { macs: s.macs as f64, latency_ms: s.latency_ms, anchor: s.anchor }).collect())
+    };
     Effect::new(move |_| {
-        let points: Vec<Point> = ui.records.with(|r| r.iter().map(|s| Point { macs: s.macs as f64, latency_ms: s.latency_ms, anchor: s.anchor }).collect());
+        let p = points();
         if let Some(c) = canvas.get() {
-            chart::draw(&c, &points);
+            chart::draw(&c, &p);
         }
     });
+    // The canvas bitmap follows its CSS size: redraw when the window changes size.
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        if let Some(c) = canvas.get_untracked() {
+            chart::draw(&c, &untrack(points));
+        }
+    });
+    on_cleanup(move || resize.remove());
     let latest = move || {
         ui.records.with(|r| r.iter().rev().take(8).cloned().collect::<Vec<Summary>>())
     };

@@ -141,11 +141,13 @@ try {
   log(`ok: ${local.length} records measured, stored and uploaded exactly once`);
   await page.screenshot({ path: `${SHOTS}/measure-phone-done.png`, fullPage: true });
 
+  // Desktop size, with this device's records (same browser profile, wider window).
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${SHOTS}/measure-desktop.png`, fullPage: true });
+
   const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const dpage = await desk.newPage();
-  await dpage.goto(ORIGIN + "/");
-  await dpage.getByText("WebGPU works here.").waitFor({ timeout: 60_000 });
-  await dpage.screenshot({ path: `${SHOTS}/measure-desktop.png`, fullPage: true });
   await dpage.goto(ORIGIN + "/draw");
   await dpage.locator(".params").waitFor();
   assert.equal(await dpage.locator(".params").textContent(), "2,694,282");
