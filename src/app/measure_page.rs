@@ -200,6 +200,9 @@ fn RunCard() -> impl IntoView {
                         None => view! { <span></span> }.into_any(),
                     }}
                     <p class="help">{eta}</p>
+                    {move || ui.resumed_from.get().map(|n| view! {
+                        <p class="notice">{format!("The page was reloaded during this run; it resumes where it stopped ({n} cells of the run were already stored).")}</p>
+                    })}
                     <dl class="facts">
                         {looping.then(|| view! { <dt>"Now"</dt><dd class="current">{move || ui.current.get().unwrap_or_else(|| "Starting…".into())}</dd> })}
                         <dt>"Anchor cells left"</dt><dd>{move || ui.anchors_left.get().to_string()}</dd>

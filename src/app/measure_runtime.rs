@@ -63,6 +63,8 @@ pub struct MeasureUi {
     pub label: RwSignal<String>,
     pub budget: RwSignal<Budget>,
     pub anchors_left: RwSignal<usize>,
+    /// Set while a run resumed after a reload is going: how many of its cells were stored before.
+    pub resumed_from: RwSignal<Option<u32>>,
 }
 
 struct Runtime {
@@ -104,6 +106,7 @@ pub fn provide_runtime() {
         label: RwSignal::new(settings::device_label()),
         budget: RwSignal::new(settings::budget()),
         anchors_left: RwSignal::new(crate::measure::anchors::ANCHOR_CODES.len()),
+        resumed_from: RwSignal::new(None),
     };
     provide_context(ui);
     let rt = Rc::new(Runtime {
@@ -188,10 +191,7 @@ async fn init(rt: Rc<Runtime>) {
         ui.run.set(Some(run.clone()));
         if interrupted {
             if matches!(gpu, WebGpuStatus::Ready(_)) {
-                ui.notice.set(Some(format!(
-                    "The page was reloaded during a run; it resumes where it stopped ({} cells of that run were already stored).",
-                    run.next_sequence
-                )));
+                ui.resumed_from.set(Some(run.next_sequence));
                 spawn_local(drive(rt.clone(), run));
             } else {
                 ui.notice.set(Some("A run was interrupted by a reload, but WebGPU is not available now, so it cannot resume.".into()));
@@ -375,6 +375,7 @@ fn finish(rt: &Rc<Runtime>) {
     rt.ui.looping.set(false);
     rt.ui.pause_requested.set(false);
     rt.ui.current.set(None);
+    rt.ui.resumed_from.set(None);
     release_wake_lock(rt);
 }
 
