@@ -22,7 +22,8 @@ pub fn log_bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     if !lo.is_finite() {
         return (1.0, 10.0);
     }
-    let (lo, hi) = (lo.log10().floor(), hi.log10().ceil());
+    // A little room around the points before rounding out, so none sits on the frame.
+    let (lo, hi) = ((lo / 1.25).log10().floor(), (hi * 1.25).log10().ceil());
     (10f64.powf(lo), 10f64.powf(if hi <= lo { lo + 1.0 } else { hi }))
 }
 
