@@ -8,3 +8,9 @@
 pub mod measure;
 pub mod net;
 pub mod space;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod server;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
