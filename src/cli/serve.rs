@@ -98,13 +98,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         eprintln!("warning: {} has no index.html; build the web app or pass --web-root", config.web_root.display());
     }
     runtime()?.block_on(async move {
-        let running = start(&config).await?;
+        let mut running = start(&config).await?;
         // The first line of stdout names the address (scripts and tests read it).
         println!("listening on {} (database: {})", running.url(), running.store.kind());
         if running.scheme == "https" {
             print_phone_urls(&running.addr);
         }
-        wait_for_stop_signal().await;
+        tokio::select! {
+            _ = wait_for_stop_signal() => {}
+            result = running.wait() => return result,
+        }
         eprintln!("shutting down: finishing requests in flight");
         running.shutdown().await
     })

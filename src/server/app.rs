@@ -91,8 +91,14 @@ impl Running {
     /// Waits until the server stops by itself (it only does on an error).
     pub async fn wait(&mut self) -> anyhow::Result<()> {
         (&mut self.task).await??;
-        Ok(())
+        anyhow::bail!("the server stopped")
     }
+}
+
+/// A client gets 30 s to send its request headers (a body that trickles in is cut by the
+/// request time limit).
+fn slow_client_limits(builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>) {
+    builder.http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
 }
 
 /// Opens the database, binds the address and starts serving in the background.
@@ -105,7 +111,11 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Running> {
     let handle = Handle::new();
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
     let (scheme, task) = match &config.tls {
-        Tls::Off => ("http", tokio::spawn(axum_server::from_tcp(listener).handle(handle.clone()).serve(service))),
+        Tls::Off => {
+            let mut server = axum_server::from_tcp(listener).handle(handle.clone());
+            slow_client_limits(server.http_builder());
+            ("http", tokio::spawn(server.serve(service)))
+        }
         other => {
             let (cert, key) = match other {
                 Tls::Files { cert, key } => (cert.clone(), key.clone()),
@@ -116,7 +126,9 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Running> {
             let rustls = RustlsConfig::from_pem_file(&cert, &key)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot load the certificate {} / key {}: {e}", cert.display(), key.display()))?;
-            ("https", tokio::spawn(axum_server::from_tcp_rustls(listener, rustls).handle(handle.clone()).serve(service)))
+            let mut server = axum_server::from_tcp_rustls(listener, rustls).handle(handle.clone());
+            slow_client_limits(server.http_builder());
+            ("https", tokio::spawn(server.serve(service)))
         }
     };
     Ok(Running { addr, scheme, store, handle, task })
