@@ -242,3 +242,33 @@ async fn tls_serves_https_with_a_reused_self_signed_certificate() {
     assert!(client().get(format!("http://127.0.0.1:{}/healthz", server.addr.port())).send().await.map(|r| r.status() != 200).unwrap_or(true));
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickling_upload_is_cut_off_with_503_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let b = Backend::sqlite();
+    let mut config = b.config();
+    config.limits.request_timeout = std::time::Duration::from_secs(1);
+    let server = start(&config).await;
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // Headers promise 1000 bytes of body; only a few ever come.
+    s.write_all(b"POST /api/v1/measurements HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"records\": [")
+        .await
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&reply).contains("\"code\":\"timeout\"") {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut buf)).await.expect("the server answers").unwrap();
+        if n == 0 {
+            break;
+        }
+        reply.extend_from_slice(&buf[..n]);
+    }
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
+    assert!(reply.contains("\"code\":\"timeout\""), "{reply}");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(server.store.count(None).await.unwrap(), 0);
+    server.shutdown().await.unwrap();
+}
