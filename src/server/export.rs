@@ -79,6 +79,16 @@ fn csv_line(fields: &[String]) -> Vec<u8> {
     w.into_inner().expect("writing CSV to memory")
 }
 
+/// A contributor's string as a CSV field: one starting with `=`, `+`, `-`, `@`, tab or CR gets a
+/// leading `'` so spreadsheets show it as text instead of evaluating it as a formula.
+pub fn spreadsheet_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// The CSV header line.
 pub fn csv_header() -> Vec<u8> {
     csv_line(&CSV_COLUMNS.map(String::from))
@@ -101,13 +111,13 @@ pub fn csv_row(r: &MeasurementRecord) -> Vec<u8> {
         r.hash.to_hex(),
         nv.to_string(),
         ne.to_string(),
-        r.adapter.vendor.clone(),
-        r.adapter.architecture.clone(),
-        r.adapter.device.clone(),
-        r.adapter.backend.clone(),
-        r.adapter.driver.clone(),
-        r.client.device_label.clone().unwrap_or_default(),
-        r.client.engine_version.clone(),
+        spreadsheet_safe(&r.adapter.vendor),
+        spreadsheet_safe(&r.adapter.architecture),
+        spreadsheet_safe(&r.adapter.device),
+        spreadsheet_safe(&r.adapter.backend),
+        spreadsheet_safe(&r.adapter.driver),
+        spreadsheet_safe(r.client.device_label.as_deref().unwrap_or_default()),
+        spreadsheet_safe(&r.client.engine_version),
         mode.to_string(),
         r.wall.median_ms.to_string(),
         r.wall.p10_ms.to_string(),
@@ -120,7 +130,7 @@ pub fn csv_row(r: &MeasurementRecord) -> Vec<u8> {
         opt(r.gpu.map(|g| g.p90_ms)),
         r.noisy.to_string(),
         r.warmup_runs.to_string(),
-        r.run.as_ref().map(|x| x.run_id.clone()).unwrap_or_default(),
+        spreadsheet_safe(r.run.as_ref().map(|x| x.run_id.as_str()).unwrap_or_default()),
         r.run.as_ref().map(|x| x.sequence.to_string()).unwrap_or_default(),
         opt(r.run.as_ref().and_then(|x| x.thermal_ratio)),
     ];
@@ -170,4 +180,17 @@ pub fn export_stream(store: Store, device: Option<String>, format: Format) -> im
         }
     });
     futures_util::StreamExt::chain(stream::iter(header.map(Ok)), pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formula_like_strings_are_quoted_for_spreadsheets() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("Adreno (TM) 740"), "Adreno (TM) 740");
+        assert_eq!(spreadsheet_safe(""), "");
+    }
 }
