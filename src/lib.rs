@@ -10,4 +10,7 @@ pub mod net;
 pub mod space;
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod server;
+
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
