@@ -6,8 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod db_args;
+pub mod export;
+pub mod import;
 pub mod inspect;
 pub mod output;
+pub mod serve;
 pub mod space;
 
 const LONG_ABOUT: &str = "\
@@ -38,6 +42,12 @@ pub enum Command {
     /// Validate, prune, hash and cost cell specs read as JSON lines.
     #[command(long_about = inspect::LONG_ABOUT)]
     Inspect(inspect::InspectArgs),
+    /// Serve the web app and collect contributed measurements into a database.
+    Serve(serve::ServeArgs),
+    /// Write stored measurements from a database to a JSONL (or CSV) file.
+    Export(export::ExportArgs),
+    /// Validate a JSONL file of measurements and add its records to a database.
+    Import(import::ImportArgs),
 }
 
 /// What a subcommand reports when it finished: success, or failure after reporting its own
@@ -51,6 +61,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Space(cmd) => space::run(cmd),
         Command::Inspect(args) => inspect::run(args),
+        Command::Serve(args) => serve::run(args).map(|()| Outcome::Success),
+        Command::Export(args) => export::run(args).map(|()| Outcome::Success),
+        Command::Import(args) => import::run(args).map(|()| Outcome::Success),
     }
 }
 

@@ -1,0 +1,9 @@
+//! The collector against the real server over real HTTP: round trips, idempotency, malformed
+//! input, static files and headers, limits, TLS, load and SIGKILL crash recovery. Every
+//! database test runs against SQLite and, when `LETI_TEST_POSTGRES_URL` is set, PostgreSQL.
+
+mod support;
+
+mod api;
+mod load;
+mod malformed;
