@@ -114,7 +114,7 @@ pub fn DrawPage() -> impl IntoView {
             </div>
             <label class="field">
                 <span>"Spec (JSON)"</span>
-                <textarea class="spec" rows="12" spellcheck="false" aria-describedby="spec-status"
+                <textarea class="spec" rows="14" spellcheck="false" aria-describedby="spec-status"
                     prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             </label>
