@@ -7,4 +7,5 @@
 
 pub mod measure;
 pub mod net;
+pub mod predict;
 pub mod space;
