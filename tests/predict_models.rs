@@ -276,3 +276,18 @@ fn bad_model_files_get_clear_errors() {
     let e = Model::new(bad).unwrap_err();
     assert!(e.to_string().contains("invalid child"), "{e}");
 }
+
+#[test]
+fn padded_trees_give_the_same_bits_as_node_by_node_evaluation() {
+    let devs = synthetic_devices(120, 15);
+    let d = &devs[0];
+    // Uneven trees: a small leaf minimum makes some branches stop early.
+    let opts = TrainOptions { gbt: GbtOptions { n_trees: 30, max_depth: 6, learning_rate: 0.2, min_samples_leaf: 8, n_bins: 16 }, ..small_opts() };
+    let m = as_model(fit(ModelKind::Gbt, &data(d), &opts, None).unwrap(), d.target).unwrap();
+    let anchors: Vec<_> = (0..10).map(|i| (d.cells[i], d.ms[i] * 1.3)).collect();
+    let cal = calibrate(&m, &anchors, "other", &CalibrationOptions::default()).unwrap();
+    for c in random_cells(300, 16).iter().chain(&d.cells) {
+        assert_eq!(m.predict(c).unwrap().ms.to_bits(), m.predict_reference(c).unwrap().to_bits());
+        assert_eq!(cal.predict(c).unwrap().ms.to_bits(), cal.predict_reference(c).unwrap().to_bits());
+    }
+}

@@ -37,10 +37,21 @@ pub enum LayerClass {
     Head,
 }
 
-/// One layer of a cell instance: its kind, why it exists, and local tensor ids.
+/// What a cell layer computes; channels come from its tensors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CompactOp {
+    Conv(u8),
+    MaxPool3,
+    Truncate,
+    Add,
+    Concat,
+}
+
+/// One layer of a cell instance: what it computes, why it exists, and local tensor ids.
+/// [`CellInstance::kind`] gives its full [`LayerKind`].
 #[derive(Clone, Copy, Debug)]
 pub struct CompactLayer {
-    pub kind: LayerKind,
+    op: CompactOp,
     pub class: LayerClass,
     inputs: [u8; MAX_LAYER_INPUTS],
     n_inputs: u8,
@@ -73,7 +84,7 @@ pub struct CellInstance {
 }
 
 const EMPTY_LAYER: CompactLayer =
-    CompactLayer { kind: LayerKind::Add, class: LayerClass::Add, inputs: [0; MAX_LAYER_INPUTS], n_inputs: 0, output: 0 };
+    CompactLayer { op: CompactOp::Add, class: LayerClass::Add, inputs: [0; MAX_LAYER_INPUTS], n_inputs: 0, output: 0 };
 
 impl CellInstance {
     /// Generates the layers of `cell` mapping `c_in` to `c_out` channels at `size` x `size`,
@@ -102,21 +113,21 @@ impl CellInstance {
                     let v = if inst.channels[value as usize] as usize == ch[t] {
                         value
                     } else {
-                        inst.push(LayerKind::Truncate { c_out: ch[t] }, LayerClass::Truncate, &[value], ch[t])
+                        inst.push(CompactOp::Truncate, LayerClass::Truncate, &[value], ch[t])
                     };
                     sum_in[k] = v;
                     k += 1;
                 }
             }
             if cell.has_edge(0, t) {
-                sum_in[k] = inst.push(LayerKind::Conv { k: 1, c_in, c_out: ch[t] }, LayerClass::Projection, &[0], ch[t]);
+                sum_in[k] = inst.push(CompactOp::Conv(1), LayerClass::Projection, &[0], ch[t]);
                 k += 1;
             }
-            let vin = if k == 1 { sum_in[0] } else { inst.push(LayerKind::Add, LayerClass::Add, &sum_in[..k], ch[t]) };
+            let vin = if k == 1 { sum_in[0] } else { inst.push(CompactOp::Add, LayerClass::Add, &sum_in[..k], ch[t]) };
             let kind = match cell.op(t) {
-                Op::Conv3x3 => LayerKind::Conv { k: 3, c_in: ch[t], c_out: ch[t] },
-                Op::Conv1x1 => LayerKind::Conv { k: 1, c_in: ch[t], c_out: ch[t] },
-                _ => LayerKind::MaxPool { k: 3, stride: 1 },
+                Op::Conv3x3 => CompactOp::Conv(3),
+                Op::Conv1x1 => CompactOp::Conv(1),
+                _ => CompactOp::MaxPool3,
             };
             values[t] = inst.push(kind, LayerClass::VertexOp, &[vin], ch[t]);
         }
@@ -128,29 +139,48 @@ impl CellInstance {
                 k += 1;
             }
         }
-        let proj = LayerKind::Conv { k: 1, c_in, c_out };
+        let proj = CompactOp::Conv(1);
         if k == 0 {
             inst.push(proj, LayerClass::Projection, &[0], c_out);
             return inst;
         }
-        let cat = if k == 1 { feeding[0] } else { inst.push(LayerKind::Concat, LayerClass::Concat, &feeding[..k], c_out) };
+        let cat = if k == 1 { feeding[0] } else { inst.push(CompactOp::Concat, LayerClass::Concat, &feeding[..k], c_out) };
         if cell.has_edge(0, out) {
             let p = inst.push(proj, LayerClass::Projection, &[0], c_out);
-            inst.push(LayerKind::Add, LayerClass::Add, &[cat, p], c_out);
+            inst.push(CompactOp::Add, LayerClass::Add, &[cat, p], c_out);
         }
         inst
     }
 
-    fn push(&mut self, kind: LayerKind, class: LayerClass, inputs: &[u8], c: usize) -> u8 {
+    fn push(&mut self, op: CompactOp, class: LayerClass, inputs: &[u8], c: usize) -> u8 {
         let id = self.n_layers;
         let out = (id + 1) as u8;
-        let mut l = CompactLayer { kind, class, inputs: [0; MAX_LAYER_INPUTS], n_inputs: inputs.len() as u8, output: out };
+        let mut l = CompactLayer { op, class, inputs: [0; MAX_LAYER_INPUTS], n_inputs: inputs.len() as u8, output: out };
         l.inputs[..inputs.len()].copy_from_slice(inputs);
         self.layers[id] = l;
         self.channels[out as usize] = c as u32;
-        self.storage[out as usize] = if kind.is_view() { self.storage[inputs[0] as usize] } else { out };
+        self.storage[out as usize] = if op == CompactOp::Truncate { self.storage[inputs[0] as usize] } else { out };
         self.n_layers += 1;
         out
+    }
+
+    /// The full kind of one of this instance's layers.
+    pub fn kind(&self, l: &CompactLayer) -> LayerKind {
+        let c_out = self.channels[l.output as usize] as usize;
+        match l.op {
+            CompactOp::Conv(k) => LayerKind::Conv { k: k as usize, c_in: self.channels[l.inputs[0] as usize] as usize, c_out },
+            CompactOp::MaxPool3 => LayerKind::MaxPool { k: 3, stride: 1 },
+            CompactOp::Truncate => LayerKind::Truncate { c_out },
+            CompactOp::Add => LayerKind::Add,
+            CompactOp::Concat => LayerKind::Concat,
+        }
+    }
+
+    /// The same cell with another input channel count: only the cell input and the layers
+    /// reading it (projections) change, as between the first and later cells of a stack.
+    pub fn set_c_in(&mut self, c_in: usize) {
+        self.c_in = c_in;
+        self.channels[0] = c_in as u32;
     }
 
     pub fn layers(&self) -> &[CompactLayer] {
@@ -290,12 +320,15 @@ impl CompactNet {
             if cfg.cells_per_stack == 0 {
                 continue;
             }
+            let inst = CellInstance::new(cell, c, c, size, cfg.batch);
             if c_prev == c {
-                cells.push((CellInstance::new(cell, c, c, size, cfg.batch), stack, cfg.cells_per_stack));
+                cells.push((inst, stack, cfg.cells_per_stack));
             } else {
-                cells.push((CellInstance::new(cell, c_prev, c, size, cfg.batch), stack, 1));
+                let mut first = inst.clone();
+                first.set_c_in(c_prev);
+                cells.push((first, stack, 1));
                 if cfg.cells_per_stack > 1 {
-                    cells.push((CellInstance::new(cell, c, c, size, cfg.batch), stack, cfg.cells_per_stack - 1));
+                    cells.push((inst, stack, cfg.cells_per_stack - 1));
                 }
             }
         }

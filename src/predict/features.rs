@@ -1,7 +1,7 @@
 //! The feature vector of a cell: costs of its whole network (MACs, parameters, memory
 //! traffic, kernel launches, peak memory, by op kind and by stack), the shape of the cell
 //! graph, and NAS-Bench-101's adjacency + op encoding. Computed analytically from the cell
-//! through [`CompactNet`] (no full IR build), and from a full [`Net`] by
+//! through [`super::CompactNet`]-style cell instances (no full IR build), and from a full [`Net`] by
 //! [`features_from_net`] as the reference the tests compare against.
 //!
 //! `trained/FEATURES.md` documents every feature in a table; keep the two in step.
@@ -9,7 +9,7 @@
 use crate::net::{Cost, LayerKind, Net, NetConfig, Role};
 use crate::space::{Cell, Op};
 
-use super::compact::{CompactNet, LayerClass};
+use super::compact::{CellInstance, LayerClass};
 
 /// Version of the feature definitions; stored in model files, which refuse to load under a
 /// different version.
@@ -191,30 +191,64 @@ pub fn features(cell: &Cell) -> Features {
 }
 
 /// Features of `cell` in the network `cfg` (per-stack features cover the first three stacks).
+/// Walks the network like [`super::CompactNet`] without allocating: one [`CellInstance`] per stack,
+/// evaluated for the first cell's input width and for the others'.
 pub fn features_with(cell: &Cell, cfg: &NetConfig) -> Features {
-    let net = CompactNet::new(cell, cfg);
     let mut acc = Acc::default();
     let batch = cfg.batch as u64;
     let b = |c: usize, s: usize| 4 * batch * (c * s * s) as u64;
-    for l in &net.outer {
-        let spatial = batch * (l.size_out * l.size_out) as u64;
-        acc.layer(l.kind, l.class, None, spatial, b(l.c_in, l.size_in), b(l.c_out, l.size_out), 1);
-    }
-    for (inst, stack, count) in &net.cells {
-        let stack = (*stack < FEATURE_STACKS).then_some(*stack);
-        let spatial = batch * (inst.size * inst.size) as u64;
-        for l in inst.layers() {
-            let read: u64 = l.inputs().iter().map(|&t| inst.bytes(t)).sum();
-            acc.layer(l.kind, l.class, stack, spatial, read, inst.bytes(l.output), *count as u64);
+    let mut peak = 0u64;
+    let mut outer = |acc: &mut Acc, kind: LayerKind, class: LayerClass, c_in: usize, s_in: usize, c_out: usize, s_out: usize| {
+        let (read, write) = (b(c_in, s_in), b(c_out, s_out));
+        acc.layer(kind, class, None, batch * (s_out * s_out) as u64, read, write, 1);
+        peak = peak.max(read + write);
+    };
+    let stem = cfg.stem_channels;
+    outer(&mut acc, LayerKind::Conv { k: 3, c_in: cfg.input_channels, c_out: stem }, LayerClass::Stem, cfg.input_channels, cfg.input_size, stem, cfg.input_size);
+    let (mut c, mut size) = (stem, cfg.input_size);
+    let mut cell_peak = 0u64;
+    for stack in 0..cfg.num_stacks {
+        let mut c_prev = c;
+        if stack > 0 {
+            let s_out = size.div_ceil(2);
+            outer(&mut acc, LayerKind::MaxPool { k: 2, stride: 2 }, LayerClass::Downsample, c, size, c, s_out);
+            size = s_out;
+            c_prev = c;
+            c *= 2;
+        }
+        if cfg.cells_per_stack == 0 {
+            continue;
+        }
+        let st = (stack < FEATURE_STACKS).then_some(stack);
+        let mut inst = CellInstance::new(cell, c, c, size, cfg.batch);
+        let rest = if c_prev == c { cfg.cells_per_stack } else { cfg.cells_per_stack - 1 };
+        if rest > 0 {
+            add_instance(&mut acc, &inst, st, rest as u64);
+            cell_peak = cell_peak.max(inst.peak_live_bytes());
+        }
+        if c_prev != c {
+            inst.set_c_in(c_prev);
+            add_instance(&mut acc, &inst, st, 1);
+            cell_peak = cell_peak.max(inst.peak_live_bytes());
         }
     }
+    outer(&mut acc, LayerKind::GlobalAvgPool, LayerClass::Head, c, size, c, 1);
+    outer(&mut acc, LayerKind::Dense { c_in: c, c_out: cfg.num_classes }, LayerClass::Head, c, 1, cfg.num_classes, 1);
     let mut f = [0.0; NUM_FEATURES];
     for (i, &x) in acc.f.iter().enumerate() {
         f[i] = x as f64;
     }
-    f[idx::PEAK_BYTES] = net.peak_live_bytes() as f64;
+    f[idx::PEAK_BYTES] = peak.max(cell_peak) as f64;
     graph_features(cell, &mut f);
     f
+}
+
+fn add_instance(acc: &mut Acc, inst: &CellInstance, stack: Option<usize>, count: u64) {
+    let spatial = (inst.batch * inst.size * inst.size) as u64;
+    for l in inst.layers() {
+        let read: u64 = l.inputs().iter().map(|&t| inst.bytes(t)).sum();
+        acc.layer(inst.kind(l), l.class, stack, spatial, read, inst.bytes(l.output), count);
+    }
 }
 
 /// Fills the cell-graph features and the encoding.

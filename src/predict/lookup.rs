@@ -80,11 +80,11 @@ pub fn for_each_layer_config(cell: &Cell, cfg: &NetConfig, mut f: impl FnMut(Lay
     for (inst, _, count) in &net.cells {
         for l in inst.layers() {
             let ins = l.inputs();
-            let c_in: usize = match l.kind {
+            let c_in: usize = match inst.kind(l) {
                 LayerKind::Add => inst.channels(ins[0]),
                 _ => ins.iter().map(|&t| inst.channels(t)).sum(),
             };
-            if let Some(c) = LayerConfig::of(l.kind, c_in, inst.channels(l.output), inst.size, ins.len()) {
+            if let Some(c) = LayerConfig::of(inst.kind(l), c_in, inst.channels(l.output), inst.size, ins.len()) {
                 f(c, *count);
             }
         }

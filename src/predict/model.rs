@@ -121,6 +121,88 @@ impl Tree {
     }
 }
 
+/// The trees of a [`Gbt`] padded to complete binary trees of one depth, in flat arrays
+/// (node `i` has children `2i + 1`, `2i + 2`): evaluation walks a fixed number of levels
+/// without branching on node types. A leaf above the full depth becomes nodes that always
+/// go left (threshold `+inf`) over copies of its value, so every input reaches the same leaf
+/// value as in the original tree and the sum is bit-identical.
+#[derive(Clone, Debug)]
+struct Forest {
+    depth: u32,
+    feature: Vec<u16>,
+    threshold: Vec<f64>,
+    leaf: Vec<f64>,
+    base: f64,
+    learning_rate: f64,
+}
+
+/// Deepest forest padded into complete trees (2^12 leaves per tree at most).
+const MAX_FOREST_DEPTH: u32 = 12;
+
+impl Forest {
+    fn new(g: &Gbt) -> Option<Forest> {
+        fn depth_of(t: &Tree, c: i32) -> u32 {
+            if c < 0 {
+                0
+            } else {
+                1 + depth_of(t, t.left[c as usize]).max(depth_of(t, t.right[c as usize]))
+            }
+        }
+        let depth = g.trees.iter().map(|t| depth_of(t, 0)).max().unwrap_or(0);
+        if depth == 0 || depth > MAX_FOREST_DEPTH {
+            return None;
+        }
+        let nodes = (1usize << depth) - 1;
+        let leaves = 1usize << depth;
+        let mut fo = Forest {
+            depth,
+            feature: vec![0; nodes * g.trees.len()],
+            threshold: vec![f64::INFINITY; nodes * g.trees.len()],
+            leaf: vec![0.0; leaves * g.trees.len()],
+            base: g.base,
+            learning_rate: g.learning_rate,
+        };
+        fn fill(fo: &mut Forest, t: &Tree, ti: usize, c: i32, pos: usize, level: u32, nodes: usize, leaves: usize) {
+            if level == fo.depth {
+                fo.leaf[ti * leaves + pos - nodes] = t.leaf[(-c - 1) as usize];
+                return;
+            }
+            if c >= 0 {
+                let i = c as usize;
+                fo.feature[ti * nodes + pos] = t.feature[i];
+                fo.threshold[ti * nodes + pos] = t.threshold[i];
+                fill(fo, t, ti, t.left[i], 2 * pos + 1, level + 1, nodes, leaves);
+                fill(fo, t, ti, t.right[i], 2 * pos + 2, level + 1, nodes, leaves);
+            } else {
+                fill(fo, t, ti, c, 2 * pos + 1, level + 1, nodes, leaves);
+                fill(fo, t, ti, c, 2 * pos + 2, level + 1, nodes, leaves);
+            }
+        }
+        for (ti, t) in g.trees.iter().enumerate() {
+            fill(&mut fo, t, ti, 0, 0, 0, nodes, leaves);
+        }
+        Some(fo)
+    }
+
+    fn raw(&self, f: &[f64]) -> f64 {
+        let nodes = (1usize << self.depth) - 1;
+        let leaves = nodes + 1;
+        let trees = self.leaf.len() / leaves;
+        let mut acc = self.base;
+        for ti in 0..trees {
+            let feat = &self.feature[ti * nodes..(ti + 1) * nodes];
+            let thr = &self.threshold[ti * nodes..(ti + 1) * nodes];
+            let mut i = 0usize;
+            for _ in 0..self.depth {
+                // Right exactly when the original test `x <= threshold` fails.
+                i = 2 * i + 1 + (!(f[feat[i] as usize] <= thr[i])) as usize;
+            }
+            acc += self.learning_rate * self.leaf[ti * leaves + i - nodes];
+        }
+        acc
+    }
+}
+
 /// A gradient-boosted tree ensemble: `base + sum_t learning_rate * tree_t(x)`, summed in
 /// tree order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -237,6 +319,8 @@ pub struct Model {
     pub file: ModelFile,
     /// The lookup table of a lookup predictor (possibly under a calibration).
     table: Option<LayerTable>,
+    /// The trees of a tree predictor, padded for fast evaluation.
+    forest: Option<Forest>,
 }
 
 impl Predictor {
@@ -280,8 +364,17 @@ impl Predictor {
         }
     }
 
-    /// Point prediction in ms from the features (and the table sum for a lookup model).
-    fn point(&self, f: &Features, table_sum: f64) -> f64 {
+    fn gbt(&self) -> Option<&Gbt> {
+        match self {
+            Predictor::Gbt(g) => Some(g),
+            Predictor::Calibrated { source, .. } => source.gbt(),
+            _ => None,
+        }
+    }
+
+    /// Point prediction in ms from the features (and the table sum for a lookup model);
+    /// `forest` is the padded form of this predictor's trees, when it has some.
+    fn point(&self, f: &Features, table_sum: f64, forest: Option<&Forest>) -> f64 {
         match self {
             Predictor::Flops { a, b } => a + b * f[super::features::idx::MACS],
             Predictor::Lookup { constant, .. } => constant + table_sum,
@@ -294,14 +387,17 @@ impl Predictor {
                 }
             }
             Predictor::Gbt(g) => {
-                let y = g.raw(f);
+                let y = match forest {
+                    Some(fo) => fo.raw(f),
+                    None => g.raw(f),
+                };
                 if g.log_target {
                     libm::exp(y)
                 } else {
                     y
                 }
             }
-            Predictor::Calibrated { source, correction } => libm::exp(correction.apply_log(source.point(f, table_sum), f)),
+            Predictor::Calibrated { source, correction } => libm::exp(correction.apply_log(source.point(f, table_sum, forest), f)),
         }
     }
 }
@@ -358,11 +454,22 @@ impl Model {
             }
         }
         let table = file.predictor.table().map(LayerTable::from_timings).transpose()?;
-        Ok(Model { file, table })
+        let forest = file.predictor.gbt().and_then(Forest::new);
+        Ok(Model { file, table, forest })
     }
 
     pub fn to_json(&self) -> String {
         self.file.to_json()
+    }
+
+    /// The point prediction evaluated node by node on the stored trees, without the padded
+    /// fast path (for tests: both must agree to the bit).
+    pub fn predict_reference(&self, cell: &Cell) -> Result<f64, LayerTableError> {
+        let table_sum = match &self.table {
+            Some(t) => t.network_sum(cell, &self.file.network)?,
+            None => 0.0,
+        };
+        Ok(self.file.predictor.point(&features_with(cell, &self.file.network), table_sum, None))
     }
 
     /// Predicts from precomputed features of `cell` (the cell is needed by lookup models).
@@ -371,7 +478,7 @@ impl Model {
             Some(t) => t.network_sum(cell, &self.file.network)?,
             None => 0.0,
         };
-        let ms = self.file.predictor.point(f, table_sum);
+        let ms = self.file.predictor.point(f, table_sum, self.forest.as_ref());
         let (lo_ms, hi_ms) = match self.file.interval {
             Interval::Residual { lo, hi, .. } => (ms * lo, ms * hi),
             Interval::None => (ms, ms),

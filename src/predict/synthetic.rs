@@ -80,7 +80,7 @@ impl SyntheticDevice {
             let mut sum = 0.0;
             for l in inst.layers() {
                 let read: u64 = l.inputs().iter().map(|&t| inst.bytes(t)).sum();
-                sum += layer(l.kind, inst.size, read as f64, inst.bytes(l.output) as f64);
+                sum += layer(inst.kind(l), inst.size, read as f64, inst.bytes(l.output) as f64);
             }
             total += sum * *count as f64;
         }
