@@ -143,3 +143,22 @@ fn distinct_layer_configs_of_the_readme_cell() {
     assert!(cfgs.iter().any(|c| c.op == LayerOp::Concat && c.c_out == 512 && c.inputs == 4 && c.size == 8));
     assert!(cfgs.contains(&LayerConfig { op: LayerOp::Conv, k: 1, stride: 1, c_in: 256, c_out: 128, size: 8, inputs: 1 }));
 }
+
+/// The whole space (slow in debug: `cargo test --release --test predict_features -- --ignored`).
+#[test]
+#[ignore]
+fn whole_space_layer_configs_match_ir() {
+    let space = leti::space::enumerate();
+    let cells: Vec<Cell> = space.entries.iter().map(|e| e.cell).collect();
+    let cfg = NetConfig::default();
+    let fast = distinct_layer_configs(&cells, &cfg);
+    let mut by_ir = std::collections::BTreeSet::new();
+    for c in &cells {
+        by_ir.extend(layer_configs_of_net(&build(c, &cfg)));
+    }
+    assert_eq!(fast, by_ir.into_iter().collect::<Vec<_>>());
+    // A concat joins 2 to 4 vertices (5 would need 5 edges to the output plus 5 into the
+    // vertices: more than 9), once per stack width: 9 configurations.
+    assert_eq!(fast.iter().filter(|c| c.op == LayerOp::Concat).count(), 9);
+    println!("{} distinct layer configurations", fast.len());
+}

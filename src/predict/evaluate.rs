@@ -248,7 +248,7 @@ pub fn write_device_report(dir: &Path, r: &DeviceReport) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     std::fs::write(dir.join("report.md"), device_markdown(r))?;
     std::fs::write(dir.join("report.json"), serde_json::to_string_pretty(r)?)?;
-    let tag = if r.synthetic { " (SYNTHETIC)" } else { "" };
+    let tag = if r.synthetic && !r.device.contains("SYNTHETIC") { " (SYNTHETIC)" } else { "" };
     for k in &r.kinds {
         plot::pred_vs_measured(&dir.join(format!("pred_vs_measured_{}.svg", k.kind)), &format!("{}: {}{tag}", k.kind, r.device), &r.test_ms, &k.test_pred)?;
     }

@@ -57,7 +57,7 @@ pub struct GbtOptions {
 
 impl Default for GbtOptions {
     fn default() -> Self {
-        GbtOptions { n_trees: 300, max_depth: 5, learning_rate: 0.08, min_samples_leaf: 3, n_bins: 48 }
+        GbtOptions { n_trees: 200, max_depth: 5, learning_rate: 0.1, min_samples_leaf: 3, n_bins: 48 }
     }
 }
 
