@@ -50,6 +50,8 @@ fn main() {
     let (t_ridge, _) = best_of(3, || ridge.predict_packed_space(&packed).unwrap());
     let (t_gbt, out) = best_of(3, || gbt.predict_packed_space(&packed).unwrap());
     assert_eq!(out.len(), n);
+    let (t_anchor, anchors) = best_of(1, || leti::predict::anchor_set(&un.cells));
+    assert_eq!(anchors.len(), leti::predict::ANCHOR_SET_SIZE);
     // Baseline: features through the full IR (a subset, per-cell time extrapolated).
     let sub = 20_000.min(n);
     let cfg = NetConfig::default();
@@ -62,6 +64,7 @@ fn main() {
     println!("  whole space, FLOPs model       {:8.1} ms  ({:6.1} ns/cell)", t_flops.as_secs_f64() * 1e3, per(t_flops, n));
     println!("  whole space, ridge-log model   {:8.1} ms  ({:6.1} ns/cell)", t_ridge.as_secs_f64() * 1e3, per(t_ridge, n));
     println!("  whole space, GBT {} trees     {:8.1} ms  ({:6.1} ns/cell)", gbt_trees(&gbt), t_gbt.as_secs_f64() * 1e3, per(t_gbt, n));
+    println!("  anchor set over the whole space {:8.1} ms", t_anchor.as_secs_f64() * 1e3);
     println!("  ratio analytic features / IR features: {:.1}x faster", per(t_ir, sub) / per(t_feat, n));
     println!("  ratio GBT whole space / FLOPs whole space: {:.2}x the time", t_gbt.as_secs_f64() / t_flops.as_secs_f64());
 }

@@ -77,7 +77,7 @@ pub fn read_table(path: &Option<PathBuf>) -> anyhow::Result<Option<LayerTable>> 
     path.as_ref()
         .map(|p| -> anyhow::Result<LayerTable> {
             let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            Ok(LayerTable::from_jsonl(&text).with_context(|| format!("in {}", p.display()))?)
+            LayerTable::from_jsonl(&text).with_context(|| format!("in {}", p.display()))
         })
         .transpose()
 }

@@ -205,6 +205,7 @@ impl CellInstance {
     /// The largest total of live activation bytes during this cell's layers, counting the
     /// cell input as live from the start: the same liveness rule as
     /// [`crate::net::Cost::peak_activation_bytes`] restricted to this cell.
+    #[allow(clippy::needless_range_loop)] // several arrays indexed by tensor id
     pub fn peak_live_bytes(&self) -> u64 {
         let n = self.n_layers;
         // Last step each storage tensor is needed (tensor t is produced at step t - 1).
@@ -237,6 +238,7 @@ impl CellInstance {
 }
 
 /// [`crate::net::vertex_channels`] without allocating.
+#[allow(clippy::needless_range_loop)] // vertex ids index the cell and the channel array
 pub fn vertex_channels_array(cell: &Cell, c_in: usize, c_out: usize) -> [usize; MAX_VERTICES] {
     let n = cell.num_vertices();
     let out = n - 1;

@@ -129,6 +129,7 @@ struct Acc {
 
 impl Acc {
     /// Adds `count` copies of a layer with the given input bytes / output bytes.
+    #[allow(clippy::too_many_arguments)]
     fn layer(&mut self, kind: LayerKind, class: LayerClass, stack: Option<usize>, spatial_out: u64, read: u64, write: u64, count: u64) {
         use idx::*;
         let f = &mut self.f;

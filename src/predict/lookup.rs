@@ -169,7 +169,7 @@ impl LayerTable {
     /// The entries sorted by configuration.
     pub fn timings(&self) -> Vec<LayerTiming> {
         let mut v: Vec<LayerTiming> = self.entries.iter().map(|(c, &t)| LayerTiming { config: *c, median_ms: t }).collect();
-        v.sort_by(|a, b| a.config.cmp(&b.config));
+        v.sort_by_key(|t| t.config);
         v
     }
 

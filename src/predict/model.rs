@@ -162,6 +162,7 @@ impl Forest {
             base: g.base,
             learning_rate: g.learning_rate,
         };
+        #[allow(clippy::too_many_arguments)]
         fn fill(fo: &mut Forest, t: &Tree, ti: usize, c: i32, pos: usize, level: u32, nodes: usize, leaves: usize) {
             if level == fo.depth {
                 fo.leaf[ti * leaves + pos - nodes] = t.leaf[(-c - 1) as usize];
@@ -184,6 +185,7 @@ impl Forest {
         Some(fo)
     }
 
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x <= t)` is the exact complement, NaN included
     fn raw(&self, f: &[f64]) -> f64 {
         let nodes = (1usize << self.depth) - 1;
         let leaves = nodes + 1;
@@ -194,7 +196,7 @@ impl Forest {
             let thr = &self.threshold[ti * nodes..(ti + 1) * nodes];
             let mut i = 0usize;
             for _ in 0..self.depth {
-                // Right exactly when the original test `x <= threshold` fails.
+                // Right exactly when the original test `x <= threshold` fails (NaN included).
                 i = 2 * i + 1 + (!(f[feat[i] as usize] <= thr[i])) as usize;
             }
             acc += self.learning_rate * self.leaf[ti * leaves + i - nodes];
@@ -491,13 +493,23 @@ impl Model {
         self.predict_features(cell, &features_with(cell, &self.file.network))
     }
 
+    /// The range as factors of the point prediction: `(lo, hi)` with `lo_ms = ms * lo` and
+    /// `hi_ms = ms * hi` (`(1, 1)` without an interval), for callers that keep only `ms`.
+    pub fn interval_factors(&self) -> (f64, f64) {
+        match self.file.interval {
+            Interval::Residual { lo, hi, .. } => (lo, hi),
+            Interval::None => (1.0, 1.0),
+        }
+    }
+
     /// Predicts every cell, in order.
     pub fn predict_all(&self, cells: &[Cell]) -> Result<Vec<Prediction>, LayerTableError> {
         cells.iter().map(|c| self.predict(c)).collect()
     }
 
     /// Point predictions (ms) of every cell of a packed space file (see
-    /// [`crate::space::pack`]), in file order: what the web app shows for the whole space.
+    /// [`crate::space::pack`]), in file order: what the web app shows for the whole space
+    /// (ranges: multiply by [`Model::interval_factors`]).
     pub fn predict_packed_space(&self, bytes: &[u8]) -> Result<Vec<f32>, PredictSpaceError> {
         let space = crate::space::unpack(bytes)?;
         let mut out = Vec::with_capacity(space.cells.len());

@@ -200,6 +200,7 @@ fn ridge_target(y: f64, log: bool) -> f64 {
 }
 
 /// Ridge with a given penalty (per sample) on the given rows.
+#[allow(clippy::needless_range_loop)] // feature index j addresses several arrays
 fn ridge_with(d: &Data, rows: &[usize], log: bool, lambda: f64) -> Option<Ridge> {
     let n = rows.len();
     let nf = n as f64;
@@ -217,7 +218,7 @@ fn ridge_with(d: &Data, rows: &[usize], log: bool, lambda: f64) -> Option<Ridge>
             scale[j] += z * z / nf;
         }
     }
-    let mut active = vec![true; NUM_FEATURES];
+    let mut active = [true; NUM_FEATURES];
     for j in 0..NUM_FEATURES {
         scale[j] = scale[j].sqrt();
         if scale[j] < 1e-12 * (1.0 + mean[j].abs()) {
