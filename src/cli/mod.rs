@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod anchors;
 pub mod evaluate;
 pub mod layers;
 pub mod predict;
@@ -27,6 +28,8 @@ pub enum Command {
     Predict(predict::PredictArgs),
     /// List the distinct layer configurations the whole space needs (lookup-table size).
     Layers(layers::LayersArgs),
+    /// Print the fixed anchor set (cells every device measures first, for calibration).
+    Anchors(anchors::AnchorsArgs),
 }
 
 /// Parses the command line and runs the subcommand; errors print with their causes.
@@ -37,6 +40,7 @@ pub fn main() -> ExitCode {
         Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Layers(a) => layers::run(a),
+        Command::Anchors(a) => anchors::run(a),
     };
     match result {
         Ok(code) => code,
