@@ -222,14 +222,17 @@ pub fn features_with(cell: &Cell, cfg: &NetConfig) -> Features {
         }
         let st = (stack < FEATURE_STACKS).then_some(stack);
         let mut inst = CellInstance::new(cell, c, c, size, cfg.batch);
-        let rest = if c_prev == c { cfg.cells_per_stack } else { cfg.cells_per_stack - 1 };
-        if rest > 0 {
-            add_instance(&mut acc, &inst, st, rest as u64);
+        if c_prev == c {
+            add_instance(&mut acc, &inst, st, cfg.cells_per_stack as u64, None);
             cell_peak = cell_peak.max(inst.peak_live_bytes());
-        }
-        if c_prev != c {
+        } else {
+            // The first cell differs from the others only in the layers reading its input.
+            let rest = (cfg.cells_per_stack - 1) as u64;
+            if rest > 0 {
+                cell_peak = cell_peak.max(inst.peak_live_bytes());
+            }
+            add_instance(&mut acc, &inst, st, rest, Some(c_prev));
             inst.set_c_in(c_prev);
-            add_instance(&mut acc, &inst, st, 1);
             cell_peak = cell_peak.max(inst.peak_live_bytes());
         }
     }
@@ -244,11 +247,32 @@ pub fn features_with(cell: &Cell, cfg: &NetConfig) -> Features {
     f
 }
 
-fn add_instance(acc: &mut Acc, inst: &CellInstance, stack: Option<usize>, count: u64) {
+/// Adds `count` copies of `inst` and, with `first_c_in`, one more copy whose input has
+/// that many channels (the first cell of a stack): layers not reading the cell input are
+/// the same in both and are added once with the total count.
+fn add_instance(acc: &mut Acc, inst: &CellInstance, stack: Option<usize>, count: u64, first_c_in: Option<usize>) {
     let spatial = (inst.batch * inst.size * inst.size) as u64;
+    let plane = 4 * spatial;
+    let total = count + first_c_in.is_some() as u64;
     for l in inst.layers() {
         let read: u64 = l.inputs().iter().map(|&t| inst.bytes(t)).sum();
-        acc.layer(inst.kind(l), l.class, stack, spatial, read, inst.bytes(l.output), count);
+        let kind = inst.kind(l);
+        let write = inst.bytes(l.output);
+        match first_c_in {
+            Some(c_first) if l.inputs().contains(&0) => {
+                if count > 0 {
+                    acc.layer(kind, l.class, stack, spatial, read, write, count);
+                }
+                // Only projections read the cell input; their c_in and read bytes change.
+                let kind = match kind {
+                    LayerKind::Conv { k, c_out, .. } => LayerKind::Conv { k, c_in: c_first, c_out },
+                    other => other,
+                };
+                let read = read - inst.bytes(0) + plane * c_first as u64;
+                acc.layer(kind, l.class, stack, spatial, read, write, 1);
+            }
+            _ => acc.layer(kind, l.class, stack, spatial, read, write, total),
+        }
     }
 }
 
