@@ -129,8 +129,8 @@ impl Tree {
 #[derive(Clone, Debug)]
 struct Forest {
     depth: u32,
-    feature: Vec<u16>,
-    threshold: Vec<f64>,
+    /// `(threshold, feature)` of every node, tree after tree (one load per level).
+    node: Vec<(f64, u32)>,
     leaf: Vec<f64>,
     base: f64,
     learning_rate: f64,
@@ -156,8 +156,7 @@ impl Forest {
         let leaves = 1usize << depth;
         let mut fo = Forest {
             depth,
-            feature: vec![0; nodes * g.trees.len()],
-            threshold: vec![f64::INFINITY; nodes * g.trees.len()],
+            node: vec![(f64::INFINITY, 0); nodes * g.trees.len()],
             leaf: vec![0.0; leaves * g.trees.len()],
             base: g.base,
             learning_rate: g.learning_rate,
@@ -170,8 +169,7 @@ impl Forest {
             }
             if c >= 0 {
                 let i = c as usize;
-                fo.feature[ti * nodes + pos] = t.feature[i];
-                fo.threshold[ti * nodes + pos] = t.threshold[i];
+                fo.node[ti * nodes + pos] = (t.threshold[i], t.feature[i] as u32);
                 fill(fo, t, ti, t.left[i], 2 * pos + 1, level + 1, nodes, leaves);
                 fill(fo, t, ti, t.right[i], 2 * pos + 2, level + 1, nodes, leaves);
             } else {
@@ -185,21 +183,40 @@ impl Forest {
         Some(fo)
     }
 
+    /// Walks four trees at once (independent chains the CPU overlaps), then adds their
+    /// leaves in tree order, so the sum is the same as one tree at a time.
     #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x <= t)` is the exact complement, NaN included
     fn raw(&self, f: &[f64]) -> f64 {
         let nodes = (1usize << self.depth) - 1;
         let leaves = nodes + 1;
-        let trees = self.leaf.len() / leaves;
         let mut acc = self.base;
-        for ti in 0..trees {
-            let feat = &self.feature[ti * nodes..(ti + 1) * nodes];
-            let thr = &self.threshold[ti * nodes..(ti + 1) * nodes];
-            let mut i = 0usize;
+        let step = |tree: &[(f64, u32)], i: usize| {
+            let (t, j) = tree[i];
+            // Right exactly when the original test `x <= threshold` fails (NaN included).
+            2 * i + 1 + (!(f[j as usize] <= t)) as usize
+        };
+        let mut trees = self.node.chunks_exact(4 * nodes);
+        let mut leafs = self.leaf.chunks_exact(4 * leaves);
+        for (tree4, leaf4) in (&mut trees).zip(&mut leafs) {
+            let (t0, t1, t2, t3) = (&tree4[..nodes], &tree4[nodes..2 * nodes], &tree4[2 * nodes..3 * nodes], &tree4[3 * nodes..]);
+            let (mut i0, mut i1, mut i2, mut i3) = (0, 0, 0, 0);
             for _ in 0..self.depth {
-                // Right exactly when the original test `x <= threshold` fails (NaN included).
-                i = 2 * i + 1 + (!(f[feat[i] as usize] <= thr[i])) as usize;
+                i0 = step(t0, i0);
+                i1 = step(t1, i1);
+                i2 = step(t2, i2);
+                i3 = step(t3, i3);
             }
-            acc += self.learning_rate * self.leaf[ti * leaves + i - nodes];
+            acc += self.learning_rate * leaf4[i0 - nodes];
+            acc += self.learning_rate * leaf4[leaves + i1 - nodes];
+            acc += self.learning_rate * leaf4[2 * leaves + i2 - nodes];
+            acc += self.learning_rate * leaf4[3 * leaves + i3 - nodes];
+        }
+        for (tree, leaf) in trees.remainder().chunks_exact(nodes).zip(leafs.remainder().chunks_exact(leaves)) {
+            let mut i = 0;
+            for _ in 0..self.depth {
+                i = step(tree, i);
+            }
+            acc += self.learning_rate * leaf[i - nodes];
         }
         acc
     }
