@@ -50,6 +50,9 @@ pub struct EvaluateArgs {
     pub models: Vec<ModelKind>,
     #[arg(long, default_value_t = GbtOptions::default().n_trees)]
     pub trees: usize,
+    /// Leave out records the engine flagged noisy.
+    #[arg(long)]
+    pub drop_noisy: bool,
 }
 
 fn slug(s: &str) -> String {
@@ -68,7 +71,10 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     if !(args.test_fraction > 0.0 && args.test_fraction < 1.0) {
         bail!("--test-fraction must be between 0 and 1");
     }
-    let records = read_all(&args.data)?;
+    let mut records = read_all(&args.data)?;
+    if args.drop_noisy {
+        records.retain(|r| !r.noisy);
+    }
     let devices = group_by_device(&records, args.device.as_deref(), args.target.into())?;
     if devices.is_empty() {
         bail!("no records match (device filter {:?})", args.device);

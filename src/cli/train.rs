@@ -41,6 +41,9 @@ pub struct TrainArgs {
     pub depth: usize,
     #[arg(long, default_value_t = GbtOptions::default().learning_rate)]
     pub learning_rate: f64,
+    /// Leave out records the engine flagged noisy (CoV above its threshold after re-measuring).
+    #[arg(long)]
+    pub drop_noisy: bool,
     /// Central coverage of the residual prediction interval.
     #[arg(long, default_value_t = 0.8)]
     pub interval_level: f64,
@@ -86,7 +89,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     if !(args.interval_level > 0.0 && args.interval_level < 1.0) {
         bail!("--interval-level must be between 0 and 1");
     }
-    let records = read_all(&args.data)?;
+    let mut records = read_all(&args.data)?;
+    if args.drop_noisy {
+        records.retain(|r| !r.noisy);
+    }
     let devices = group_by_device(&records, args.device.as_deref(), args.target.into())?;
     let dev = match devices.len() {
         0 => bail!("no records match (device filter {:?})", args.device),
