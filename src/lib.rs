@@ -7,6 +7,7 @@
 
 pub mod measure;
 pub mod net;
+pub mod predict;
 pub mod space;
 
 #[cfg(target_arch = "wasm32")]

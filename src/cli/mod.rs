@@ -6,13 +6,18 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod anchors;
 pub mod db_args;
+pub mod evaluate;
 pub mod export;
 pub mod import;
 pub mod inspect;
+pub mod layers;
 pub mod output;
+pub mod predict;
 pub mod serve;
 pub mod space;
+pub mod train;
 
 const LONG_ABOUT: &str = "\
 LETI measures and predicts how fast NAS-Bench-101 networks run on (phone) GPUs.
@@ -48,6 +53,16 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Validate a JSONL file of measurements and add its records to a database.
     Import(import::ImportArgs),
+    /// Train a latency model for one device from measurement records.
+    Train(train::TrainArgs),
+    /// Evaluate every baseline and model on held-out cells; write reports and plots.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Predict latencies of cells (JSONL in, JSONL out) or of a packed space file.
+    Predict(predict::PredictArgs),
+    /// List the distinct layer configurations the whole space needs (lookup-table size).
+    Layers(layers::LayersArgs),
+    /// Print the fixed anchor set (cells every device measures first, for calibration).
+    Anchors(anchors::AnchorsArgs),
 }
 
 /// What a subcommand reports when it finished: success, or failure after reporting its own
@@ -64,6 +79,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(args) => serve::run(args).map(|()| Outcome::Success),
         Command::Export(args) => export::run(args).map(|()| Outcome::Success),
         Command::Import(args) => import::run(args).map(|()| Outcome::Success),
+        Command::Train(args) => train::run(args).map(exit_outcome),
+        Command::Evaluate(args) => evaluate::run(args).map(exit_outcome),
+        Command::Predict(args) => predict::run(args).map(exit_outcome),
+        Command::Layers(args) => layers::run(args).map(exit_outcome),
+        Command::Anchors(args) => anchors::run(args).map(exit_outcome),
+    }
+}
+
+fn exit_outcome(code: ExitCode) -> Outcome {
+    if code == ExitCode::SUCCESS {
+        Outcome::Success
+    } else {
+        Outcome::Failed
     }
 }
 

@@ -1,0 +1,118 @@
+//! `leti evaluate`: every baseline and model side by side on held-out cells of each device,
+//! with cross-validation, learning curves, plots, and the few-shot curve when the data holds
+//! several devices.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use crate::predict::dataset::group_by_device;
+use crate::predict::evaluate::{evaluate_device, few_shot, write_device_report, write_few_shot, EvalOptions};
+use crate::predict::train::{GbtOptions, ModelKind, TrainOptions};
+
+use super::train::{read_all, read_table, TargetArg};
+
+#[derive(clap::Args, Debug)]
+pub struct EvaluateArgs {
+    /// Measurement records (JSONL, optionally gzip-compressed); repeat for several files.
+    #[arg(long, required = true)]
+    pub data: Vec<PathBuf>,
+    /// Evaluate only devices whose key contains this (case-insensitive).
+    #[arg(long)]
+    pub device: Option<String>,
+    #[arg(long, value_enum, default_value_t = TargetArg::Auto)]
+    pub target: TargetArg,
+    /// Per-layer latencies (JSONL of {config, median_ms}) for the lookup baseline; without
+    /// it the lookup baseline is left out.
+    #[arg(long)]
+    pub layer_table: Option<PathBuf>,
+    /// Output directory: report.md, report.json and SVGs (one subdirectory per device when
+    /// there are several, plus few_shot.md).
+    #[arg(long)]
+    pub out_dir: PathBuf,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Share of distinct cells held out for testing.
+    #[arg(long, default_value_t = 0.2)]
+    pub test_fraction: f64,
+    /// Cross-validation folds (0 to skip).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Learning-curve training sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "50,100,200,500,1000,2000,5000,10000")]
+    pub curve: Vec<usize>,
+    /// Anchor counts of the few-shot curve, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "5,10,20,50")]
+    pub few_shot: Vec<usize>,
+    /// Model kinds to evaluate, comma-separated (lookup needs --layer-table).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "flops,lookup,ridge,ridge-log,gbt")]
+    pub models: Vec<ModelKind>,
+    #[arg(long, default_value_t = GbtOptions::default().n_trees)]
+    pub trees: usize,
+    /// Leave out records the engine flagged noisy.
+    #[arg(long)]
+    pub drop_noisy: bool,
+}
+
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    if !(args.test_fraction > 0.0 && args.test_fraction < 1.0) {
+        bail!("--test-fraction must be between 0 and 1");
+    }
+    let mut records = read_all(&args.data)?;
+    if args.drop_noisy {
+        records.retain(|r| !r.noisy);
+    }
+    let devices = group_by_device(&records, args.device.as_deref(), args.target.into())?;
+    if devices.is_empty() {
+        bail!("no records match (device filter {:?})", args.device);
+    }
+    let table = read_table(&args.layer_table)?;
+    let opts = EvalOptions {
+        train: TrainOptions { seed: args.seed, gbt: GbtOptions { n_trees: args.trees, ..GbtOptions::default() }, ..TrainOptions::default() },
+        kinds: args.models.clone(),
+        test_fraction: args.test_fraction,
+        cv_folds: args.folds,
+        curve_sizes: args.curve.clone(),
+        few_shot_ks: args.few_shot.clone(),
+    };
+    let several = devices.len() > 1;
+    for dev in &devices {
+        let dir = if several { args.out_dir.join(slug(&dev.key)) } else { args.out_dir.clone() };
+        eprintln!("{}: {} cells, evaluating...", dev.key, dev.len());
+        let report = evaluate_device(dev, table.as_ref(), &opts)?;
+        write_device_report(&dir, &report)?;
+        for k in &report.kinds {
+            eprintln!(
+                "  {:>10}: ±10% {:5.1}%  ±5% {:5.1}%  MAPE {:6.2}%  tau {:.4}",
+                k.kind,
+                100.0 * k.test.within10,
+                100.0 * k.test.within5,
+                k.test.mape,
+                k.test.kendall_tau
+            );
+        }
+        eprintln!("  -> {}", dir.join("report.md").display());
+    }
+    if several && !args.few_shot.is_empty() {
+        let mut reports = Vec::new();
+        for i in 0..devices.len() {
+            reports.push(few_shot(&devices, i, &opts)?);
+        }
+        write_few_shot(&args.out_dir, &reports, devices.iter().any(|d| d.synthetic))?;
+        eprintln!("few-shot -> {}", args.out_dir.join("few_shot.md").display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

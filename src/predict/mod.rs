@@ -1,0 +1,42 @@
+//! Latency predictors: cell features computed analytically (`features`, over the compact
+//! network form in `compact`), the FLOPs and lookup-table baselines (`lookup`), the
+//! versioned model file and its inference (`model`), few-shot calibration to a new device
+//! and the anchor set (`calibrate`), and evaluation metrics (`metrics`). All of these compile
+//! for wasm32: the web app loads a model from JSON bytes and predicts the whole space.
+//!
+//! Native only: reading measurement files (`dataset`), training (`train`), evaluation
+//! reports with SVG plots (`evaluate`, `plot`), and the synthetic latency generator used by
+//! tests and benchmarks (`synthetic`, never a device model).
+
+mod calibrate;
+mod compact;
+mod features;
+mod linalg;
+mod lookup;
+mod metrics;
+mod model;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod dataset;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod evaluate;
+#[cfg(not(target_arch = "wasm32"))]
+mod plot;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod synthetic;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
+
+pub use calibrate::{anchor_set, calibrate, spread_order, CalibrationOptions, ANCHOR_SET_SIZE};
+pub use compact::{vertex_channels_array, CellInstance, CompactNet, LayerClass};
+pub use features::{feature_names, features, features_from_net, features_with, idx, Features, FEATURE_SET_VERSION, NUM_FEATURES};
+pub use linalg::{ridge_toward, solve_spd};
+pub use lookup::{
+    distinct_layer_configs, for_each_layer_config, layer_configs_of_net, LayerConfig, LayerOp, LayerTable, LayerTableError,
+    LayerTiming,
+};
+pub use metrics::{kendall_tau, Metrics};
+pub use model::{
+    Correction, Gbt, Interval, Model, ModelError, ModelFile, PredictSpaceError, Prediction, Predictor, Ridge, Target,
+    TrainingInfo, Tree, MODEL_FORMAT, MODEL_VERSION,
+};
