@@ -5,6 +5,7 @@
 //! web app (wasm32 only) and the server / CLI (native only) at the edges. Types flow
 //! downstream: no module uses one that comes after it.
 
+pub mod engine;
 pub mod measure;
 pub mod net;
 pub mod space;
