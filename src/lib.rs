@@ -5,6 +5,8 @@
 //! web app (wasm32 only) and the server / CLI (native only) at the edges. Types flow
 //! downstream: no module uses one that comes after it.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
 pub mod engine;
 pub mod measure;
 pub mod net;

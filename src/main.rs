@@ -2,7 +2,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+    leti::cli::main()
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{readme_cell, spec};
-use leti::engine::{agreement, Gpu};
+use leti::engine::{agreement, ConvStrategy, Gpu};
 use leti::net::{build, NetConfig};
 use leti::space::CellSpec;
 
@@ -56,22 +56,26 @@ fn open() -> Option<Gpu> {
     }
 }
 
-fn check(gpu: &Gpu, name: &str, cell: &CellSpec, cfg: &NetConfig) {
+/// Checks every tensor, with both convolution kernel families.
+fn check(gpu: &mut Gpu, name: &str, cell: &CellSpec, cfg: &NetConfig) {
     let net = build(&cell.validate().unwrap(), cfg);
-    let a = pollster::block_on(agreement::check(gpu, &net, 1)).unwrap();
-    assert!(a.tensors.len() > 5);
-    let fails = a.failures();
-    assert!(fails.is_empty(), "{name} {cfg:?}: {} tensors disagree, e.g. {:?}", fails.len(), &fails[..fails.len().min(5)]);
+    for conv in [ConvStrategy::Workgroup, ConvStrategy::Register] {
+        gpu.set_conv_strategy(conv);
+        let a = pollster::block_on(agreement::check(gpu, &net, 1)).unwrap();
+        assert!(a.tensors.len() > 5);
+        let fails = a.failures();
+        assert!(fails.is_empty(), "{name} {conv:?} {cfg:?}: {} tensors disagree, e.g. {:?}", fails.len(), &fails[..fails.len().min(5)]);
+    }
 }
 
 /// Reduced networks with every rule: 3 stacks (two downsamples), uneven channel splits.
 #[test]
 fn gpu_matches_cpu_on_every_rule() {
-    let Some(gpu) = open() else { return };
+    let Some(mut gpu) = open() else { return };
     eprintln!("adapter: {:?}", gpu.info);
     let cfg = NetConfig { input_size: 8, stem_channels: 16, num_stacks: 3, cells_per_stack: 1, ..NetConfig::default() };
     for (name, cell) in cases() {
-        check(&gpu, name, &cell, &cfg);
+        check(&mut gpu, name, &cell, &cfg);
     }
 }
 
@@ -79,10 +83,10 @@ fn gpu_matches_cpu_on_every_rule() {
 /// counts force the scalar conv path and unaligned offsets; batch 2 checks batch strides.
 #[test]
 fn gpu_matches_cpu_on_odd_sizes_and_batches() {
-    let Some(gpu) = open() else { return };
+    let Some(mut gpu) = open() else { return };
     let cfg = NetConfig { batch: 2, input_size: 7, stem_channels: 10, num_stacks: 2, cells_per_stack: 2, ..NetConfig::default() };
     for (name, cell) in cases() {
-        check(&gpu, name, &cell, &cfg);
+        check(&mut gpu, name, &cell, &cfg);
     }
 }
 
@@ -92,13 +96,15 @@ fn pipelines_are_cached_across_networks() {
     let Some(gpu) = open() else { return };
     let cfg = NetConfig { input_size: 8, stem_channels: 8, num_stacks: 2, cells_per_stack: 1, ..NetConfig::default() };
     let mut counts = Vec::new();
+    let mut kernels = std::collections::HashSet::new();
     for (_, cell) in cases().iter().chain(cases().iter()) {
         let net = build(&cell.validate().unwrap(), &cfg);
         let input = leti::engine::seeded_input(net.tensors[net.input].shape, 3);
-        leti::engine::Program::new(&gpu, &net, &leti::engine::Weights::seeded(&net, 3), &input, true).unwrap();
+        let program = leti::engine::Program::new(&gpu, &net, &leti::engine::Weights::seeded(&net, 3), &input, true).unwrap();
+        kernels.extend(program.dispatches.iter().map(|d| d.kernel));
         counts.push(gpu.pipelines_compiled());
     }
-    // At most one pipeline per kernel variant (6 variants), and none after the first round.
-    assert!(*counts.last().unwrap() <= 6, "{counts:?}");
+    // Exactly one pipeline per kernel variant used, and none compiled in the second round.
+    assert_eq!(*counts.last().unwrap(), kernels.len(), "{counts:?}");
     assert_eq!(counts[cases().len() - 1], *counts.last().unwrap(), "{counts:?}");
 }

@@ -94,7 +94,7 @@ impl Gpu {
             })
             .await?;
         let info = adapter.get_info();
-        let kernels = super::kernels::KernelCache::new(&limits);
+        let kernels = super::kernels::KernelCache::new(&limits, super::kernels::ConvStrategy::for_device_type(info.device_type));
         Ok(Gpu {
             adapter,
             timestamps: features.contains(wgpu::Features::TIMESTAMP_QUERY),
@@ -110,6 +110,17 @@ impl Gpu {
     /// The adapter as the measurement record describes it.
     pub fn adapter_info(&self) -> AdapterInfo {
         record_adapter_info(&self.info)
+    }
+
+    /// Overrides the convolution strategy chosen from the adapter type (for benchmarks and
+    /// tests of both kernel families on one adapter). Pipelines already compiled stay cached.
+    pub fn set_conv_strategy(&mut self, conv: super::kernels::ConvStrategy) {
+        self.kernels.tiling.conv = conv;
+    }
+
+    /// The kernel tile sizes chosen for this device's limits.
+    pub fn tiling(&self) -> super::kernels::Tiling {
+        self.kernels.tiling
     }
 
     /// Pipelines compiled so far on this device (each kernel variant once).

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub const CONV2D_TILED: &str = include_str!("../../shaders/conv2d_tiled.wgsl");
+pub const CONV2D_REGISTER_TILED: &str = include_str!("../../shaders/conv2d_register_tiled.wgsl");
 pub const CONV1X1_GEMM_VEC4: &str = include_str!("../../shaders/conv1x1_gemm_vec4.wgsl");
 pub const MAXPOOL2D: &str = include_str!("../../shaders/maxpool2d.wgsl");
 pub const ADD_N: &str = include_str!("../../shaders/add_n.wgsl");
@@ -20,15 +21,39 @@ pub enum Kernel {
     ConvTiled { k: u32 },
     /// `conv1x1_gemm_vec4.wgsl`.
     Conv1x1Vec4,
+    /// `conv2d_register_tiled.wgsl` with kernel size k.
+    ConvRegister { k: u32 },
     MaxPool,
     Add,
     GlobalAvgPool,
     Dense,
 }
 
+/// Which convolution kernels a device gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConvStrategy {
+    /// Workgroup-memory tiled implicit GEMM (`conv2d_tiled`, `conv1x1_gemm_vec4`): GPUs.
+    Workgroup,
+    /// Register-tiled direct convolution with uniform weight loads, no workgroup memory or
+    /// barriers (`conv2d_register_tiled`): CPU adapters (lavapipe, SwiftShader).
+    Register,
+}
+
+impl ConvStrategy {
+    /// The strategy for an adapter type: `Register` for CPU adapters, `Workgroup` otherwise.
+    pub fn for_device_type(t: wgpu::DeviceType) -> ConvStrategy {
+        if t == wgpu::DeviceType::Cpu {
+            ConvStrategy::Register
+        } else {
+            ConvStrategy::Workgroup
+        }
+    }
+}
+
 /// Compile-time sizes chosen for a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tiling {
+    pub conv: ConvStrategy,
     /// Conv workgroup edge: WG x WG invocations, a 4WG x 4WG output tile.
     pub conv_wg: u32,
     /// Invocations per workgroup of the one-dimensional kernels.
@@ -49,10 +74,15 @@ impl Tiling {
             })
             .unwrap_or(2);
         let wg1 = 256.min(l.max_compute_invocations_per_workgroup).min(l.max_compute_workgroup_size_x).max(1);
-        Tiling { conv_wg, wg1 }
+        Tiling { conv: ConvStrategy::Workgroup, conv_wg, wg1 }
     }
 
-    /// Output tile edge of the conv kernels.
+    /// Invocations per workgroup of the register-tiled conv.
+    pub fn conv_register_wg(&self) -> u32 {
+        self.wg1.min(64)
+    }
+
+    /// Output tile edge of the workgroup-tiled conv kernels.
     pub fn conv_tile(&self) -> u32 {
         4 * self.conv_wg
     }
@@ -63,6 +93,7 @@ impl Kernel {
         match self {
             Kernel::ConvTiled { k } => format!("conv2d_tiled_k{k}"),
             Kernel::Conv1x1Vec4 => "conv1x1_gemm_vec4".into(),
+            Kernel::ConvRegister { k } => format!("conv2d_register_tiled_k{k}"),
             Kernel::MaxPool => "maxpool2d".into(),
             Kernel::Add => "add_n".into(),
             Kernel::GlobalAvgPool => "global_avg_pool".into(),
@@ -77,6 +108,9 @@ impl Kernel {
         match self {
             Kernel::ConvTiled { k } => wg(CONV2D_TILED).replace("const K: u32 = 3u;", &format!("const K: u32 = {k}u;")),
             Kernel::Conv1x1Vec4 => wg(CONV1X1_GEMM_VEC4),
+            Kernel::ConvRegister { k } => CONV2D_REGISTER_TILED
+                .replace("const WG1: u32 = 64u;", &format!("const WG1: u32 = {}u;", t.conv_register_wg()))
+                .replace("const K: u32 = 3u;", &format!("const K: u32 = {k}u;")),
             Kernel::MaxPool => wg1(MAXPOOL2D),
             Kernel::Add => wg1(ADD_N),
             Kernel::GlobalAvgPool => wg1(GLOBAL_AVG_POOL),
@@ -92,8 +126,8 @@ pub(crate) struct KernelCache {
 }
 
 impl KernelCache {
-    pub fn new(limits: &wgpu::Limits) -> KernelCache {
-        KernelCache { tiling: Tiling::for_limits(limits), pipelines: Mutex::new(HashMap::new()) }
+    pub fn new(limits: &wgpu::Limits, conv: ConvStrategy) -> KernelCache {
+        KernelCache { tiling: Tiling { conv, ..Tiling::for_limits(limits) }, pipelines: Mutex::new(HashMap::new()) }
     }
 
     pub fn compiled(&self) -> usize {
@@ -130,7 +164,7 @@ mod tests {
     #[test]
     fn tiling_respects_small_limits() {
         let desktop = Tiling::for_limits(&wgpu::Limits::default());
-        assert_eq!(desktop, Tiling { conv_wg: 16, wg1: 256 });
+        assert_eq!(desktop, Tiling { conv: ConvStrategy::Workgroup, conv_wg: 16, wg1: 256 });
         let small = wgpu::Limits { max_compute_invocations_per_workgroup: 128, max_compute_workgroup_storage_size: 16384, ..wgpu::Limits::default() };
         assert_eq!(Tiling::for_limits(&small).conv_wg, 8);
         assert_eq!(Tiling::for_limits(&small).wg1, 128);
@@ -140,7 +174,7 @@ mod tests {
 
     #[test]
     fn variants_substitute_constants() {
-        let t = Tiling { conv_wg: 8, wg1: 64 };
+        let t = Tiling { conv: ConvStrategy::Workgroup, conv_wg: 8, wg1: 64 };
         let s = Kernel::ConvTiled { k: 1 }.source(t);
         assert!(s.contains("const WG: u32 = 8u;") && s.contains("const K: u32 = 1u;"));
         assert!(Kernel::MaxPool.source(t).contains("const WG1: u32 = 64u;"));

@@ -18,7 +18,7 @@ mod sync;
 mod weights;
 
 pub use device::{list_adapters, record_adapter_info, AdapterSummary, DeviceError, Gpu};
-pub use kernels::{Kernel, Tiling};
+pub use kernels::{ConvStrategy, Kernel, Tiling};
 pub use plan::{schedule, PlanError, Schedule, Step, StepKind, TensorRef};
 pub use program::{Dispatch, Program, ProgramError, RunTiming};
 pub use sync::now_ms;

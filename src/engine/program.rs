@@ -7,7 +7,7 @@ use std::sync::Arc;
 use wgpu::util::DeviceExt;
 
 use super::device::Gpu;
-use super::kernels::Kernel;
+use super::kernels::{ConvStrategy, Kernel};
 use super::plan::{schedule, PlanError, Schedule, StepKind, TensorRef};
 use super::sync::{map_read, now_ms, submitted_work_done};
 use super::weights::{LayerWeights, Weights};
@@ -155,9 +155,16 @@ impl Program {
                     ]);
                     let hw = h * w;
                     let aligned = [src.offset, src.bstride, dst.offset, dst.bstride, r.offset, r.bstride, hw].iter().all(|v| v % 4 == 0);
-                    let kernel = if *k == 1 && aligned { Kernel::Conv1x1Vec4 } else { Kernel::ConvTiled { k: u(*k) } };
-                    let tile = tiling.conv_tile() as usize;
-                    (kernel, [u(hw.div_ceil(tile)), u(c_out.div_ceil(tile)), batch])
+                    match tiling.conv {
+                        ConvStrategy::Register => {
+                            (Kernel::ConvRegister { k: u(*k) }, [u(hw.div_ceil(tiling.conv_register_wg() as usize)), u(c_out.div_ceil(16)), batch])
+                        }
+                        ConvStrategy::Workgroup => {
+                            let kernel = if *k == 1 && aligned { Kernel::Conv1x1Vec4 } else { Kernel::ConvTiled { k: u(*k) } };
+                            let tile = tiling.conv_tile() as usize;
+                            (kernel, [u(hw.div_ceil(tile)), u(c_out.div_ceil(tile)), batch])
+                        }
+                    }
                 }
                 StepKind::MaxPool { k, stride, c, h, w, src, dst } => {
                     let (oh, ow) = (h.div_ceil(*stride), w.div_ceil(*stride));
