@@ -4,10 +4,11 @@
 //! MACs (`benches/matmul_tiled.wgsl`). Prints achieved GFLOP/s (2 x MACs / median wall time
 //! from submit to completion) and the ratios.
 //!
-//! `cargo bench --bench kernels -- [--adapter NAME] [--runs N]`
+//! `cargo bench --bench kernels -- [--adapter NAME] [--runs N] [--sampled N]` (N sampled
+//! cells' networks after the README cell's).
 //! (SwiftShader: `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`).
 
-use leti::engine::{now_ms, seeded_input, Gpu, Program, Weights};
+use leti::engine::{now_ms, seeded_input, ConvStrategy, Gpu, Program, Weights};
 use leti::measure::TimingMode;
 use leti::net::{build, Layer, LayerKind, Net, NetConfig, Role, Shape, Tensor};
 use leti::space::CellSpec;
@@ -113,7 +114,8 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let runs: usize = opt("--runs").and_then(|s| s.parse().ok()).unwrap_or(15);
-    let gpu = match pollster::block_on(Gpu::open(opt("--adapter").as_deref())) {
+    let sampled: usize = opt("--sampled").and_then(|s| s.parse().ok()).unwrap_or(2);
+    let mut gpu = match pollster::block_on(Gpu::open(opt("--adapter").as_deref())) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("no GPU adapter ({e}); nothing to benchmark");
@@ -123,7 +125,10 @@ fn main() {
     println!("adapter: {} ({:?}, {}), tiling {:?}", gpu.info.name, gpu.info.device_type, gpu.info.driver_info, gpu.tiling());
     println!("date: {} (unix s), runs per figure: {runs} (median wall, submit to completion)", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
     println!();
-    println!("{:<34} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}", "kernel", "MMAC", "ours ms", "GFLOP/s", "naive", "matmul", "x naive", "x matmul");
+    let picked = gpu.tiling().conv;
+    println!("engine's conv kernels on this adapter: {picked:?} (both families timed below; ratios use the engine's pick)");
+    println!("GFLOP/s columns: ours-workgroup = conv2d_tiled / conv1x1_gemm_vec4, ours-register = conv2d_register_tiled");
+    println!("{:<30} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}", "kernel", "MMAC", "pick ms", "ours-wg", "ours-reg", "naive", "matmul", "x naive", "x matmul");
     // Representative convolutions of the README network (full size).
     let cases = [(3, 3, 128, 32, "stem conv3x3 3->128 @32"), (3, 43, 43, 32, "conv3x3 43->43 @32"), (1, 128, 43, 32, "conv1x1 128->43 @32"),
         (3, 86, 86, 16, "conv3x3 86->86 @16"), (1, 256, 256, 16, "conv1x1 256->256 @16"), (3, 171, 171, 8, "conv3x3 171->171 @8"), (3, 512, 512, 8, "conv3x3 512->512 @8")];
@@ -131,18 +136,25 @@ fn main() {
         let net = conv_net(k, c_in, c_out, hw);
         let weights = Weights::seeded(&net, 1);
         let input = seeded_input(net.tensors[0].shape, 1);
-        let prog = Program::new(&gpu, &net, &weights, &input, true).unwrap();
-        let macs = prog.macs();
-        let ours = time(runs, || pollster::block_on(prog.run(&gpu, TimingMode::Plain)).unwrap().wall_ms);
+        let mut per = Vec::new();
+        for conv in [ConvStrategy::Workgroup, ConvStrategy::Register] {
+            gpu.set_conv_strategy(conv);
+            let prog = Program::new(&gpu, &net, &weights, &input, true).unwrap();
+            per.push(time(runs, || pollster::block_on(prog.run(&gpu, TimingMode::Plain)).unwrap().wall_ms));
+        }
+        gpu.set_conv_strategy(picked);
+        let macs = (k * k * c_in * c_out * hw * hw) as u64;
+        let ours = if picked == ConvStrategy::Workgroup { per[0] } else { per[1] };
         let lw = weights.layer(0);
         let (xb, wb, bb) = (storage(&gpu, &input, false), storage(&gpu, &lw.w, false), storage(&gpu, &lw.bias, false));
         let yb = storage(&gpu, &vec![0.0; c_out * hw * hw], true);
         let naive = time_raw(&gpu, runs, include_str!("naive_conv.wgsl"), &[c_in as u32, c_out as u32, hw as u32, hw as u32, k as u32], &[&xb, &wb, &bb, &yb], [(c_out * hw * hw).div_ceil(64) as u32, 1, 1]);
         let mm = matmul_ms(&gpu, runs, c_out, hw * hw, c_in * k * k);
         println!(
-            "{label:<34} {:>9.1} {ours:>9.3} {:>9.2} {:>9.2} {:>9.2} {:>8.1} {:>8.2}",
+            "{label:<30} {:>7.1} {ours:>9.3} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.1} {:>8.2}",
             macs as f64 / 1e6,
-            gflops(macs, ours),
+            gflops(macs, per[0]),
+            gflops(macs, per[1]),
             gflops(macs, naive),
             gflops(macs, mm),
             naive / ours,
@@ -153,21 +165,36 @@ fn main() {
     // Whole networks at full size.
     let space = leti::space::enumerate();
     let mut cells = vec![("README cell".to_string(), readme_cell())];
-    for e in leti::space::sample(&space, 2, 1) {
+    for e in leti::space::sample(&space, sampled, 1) {
         cells.push((format!("sampled {}", e.hash), e.cell.to_spec()));
     }
-    println!("{:<46} {:>9} {:>9} {:>9} {:>9} {:>8}", "network (full size, batch 1)", "MMAC", "ours ms", "GFLOP/s", "matmul", "x matmul");
+    println!("{:<46} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}", "network (full size, batch 1)", "MMAC", "wg ms", "reg ms", "wg GF/s", "reg GF/s", "matmul", "x matmul");
     for (label, spec) in cells {
         let net = build(&spec.validate().unwrap(), &NetConfig::default());
         let weights = Weights::seeded(&net, 1);
         let input = seeded_input(net.tensors[net.input].shape, 1);
-        let prog = Program::new(&gpu, &net, &weights, &input, true).unwrap();
-        let macs = prog.macs();
-        let ours = time(runs, || pollster::block_on(prog.run(&gpu, TimingMode::Plain)).unwrap().wall_ms);
+        let mut per = Vec::new();
+        for conv in [ConvStrategy::Workgroup, ConvStrategy::Register] {
+            gpu.set_conv_strategy(conv);
+            let prog = Program::new(&gpu, &net, &weights, &input, true).unwrap();
+            per.push(time(runs, || pollster::block_on(prog.run(&gpu, TimingMode::Plain)).unwrap().wall_ms));
+        }
+        gpu.set_conv_strategy(picked);
+        let macs = leti::net::Cost::of(&net).macs;
+        let ours = if picked == ConvStrategy::Workgroup { per[0] } else { per[1] };
         // Same MACs as one GEMM: m = 256, n = 1024, k = macs / (m n).
         let kk = (macs as usize / (256 * 1024)).max(1);
         let mm = matmul_ms(&gpu, runs.min(5), 256, 1024, kk);
         let mm_macs = (256 * 1024 * kk) as u64;
-        println!("{label:<46} {:>9.1} {ours:>9.2} {:>9.2} {:>9.2} {:>8.2}", macs as f64 / 1e6, gflops(macs, ours), gflops(mm_macs, mm), gflops(macs, ours) / gflops(mm_macs, mm));
+        println!(
+            "{label:<46} {:>7.1} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.2}",
+            macs as f64 / 1e6,
+            per[0],
+            per[1],
+            gflops(macs, per[0]),
+            gflops(macs, per[1]),
+            gflops(mm_macs, mm),
+            gflops(macs, ours) / gflops(mm_macs, mm)
+        );
     }
 }

@@ -1,54 +1,20 @@
 //! GPU (wgpu, e.g. Mesa lavapipe in CI) versus the CPU reference on reduced networks whose
 //! cells exercise every construction rule. Skips with a message only when no adapter exists.
 
+#![cfg(not(target_arch = "wasm32"))]
+
+mod agreement_cells;
 mod common;
 
-use common::{readme_cell, spec};
+use agreement_cells::cases;
 use leti::engine::{agreement, ConvStrategy, Gpu};
 use leti::net::{build, NetConfig};
 use leti::space::CellSpec;
 
-fn cases() -> Vec<(&'static str, CellSpec)> {
-    vec![
-        ("readme", readme_cell()),
-        ("two-vertex (projection only)", spec(&[&[0, 1], &[0, 0]], &["input", "output"])),
-        (
-            // out feeders v1 (6 ch of 16), v2, v3 (5 each): v1 -> v2 truncates 6 -> 5.
-            "uneven split with truncation",
-            spec(
-                &[&[0, 1, 0, 1, 0], &[0, 0, 1, 0, 1], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 0]],
-                &["input", "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3", "output"],
-            ),
-        ),
-        (
-            // v1's input is only its projection; input -> output projection added to the concat.
-            "input->output edge added to a concat",
-            spec(
-                &[&[0, 1, 1, 1], &[0, 0, 0, 1], &[0, 0, 0, 1], &[0, 0, 0, 0]],
-                &["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "output"],
-            ),
-        ),
-        (
-            // max-pools in a chain; v4 sums v1, v2, v3 and a projection.
-            "max-pool vertices and a 4-way sum",
-            spec(
-                &[
-                    &[0, 1, 0, 0, 1, 0],
-                    &[0, 0, 1, 0, 1, 0],
-                    &[0, 0, 0, 1, 1, 0],
-                    &[0, 0, 0, 0, 1, 1],
-                    &[0, 0, 0, 0, 0, 1],
-                    &[0, 0, 0, 0, 0, 0],
-                ],
-                &["input", "maxpool3x3", "maxpool3x3", "conv3x3-bn-relu", "conv1x1-bn-relu", "output"],
-            ),
-        ),
-    ]
-}
-
 fn open() -> Option<Gpu> {
     match pollster::block_on(Gpu::open(std::env::var("LETI_ADAPTER").ok().as_deref())) {
         Ok(gpu) => Some(gpu),
+        Err(e) if std::env::var_os("LETI_REQUIRE_GPU").is_some() => panic!("LETI_REQUIRE_GPU is set but there is no GPU adapter: {e}"),
         Err(e) => {
             eprintln!("SKIPPED: no GPU adapter available ({e}); install mesa-vulkan-drivers (lavapipe) to run these tests");
             None
