@@ -132,7 +132,8 @@ fn main() {
     // Representative convolutions of the README network (full size).
     let cases = [(3, 3, 128, 32, "stem conv3x3 3->128 @32"), (3, 43, 43, 32, "conv3x3 43->43 @32"), (1, 128, 43, 32, "conv1x1 128->43 @32"),
         (3, 86, 86, 16, "conv3x3 86->86 @16"), (1, 256, 256, 16, "conv1x1 256->256 @16"), (3, 171, 171, 8, "conv3x3 171->171 @8"), (3, 512, 512, 8, "conv3x3 512->512 @8")];
-    for (k, c_in, c_out, hw, label) in cases {
+    let cases = if args.iter().any(|a| a == "--networks-only") { &cases[..0] } else { &cases[..] };
+    for &(k, c_in, c_out, hw, label) in cases {
         let net = conv_net(k, c_in, c_out, hw);
         let weights = Weights::seeded(&net, 1);
         let input = seeded_input(net.tensors[0].shape, 1);

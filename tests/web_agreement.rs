@@ -67,3 +67,24 @@ async fn protocol_times_a_network_in_the_browser() {
         assert!(m.layers.is_none());
     }
 }
+
+/// Not a check: the README cell's full-size network timed with the protocol in the browser,
+/// logged for BENCHMARKS.md. Runs only when built with `LETI_BROWSER_BENCH=1` (add
+/// `-- --nocapture` to see the output).
+#[wasm_bindgen_test]
+async fn readme_network_latency_in_the_browser() {
+    if option_env!("LETI_BROWSER_BENCH").is_none() {
+        return;
+    }
+    let Some(gpu) = open().await else { return };
+    let net = build(&common::readme_cell().validate().unwrap(), &NetConfig::default());
+    let program = Program::new(&gpu, &net, &Weights::seeded(&net, 0), &seeded_input(net.tensors[net.input].shape, 0), true).unwrap();
+    let p = Protocol { runs: 10, profile_runs: 3, warmup_max: 10, max_remeasure: 1, ..Protocol::default() };
+    let m = measure(&gpu, &program, &p).await.unwrap();
+    let gflops = 2.0 * program.macs() as f64 / (m.wall.median_ms * 1e6);
+    log(&format!(
+        "README network on {}: wall median {:.1} ms (p10 {:.1}, p90 {:.1}, cov {:.3}, {} runs, mode {:?}), {:.2} GFLOP/s; gpu median {:?} ms; overheads {:?}; timestamp resolution {:?} ns",
+        gpu.info.name, m.wall.median_ms, m.wall.p10_ms, m.wall.p90_ms, m.wall.cov, m.wall.runs, m.mode, gflops,
+        m.gpu.map(|g| g.median_ms), m.mode_overheads, m.timestamp_resolution_ns
+    ));
+}

@@ -38,6 +38,13 @@ pub struct MeasureArgs {
     /// flagged `noisy` if it stays above.
     #[arg(long, default_value_t = 0.1)]
     pub cov_threshold: f64,
+    /// Most warm-up runs per cell (warm-up stops earlier once timings settle).
+    #[arg(long, default_value_t = 30)]
+    pub warmup_max: u32,
+    /// How many times a cell whose spread stays above --cov-threshold is measured again, each
+    /// time with twice the runs.
+    #[arg(long, default_value_t = 2)]
+    pub max_remeasure: u32,
     /// Use the first adapter whose name contains this (case-insensitive); see `leti adapters`.
     #[arg(long, value_name = "NAME")]
     pub adapter: Option<String>,
@@ -127,8 +134,8 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
         (None, None) => bail!("give --cells FILE or --sample N"),
     };
     let done = if args.resume { done_hashes(&args.out)? } else { HashSet::new() };
-    let todo: Vec<Cell> = cells.into_iter().filter(|c| !done.contains(&c.hash().to_string())).collect();
-    let skipped = done.len();
+    let todo: Vec<Cell> = cells.iter().copied().filter(|c| !done.contains(&c.hash().to_string())).collect();
+    let skipped = cells.len() - todo.len();
     let gpu = pollster::block_on(Gpu::open(args.adapter.as_deref())).context("opening the GPU")?;
     eprintln!(
         "adapter: {} ({}, {:?}); timestamps: {}; {} cells to measure{}",
@@ -140,7 +147,14 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
         if args.resume { format!(" ({skipped} already in {})", args.out.display()) } else { String::new() }
     );
     let mut out = OpenOptions::new().create(true).append(true).open(&args.out).with_context(|| format!("cannot open {}", args.out.display()))?;
-    let protocol = Protocol { runs: args.repeats.max(1), profile_runs: args.profile_runs, cov_threshold: args.cov_threshold, ..Protocol::default() };
+    let protocol = Protocol {
+        runs: args.repeats.max(1),
+        profile_runs: args.profile_runs,
+        cov_threshold: args.cov_threshold,
+        warmup_max: args.warmup_max.max(1),
+        max_remeasure: args.max_remeasure,
+        ..Protocol::default()
+    };
     let client = ClientInfo { user_agent: os_description(), device_label: args.device_label.clone(), engine_version: env!("CARGO_PKG_VERSION").into() };
     let run_id = new_record_id();
     let bar = ProgressBar::new(todo.len() as u64);
