@@ -8,9 +8,9 @@
 //! cells' networks after the README cell's).
 //! (SwiftShader: `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`).
 
-use leti::engine::{now_ms, seeded_input, ConvStrategy, Gpu, Program, Weights};
+use leti::engine::{now_ms, seeded_input, single_conv_net, ConvStrategy, Gpu, Program, Weights};
 use leti::measure::TimingMode;
-use leti::net::{build, Layer, LayerKind, Net, NetConfig, Role, Shape, Tensor};
+use leti::net::{build, NetConfig};
 use leti::space::CellSpec;
 use wgpu::util::DeviceExt;
 
@@ -39,22 +39,6 @@ fn readme_cell() -> CellSpec {
         ],
         ["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu", "maxpool3x3", "output"].map(String::from).to_vec(),
     )
-}
-
-/// A one-layer network: a single k x k conv.
-fn conv_net(k: usize, c_in: usize, c_out: usize, hw: usize) -> Net {
-    let cell = CellSpec::new(vec![vec![0, 1], vec![0, 0]], vec!["input".into(), "output".into()]);
-    Net {
-        config: NetConfig::default(),
-        cell,
-        tensors: vec![
-            Tensor { id: 0, shape: Shape::new(1, c_in, hw, hw), producer: None, consumers: vec![0] },
-            Tensor { id: 1, shape: Shape::new(1, c_out, hw, hw), producer: Some(0), consumers: vec![] },
-        ],
-        layers: vec![Layer { id: 0, kind: LayerKind::Conv { k, c_in, c_out }, inputs: vec![0], output: 1, name: format!("conv{k}x{k}"), role: Role::Stem, site: None }],
-        input: 0,
-        output: 1,
-    }
 }
 
 fn storage(gpu: &Gpu, data: &[f32], rw: bool) -> wgpu::Buffer {
@@ -126,7 +110,7 @@ fn main() {
     println!("date: {} (unix s), runs per figure: {runs} (median wall, submit to completion)", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
     println!();
     let picked = gpu.tiling().conv;
-    println!("engine's conv kernels on this adapter: {picked:?} (both families timed below; ratios use the engine's pick)");
+    println!("engine's conv kernels on this adapter: {picked:?}, probe ms {:?} (both families timed below; ratios use the engine's pick)", gpu.conv_probe_ms);
     println!("GFLOP/s columns: ours-workgroup = conv2d_tiled / conv1x1_gemm_vec4, ours-register = conv2d_register_tiled");
     println!("{:<30} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}", "kernel", "MMAC", "pick ms", "ours-wg", "ours-reg", "naive", "matmul", "x naive", "x matmul");
     // Representative convolutions of the README network (full size).
@@ -134,7 +118,7 @@ fn main() {
         (3, 86, 86, 16, "conv3x3 86->86 @16"), (1, 256, 256, 16, "conv1x1 256->256 @16"), (3, 171, 171, 8, "conv3x3 171->171 @8"), (3, 512, 512, 8, "conv3x3 512->512 @8")];
     let cases = if args.iter().any(|a| a == "--networks-only") { &cases[..0] } else { &cases[..] };
     for &(k, c_in, c_out, hw, label) in cases {
-        let net = conv_net(k, c_in, c_out, hw);
+        let net = single_conv_net(k, c_in, c_out, hw);
         let weights = Weights::seeded(&net, 1);
         let input = seeded_input(net.tensors[0].shape, 1);
         let mut per = Vec::new();

@@ -11,9 +11,9 @@
 // output channels, so every weight load is uniform across the workgroup (one load broadcast to
 // all invocations: the shape SIMD-on-CPU drivers such as lavapipe and SwiftShader and wide
 // GPU caches like best) and each input value loaded is reused for 16 multiply-adds held in
-// four vec4 accumulators. No workgroup memory and no barriers: this is the engine's choice on
-// CPU adapters (where workgroup memory is ordinary memory and barriers are coroutine switches);
-// discrete and mobile GPUs get `conv2d_tiled.wgsl` / `conv1x1_gemm_vec4.wgsl`.
+// four vec4 accumulators. No workgroup memory and no barriers. The engine times this family
+// against `conv2d_tiled.wgsl` / `conv1x1_gemm_vec4.wgsl` when it opens a device and keeps the
+// faster (this one wins on SwiftShader, where barriers are costly; the tiled ones on lavapipe).
 // Dispatch: (ceil(h*w / WG1), ceil(c_out / 16), batch).
 
 const WG1: u32 = 64u; // variant: replaced by the engine's pipeline cache

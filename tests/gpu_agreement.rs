@@ -61,6 +61,7 @@ fn gpu_matches_cpu_on_odd_sizes_and_batches() {
 fn pipelines_are_cached_across_networks() {
     let Some(gpu) = open() else { return };
     let cfg = NetConfig { input_size: 8, stem_channels: 8, num_stacks: 2, cells_per_stack: 1, ..NetConfig::default() };
+    let at_open = gpu.pipelines_compiled();
     let mut counts = Vec::new();
     let mut kernels = std::collections::HashSet::new();
     for (_, cell) in cases().iter().chain(cases().iter()) {
@@ -70,7 +71,8 @@ fn pipelines_are_cached_across_networks() {
         kernels.extend(program.dispatches.iter().map(|d| d.kernel));
         counts.push(gpu.pipelines_compiled());
     }
-    // Exactly one pipeline per kernel variant used, and none compiled in the second round.
-    assert_eq!(*counts.last().unwrap(), kernels.len(), "{counts:?}");
+    // At most one pipeline per kernel variant used (opening the device compiled the probe
+    // kernels of the conv autotuning), and none compiled in the second round.
+    assert!(*counts.last().unwrap() <= at_open + kernels.len(), "{at_open} {counts:?}");
     assert_eq!(counts[cases().len() - 1], *counts.last().unwrap(), "{counts:?}");
 }

@@ -16,6 +16,9 @@ pub struct Gpu {
     /// Timestamps may also be written between dispatches inside a pass (native only).
     pub timestamps_inside_passes: bool,
     pub(crate) kernels: super::kernels::KernelCache,
+    /// Probe times (ms) of both conv kernel families when the device was opened; the faster
+    /// one is in use.
+    pub conv_probe_ms: Option<[(super::kernels::ConvStrategy, f64); 2]>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +77,8 @@ async fn all_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
 impl Gpu {
     /// Opens the first adapter whose name contains `name_filter` (case-insensitive), or the
     /// first adapter at all. Requests the adapter's own limits (so kernels size themselves to
-    /// what this device offers) and timestamp queries where available.
+    /// what this device offers) and timestamp queries where available, then picks the faster
+    /// conv kernel family by timing both on probe layers (see `autotune`).
     pub async fn open(name_filter: Option<&str>) -> Result<Gpu, DeviceError> {
         let instance = instance();
         let adapters = all_adapters(&instance).await;
@@ -94,8 +98,8 @@ impl Gpu {
             })
             .await?;
         let info = adapter.get_info();
-        let kernels = super::kernels::KernelCache::new(&limits, super::kernels::ConvStrategy::for_device_type(info.device_type));
-        Ok(Gpu {
+        let kernels = super::kernels::KernelCache::new(&limits, super::kernels::ConvStrategy::Workgroup);
+        let mut gpu = Gpu {
             adapter,
             timestamps: features.contains(wgpu::Features::TIMESTAMP_QUERY),
             timestamps_inside_passes: features.contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES),
@@ -104,7 +108,11 @@ impl Gpu {
             info,
             limits,
             kernels,
-        })
+            conv_probe_ms: None,
+        };
+        // Keep the faster conv family on this device; on a probe failure keep the default.
+        gpu.conv_probe_ms = super::autotune::autotune_conv(&mut gpu).await.ok();
+        Ok(gpu)
     }
 
     /// The adapter as the measurement record describes it.

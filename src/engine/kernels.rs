@@ -32,22 +32,11 @@ pub enum Kernel {
 /// Which convolution kernels a device gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ConvStrategy {
-    /// Workgroup-memory tiled implicit GEMM (`conv2d_tiled`, `conv1x1_gemm_vec4`): GPUs.
+    /// Workgroup-memory tiled implicit GEMM (`conv2d_tiled`, `conv1x1_gemm_vec4`): GPUs, lavapipe.
     Workgroup,
     /// Register-tiled direct convolution with uniform weight loads, no workgroup memory or
-    /// barriers (`conv2d_register_tiled`): CPU adapters (lavapipe, SwiftShader).
+    /// barriers (`conv2d_register_tiled`): wins on SwiftShader.
     Register,
-}
-
-impl ConvStrategy {
-    /// The strategy for an adapter type: `Register` for CPU adapters, `Workgroup` otherwise.
-    pub fn for_device_type(t: wgpu::DeviceType) -> ConvStrategy {
-        if t == wgpu::DeviceType::Cpu {
-            ConvStrategy::Register
-        } else {
-            ConvStrategy::Workgroup
-        }
-    }
 }
 
 /// Compile-time sizes chosen for a device.
