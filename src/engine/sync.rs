@@ -77,7 +77,7 @@ pub async fn submitted_work_done(device: &wgpu::Device, queue: &wgpu::Queue) {
 /// Maps `buffer` for reading and waits for it.
 pub async fn map_read(device: &wgpu::Device, buffer: &wgpu::Buffer) -> Result<(), wgpu::BufferAsyncError> {
     let (tx, rx) = oneshot();
-    buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| tx(r));
+    buffer.slice(..).map_async(wgpu::MapMode::Read, tx);
     #[cfg(not(target_arch = "wasm32"))]
     device.poll(wgpu::PollType::wait_indefinitely()).expect("device poll");
     #[cfg(target_arch = "wasm32")]
