@@ -51,8 +51,11 @@ pub struct RunTiming {
     pub gpu_ms: Option<f64>,
     /// GPU time per dispatch, ms (`PerDispatch` and `PerPass`).
     pub per_dispatch_ms: Option<Vec<f64>>,
-    /// Raw timestamp ticks converted to ns, in write order (for resolution estimates).
-    pub timestamps_ns: Vec<f64>,
+    /// Raw timestamp values in write order (ticks of `timestamp_period_ns`), for resolution
+    /// estimates.
+    pub timestamp_ticks: Vec<u64>,
+    /// Nanoseconds per timestamp tick.
+    pub timestamp_period_ns: f64,
 }
 
 struct Queries {
@@ -359,7 +362,7 @@ impl Program {
         gpu.queue.submit([cmd]);
         submitted_work_done(&gpu.device, &gpu.queue).await;
         let wall_ms = now_ms() - t0;
-        let mut timing = RunTiming { wall_ms, gpu_ms: None, per_dispatch_ms: None, timestamps_ns: Vec::new() };
+        let mut timing = RunTiming { wall_ms, gpu_ms: None, per_dispatch_ms: None, timestamp_ticks: Vec::new(), timestamp_period_ns: 1.0 };
         if mode == TimingMode::Plain {
             return Ok(timing);
         }
@@ -373,19 +376,20 @@ impl Program {
         let period = gpu.queue.get_timestamp_period() as f64;
         let ns = |a: u64, b: u64| b.saturating_sub(a) as f64 * period;
         let n = self.dispatches.len();
+        timing.timestamp_period_ns = period;
         match mode {
             TimingMode::WholePass => {
-                timing.timestamps_ns = ticks[..2].iter().map(|&t| t as f64 * period).collect();
+                timing.timestamp_ticks = ticks[..2].to_vec();
                 timing.gpu_ms = Some(ns(ticks[0], ticks[1]) / 1e6);
             }
             TimingMode::PerDispatch => {
-                timing.timestamps_ns = ticks[..n + 1].iter().map(|&t| t as f64 * period).collect();
+                timing.timestamp_ticks = ticks[..n + 1].to_vec();
                 let per: Vec<f64> = (0..n).map(|i| ns(ticks[i], ticks[i + 1]) / 1e6).collect();
                 timing.gpu_ms = Some(ns(ticks[0], ticks[n]) / 1e6);
                 timing.per_dispatch_ms = Some(per);
             }
             TimingMode::PerPass => {
-                timing.timestamps_ns = ticks[..2 * n].iter().map(|&t| t as f64 * period).collect();
+                timing.timestamp_ticks = ticks[..2 * n].to_vec();
                 let per: Vec<f64> = (0..n).map(|i| ns(ticks[2 * i], ticks[2 * i + 1]) / 1e6).collect();
                 timing.gpu_ms = Some(ns(ticks[0], ticks[2 * n - 1]) / 1e6);
                 timing.per_dispatch_ms = Some(per);

@@ -12,11 +12,12 @@
 //! 4. Profile: `profile_runs` runs with a timestamp after every dispatch (`PerDispatch`,
 //!    native) or one pass per dispatch (`PerPass`, the browser's way) give per-layer medians.
 //!    Every instrumented mode's median wall is recorded relative to `Plain`.
-//! 5. The observed timestamp resolution is the smallest positive difference between
-//!    timestamps of a run (browsers coarsen it, e.g. Chrome to 100 us by default).
+//! 5. The observed timestamp resolution is the quantum of the timestamps (the GCD of their
+//!    differences within a run, times the tick period; the smallest over runs): browsers
+//!    coarsen it, e.g. Chrome to 100 us unless WebGPU developer features are on.
 
 use super::record::{LayerTime, ModeOverhead, Stats, TimingMode};
-use super::stats::{median, smallest_step, summarize};
+use super::stats::{median, summarize, tick_quantum};
 use crate::engine::{Gpu, Program, ProgramError};
 
 /// Protocol parameters.
@@ -86,7 +87,7 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
                 let t = program.run(gpu, TimingMode::WholePass).await?;
                 wp_wall.push(t.wall_ms);
                 wp_gpu.push(t.gpu_ms.unwrap_or(0.0));
-                stamps.push(t.timestamps_ns);
+                stamps.push((t.timestamp_ticks, t.timestamp_period_ns));
             }
         }
         let worst = summarize(&plain).cov.max(if whole { summarize(&wp_wall).cov } else { 0.0 });
@@ -124,7 +125,7 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
             for (i, ms) in t.per_dispatch_ms.unwrap_or_default().into_iter().enumerate() {
                 per[i].push(ms);
             }
-            stamps.push(t.timestamps_ns);
+            stamps.push((t.timestamp_ticks, t.timestamp_period_ns));
         }
         let wm = median(&walls);
         overheads.push(ModeOverhead { mode: pm, wall_median_ms: wm, ratio_to_plain: wm / plain_s.median_ms });
@@ -132,7 +133,7 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
         layers_mode = Some(pm);
     }
     // 5. Observed timestamp resolution.
-    let timestamp_resolution_ns = stamps.iter().filter_map(|s| smallest_step(s)).min_by(f64::total_cmp);
+    let timestamp_resolution_ns = stamps.iter().filter_map(|(t, period)| tick_quantum(t).map(|q| q as f64 * period)).min_by(f64::total_cmp);
     Ok(Measurement {
         wall,
         gpu: gpu_stats,

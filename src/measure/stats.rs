@@ -61,6 +61,18 @@ pub fn smallest_step(values: &[f64]) -> Option<f64> {
     v.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0).min_by(f64::total_cmp)
 }
 
+/// The timer's quantum: the greatest common divisor of the differences between timestamp
+/// ticks (a browser that coarsens timestamps to 100 us gives multiples of 100 us; a raw
+/// nanosecond counter gives 1). `None` when all ticks are equal.
+pub fn tick_quantum(ticks: &[u64]) -> Option<u64> {
+    fn gcd(a: u64, b: u64) -> u64 {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+    let first = *ticks.first()?;
+    let g = ticks.iter().map(|&t| t.abs_diff(first)).fold(0, gcd);
+    (g > 0).then_some(g)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +112,10 @@ mod tests {
         assert_eq!((s.median_ms, s.p10_ms, s.p90_ms, s.mad_ms, s.cov), (7.0, 7.0, 7.0, 0.0, 0.0));
         assert_eq!(smallest_step(&[5.0, 5.0]), None);
         assert_eq!(smallest_step(&[0.0, 300.0, 100.0, 100.0]), Some(100.0));
+        assert_eq!(tick_quantum(&[5, 5]), None);
+        assert_eq!(tick_quantum(&[]), None);
+        // Chrome-style coarsening to 100 us (in ns ticks).
+        assert_eq!(tick_quantum(&[1_200_000, 1_500_000, 1_300_000, 2_100_000]), Some(100_000));
+        assert_eq!(tick_quantum(&[1_000, 1_007, 1_013]), Some(1));
     }
 }
