@@ -1,5 +1,11 @@
-//! Measuring networks: the shared measurement record schema (`record`).
+//! Measuring networks: the shared measurement record schema (`record`), summary statistics
+//! (`stats`), the timing protocol over the engine (`protocol`) and record assembly (`assemble`).
 
+mod assemble;
+mod protocol;
 mod record;
+pub mod stats;
 
-pub use record::{AdapterInfo, ClientInfo, LayerTime, MeasurementRecord, RunInfo, Stats, TimingMode, SCHEMA_VERSION};
+pub use assemble::{new_record_id, unix_ms, RecordContext};
+pub use protocol::{measure, settled, Measurement, Protocol};
+pub use record::{AdapterInfo, ClientInfo, LayerTime, MeasurementRecord, ModeOverhead, RunInfo, Stats, TimingMode, SCHEMA_VERSION};
