@@ -40,6 +40,8 @@ fn record_for(cell: &Cell, ms: f64) -> MeasurementRecord {
         gpu: None,
         mode: TimingMode::Plain,
         layers: None,
+        layers_mode: None,
+        mode_overheads: Vec::new(),
         warmup_runs: 3,
         noisy: false,
         timestamp_resolution_ns: None,

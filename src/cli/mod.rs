@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod adapters;
 pub mod anchors;
 pub mod db_args;
 pub mod evaluate;
@@ -13,6 +14,7 @@ pub mod export;
 pub mod import;
 pub mod inspect;
 pub mod layers;
+pub mod measure;
 pub mod output;
 pub mod predict;
 pub mod serve;
@@ -47,6 +49,10 @@ pub enum Command {
     /// Validate, prune, hash and cost cell specs read as JSON lines.
     #[command(long_about = inspect::LONG_ABOUT)]
     Inspect(inspect::InspectArgs),
+    /// Measure networks on a GPU adapter and append measurement records (JSONL).
+    Measure(measure::MeasureArgs),
+    /// List the GPU adapters wgpu sees, with timestamp support and key limits.
+    Adapters(adapters::AdaptersArgs),
     /// Serve the web app and collect contributed measurements into a database.
     Serve(serve::ServeArgs),
     /// Write stored measurements from a database to a JSONL (or CSV) file.
@@ -76,6 +82,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Space(cmd) => space::run(cmd),
         Command::Inspect(args) => inspect::run(args),
+        Command::Measure(args) => measure::run(args).map(exit_outcome),
+        Command::Adapters(args) => adapters::run(args).map(exit_outcome),
         Command::Serve(args) => serve::run(args).map(|()| Outcome::Success),
         Command::Export(args) => export::run(args).map(|()| Outcome::Success),
         Command::Import(args) => import::run(args).map(|()| Outcome::Success),

@@ -1,7 +1,13 @@
-//! Measuring networks: the shared measurement record schema (`record`) and the fixed anchor
-//! cells every device measures first (`anchors`).
+//! Measuring networks: the shared measurement record schema (`record`), summary statistics
+//! (`stats`), the timing protocol over the engine (`protocol`) and record assembly (`assemble`),
+//! and the fixed anchor cells every device measures first (`anchors`).
 
 pub mod anchors;
+mod assemble;
+mod protocol;
 mod record;
+pub mod stats;
 
-pub use record::{AdapterInfo, ClientInfo, LayerTime, MeasurementRecord, RunInfo, Stats, TimingMode, SCHEMA_VERSION};
+pub use assemble::{new_record_id, unix_ms, RecordContext};
+pub use protocol::{measure, settled, Measurement, Protocol};
+pub use record::{AdapterInfo, ClientInfo, LayerTime, MeasurementRecord, ModeOverhead, RunInfo, Stats, TimingMode, SCHEMA_VERSION};

@@ -37,6 +37,16 @@ pub enum TimingMode {
     WholePass,
 }
 
+/// How much an instrumented mode changed the whole-network wall time against `Plain`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModeOverhead {
+    pub mode: TimingMode,
+    /// Median wall time per inference in that mode.
+    pub wall_median_ms: f64,
+    /// `wall_median_ms` / the `Plain` median (1.0 = no measurable overhead).
+    pub ratio_to_plain: f64,
+}
+
 /// Per-layer GPU time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerTime {
@@ -113,6 +123,12 @@ pub struct MeasurementRecord {
     /// Per-layer GPU times (from a separate profiling run) when available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layers: Option<Vec<LayerTime>>,
+    /// The mode that produced `layers` (`per_dispatch` natively, `per_pass` in the browser).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers_mode: Option<TimingMode>,
+    /// Wall-time overhead of every instrumented mode that ran, against `Plain`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mode_overheads: Vec<ModeOverhead>,
     /// Warm-up runs done before timing.
     pub warmup_runs: u32,
     /// True when the coefficient of variation stayed above the threshold after re-measuring.

@@ -1,0 +1,190 @@
+//! `leti measure`: measures networks on a GPU adapter with the timing protocol and appends one
+//! JSON record per cell to a JSONL file, flushed per cell (an interrupted run loses nothing;
+//! `--resume` skips cells whose hash is already in the file).
+
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::engine::{seeded_input, Gpu, Program, Weights};
+use crate::measure::{measure, new_record_id, ClientInfo, MeasurementRecord, Protocol, RecordContext, RunInfo};
+use crate::net::{build, NetConfig};
+use crate::space::{Cell, CellSpec};
+
+#[derive(clap::Args, Debug)]
+pub struct MeasureArgs {
+    /// JSONL file of cell specs: one JSON object with `module_adjacency` and
+    /// `module_operations` per line (blank lines ignored), as `leti inspect` reads.
+    #[arg(long, value_name = "FILE", required_unless_present = "sample", conflicts_with = "sample")]
+    pub cells: Option<PathBuf>,
+    /// Measure N cells sampled uniformly (without replacement) from the whole space.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// Seed of --sample.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Timed runs per timing mode per cell (more when the spread is too high).
+    #[arg(long, default_value_t = 20)]
+    pub repeats: u32,
+    /// Runs of the per-layer profiling mode per cell (0: no per-layer breakdown).
+    #[arg(long, default_value_t = 5)]
+    pub profile_runs: u32,
+    /// Coefficient of variation above which a cell is measured again with more runs, and
+    /// flagged `noisy` if it stays above.
+    #[arg(long, default_value_t = 0.1)]
+    pub cov_threshold: f64,
+    /// Most warm-up runs per cell (warm-up stops earlier once timings settle).
+    #[arg(long, default_value_t = 30)]
+    pub warmup_max: u32,
+    /// How many times a cell whose spread stays above --cov-threshold is measured again, each
+    /// time with twice the runs.
+    #[arg(long, default_value_t = 2)]
+    pub max_remeasure: u32,
+    /// Use the first adapter whose name contains this (case-insensitive); see `leti adapters`.
+    #[arg(long, value_name = "NAME")]
+    pub adapter: Option<String>,
+    /// JSONL file the records are appended to.
+    #[arg(long, value_name = "FILE", default_value = "measurements.jsonl")]
+    pub out: PathBuf,
+    /// Skip cells whose module hash already has a record in --out.
+    #[arg(long)]
+    pub resume: bool,
+    /// Input image height and width.
+    #[arg(long, default_value_t = 32)]
+    pub input_size: usize,
+    /// Output channels of the stem (doubled at each later stack).
+    #[arg(long, default_value_t = 128)]
+    pub stem_channels: usize,
+    #[arg(long, default_value_t = 3)]
+    pub num_stacks: usize,
+    #[arg(long, default_value_t = 3)]
+    pub cells_per_stack: usize,
+    /// Images per inference.
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Optional device label stored in every record (e.g. "ci-runner").
+    #[arg(long)]
+    pub device_label: Option<String>,
+}
+
+fn read_cells(path: &PathBuf) -> anyhow::Result<Vec<Cell>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut cells = Vec::new();
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("{}: cannot read line {}", path.display(), i + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let spec = CellSpec::from_json_str(&line).with_context(|| format!("{}:{}: not a cell spec", path.display(), i + 1))?;
+        cells.push(spec.validate().with_context(|| format!("{}:{}: invalid cell", path.display(), i + 1))?);
+    }
+    if cells.is_empty() {
+        bail!("{} holds no cell specs", path.display());
+    }
+    Ok(cells)
+}
+
+fn done_hashes(path: &PathBuf) -> anyhow::Result<HashSet<String>> {
+    let Ok(file) = File::open(path) else { return Ok(HashSet::new()) };
+    let mut done = HashSet::new();
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<MeasurementRecord>(&line) {
+            Ok(r) => {
+                done.insert(r.hash.to_string());
+            }
+            // A run killed mid-write can leave a partial last line: it is re-measured.
+            Err(e) => eprintln!("warning: {}:{}: not a record ({e}); ignored", path.display(), i + 1),
+        }
+    }
+    Ok(done)
+}
+
+fn os_description() -> String {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| format!(" {}", s.trim())).unwrap_or_default();
+    format!("leti-cli/{} ({}{}; {})", env!("CARGO_PKG_VERSION"), std::env::consts::OS, release, std::env::consts::ARCH)
+}
+
+pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
+    let config = NetConfig {
+        batch: args.batch,
+        input_size: args.input_size,
+        stem_channels: args.stem_channels,
+        num_stacks: args.num_stacks,
+        cells_per_stack: args.cells_per_stack,
+        ..NetConfig::default()
+    };
+    if config.batch == 0 || config.input_size == 0 || config.stem_channels == 0 || config.num_stacks == 0 || config.cells_per_stack == 0 {
+        bail!("network sizes must be positive: {config:?}");
+    }
+    let cells: Vec<Cell> = match (&args.cells, args.sample) {
+        (Some(path), _) => read_cells(path)?,
+        (None, Some(n)) => {
+            let space = crate::space::enumerate();
+            crate::space::sample(&space, n, args.seed).into_iter().map(|e| e.cell).collect()
+        }
+        (None, None) => bail!("give --cells FILE or --sample N"),
+    };
+    let done = if args.resume { done_hashes(&args.out)? } else { HashSet::new() };
+    let todo: Vec<Cell> = cells.iter().copied().filter(|c| !done.contains(&c.hash().to_string())).collect();
+    let skipped = cells.len() - todo.len();
+    let gpu = pollster::block_on(Gpu::open(args.adapter.as_deref())).context("opening the GPU")?;
+    eprintln!(
+        "adapter: {} ({}, {:?}); timestamps: {}; {} cells to measure{}",
+        gpu.info.name,
+        gpu.info.backend,
+        gpu.info.device_type,
+        if gpu.timestamps_inside_passes { "per dispatch" } else if gpu.timestamps { "pass boundaries" } else { "none" },
+        todo.len(),
+        if args.resume { format!(" ({skipped} already in {})", args.out.display()) } else { String::new() }
+    );
+    let mut out = OpenOptions::new().create(true).append(true).open(&args.out).with_context(|| format!("cannot open {}", args.out.display()))?;
+    let protocol = Protocol {
+        runs: args.repeats.max(1),
+        profile_runs: args.profile_runs,
+        cov_threshold: args.cov_threshold,
+        warmup_max: args.warmup_max.max(1),
+        max_remeasure: args.max_remeasure,
+        ..Protocol::default()
+    };
+    let client = ClientInfo { user_agent: os_description(), device_label: args.device_label.clone(), engine_version: env!("CARGO_PKG_VERSION").into() };
+    let run_id = new_record_id();
+    let bar = ProgressBar::new(todo.len() as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} cells  elapsed {elapsed_precise}  ETA {eta_precise}  {msg}").unwrap());
+    let mut noisy = 0;
+    for (i, cell) in todo.iter().enumerate() {
+        let net = build(cell, &config);
+        let weights = Weights::seeded(&net, 0);
+        let input = seeded_input(net.tensors[net.input].shape, 0);
+        let program = Program::new(&gpu, &net, &weights, &input, true).with_context(|| format!("planning cell {}", cell.hash()))?;
+        let m = pollster::block_on(measure(&gpu, &program, &protocol)).with_context(|| format!("measuring cell {}", cell.hash()))?;
+        let ctx = RecordContext {
+            adapter: gpu.adapter_info(),
+            client: client.clone(),
+            run: Some(RunInfo { run_id: run_id.clone(), sequence: i as u32, ..RunInfo::default() }),
+        };
+        let record = m.into_record(&net, ctx);
+        noisy += record.noisy as usize;
+        let mut line = serde_json::to_string(&record)?;
+        line.push('\n');
+        out.write_all(line.as_bytes()).and_then(|_| out.flush()).with_context(|| format!("writing {}", args.out.display()))?;
+        bar.set_message(format!("last {} {:.2} ms{}", record.hash, record.wall.median_ms, if record.noisy { " (noisy)" } else { "" }));
+        bar.inc(1);
+    }
+    bar.finish();
+    eprintln!(
+        "wrote {} records to {} ({noisy} noisy); {} pipelines compiled in all",
+        todo.len(),
+        args.out.display(),
+        gpu.pipelines_compiled()
+    );
+    Ok(ExitCode::SUCCESS)
+}

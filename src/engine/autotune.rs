@@ -1,0 +1,49 @@
+//! Picks the convolution kernel family for a device by timing both on probe layers: the
+//! workgroup-memory tiled kernels win on GPUs and on lavapipe, the register-tiled kernel on
+//! SwiftShader, and nothing in the adapter info says which in advance.
+
+use super::device::Gpu;
+use super::kernels::ConvStrategy;
+use super::program::Program;
+use super::weights::{seeded_input, Weights};
+use crate::measure::TimingMode;
+use crate::net::{Layer, LayerKind, Net, NetConfig, Role, Shape, Tensor};
+use crate::space::CellSpec;
+
+/// A network of a single k x k convolution (batch 1, `hw` x `hw`), for probes and benchmarks.
+pub fn single_conv_net(k: usize, c_in: usize, c_out: usize, hw: usize) -> Net {
+    let cell = CellSpec::new(vec![vec![0, 1], vec![0, 0]], vec!["input".into(), "output".into()]);
+    Net {
+        config: NetConfig::default(),
+        cell,
+        tensors: vec![
+            Tensor { id: 0, shape: Shape::new(1, c_in, hw, hw), producer: None, consumers: vec![0] },
+            Tensor { id: 1, shape: Shape::new(1, c_out, hw, hw), producer: Some(0), consumers: vec![] },
+        ],
+        layers: vec![Layer { id: 0, kind: LayerKind::Conv { k, c_in, c_out }, inputs: vec![0], output: 1, name: format!("conv{k}x{k}"), role: Role::Stem, site: None }],
+        input: 0,
+        output: 1,
+    }
+}
+
+/// Times both conv families on a 3x3 64->64 and a 1x1 128->128 conv at 16x16 (best of 3
+/// after one warm-up each) and keeps the faster family. Returns the per-family totals in ms.
+pub async fn autotune_conv(gpu: &mut Gpu) -> Result<[(ConvStrategy, f64); 2], super::program::ProgramError> {
+    let probes = [single_conv_net(3, 64, 64, 16), single_conv_net(1, 128, 128, 16)];
+    let mut totals = [(ConvStrategy::Workgroup, 0.0), (ConvStrategy::Register, 0.0)];
+    for (strategy, total) in totals.iter_mut() {
+        gpu.set_conv_strategy(*strategy);
+        for net in &probes {
+            let program = Program::new(gpu, net, &Weights::seeded(net, 0), &seeded_input(net.tensors[0].shape, 0), true)?;
+            program.run(gpu, TimingMode::Plain).await?;
+            let mut best = f64::INFINITY;
+            for _ in 0..3 {
+                best = best.min(program.run(gpu, TimingMode::Plain).await?.wall_ms);
+            }
+            *total += best;
+        }
+    }
+    let pick = if totals[1].1 < totals[0].1 { ConvStrategy::Register } else { ConvStrategy::Workgroup };
+    gpu.set_conv_strategy(pick);
+    Ok(totals)
+}

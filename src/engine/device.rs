@@ -1,0 +1,151 @@
+//! GPU device setup: picks an adapter (optionally by a name substring), requests a device with
+//! the adapter's own limits and the timestamp features it offers, and reports adapter info and
+//! the limits the kernels are sized against.
+
+use crate::measure::AdapterInfo;
+
+/// An open GPU device with what the engine needs to know about it.
+pub struct Gpu {
+    pub adapter: wgpu::Adapter,
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub info: wgpu::AdapterInfo,
+    pub limits: wgpu::Limits,
+    /// `timestamp-query` (pass-boundary timestamps) is enabled.
+    pub timestamps: bool,
+    /// Timestamps may also be written between dispatches inside a pass (native only).
+    pub timestamps_inside_passes: bool,
+    pub(crate) kernels: super::kernels::KernelCache,
+    /// Probe times (ms) of both conv kernel families when the device was opened; the faster
+    /// one is in use.
+    pub conv_probe_ms: Option<[(super::kernels::ConvStrategy, f64); 2]>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("no GPU adapter found{0}")]
+    NoAdapter(String),
+    #[error("could not open the GPU device: {0}")]
+    RequestDevice(#[from] wgpu::RequestDeviceError),
+}
+
+/// One line of `leti adapters`: what wgpu reports about an adapter.
+#[derive(Clone, Debug)]
+pub struct AdapterSummary {
+    pub info: wgpu::AdapterInfo,
+    pub limits: wgpu::Limits,
+    pub timestamps: bool,
+    pub timestamps_inside_passes: bool,
+}
+
+fn instance() -> wgpu::Instance {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+    desc.backends = wgpu::Backends::all();
+    wgpu::Instance::new(desc)
+}
+
+/// Every adapter wgpu can see (native); in the browser, the one `requestAdapter` returns.
+pub async fn list_adapters() -> Vec<AdapterSummary> {
+    let instance = instance();
+    let adapters = all_adapters(&instance).await;
+    adapters
+        .iter()
+        .map(|a| {
+            let f = a.features();
+            AdapterSummary {
+                info: a.get_info(),
+                limits: a.limits(),
+                timestamps: f.contains(wgpu::Features::TIMESTAMP_QUERY),
+                timestamps_inside_passes: f.contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES),
+            }
+        })
+        .collect()
+}
+
+async fn all_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        instance.enumerate_adapters(wgpu::Backends::all()).await
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let opts = wgpu::RequestAdapterOptions { power_preference: wgpu::PowerPreference::HighPerformance, ..Default::default() };
+        instance.request_adapter(&opts).await.into_iter().collect()
+    }
+}
+
+impl Gpu {
+    /// Opens the first adapter whose name contains `name_filter` (case-insensitive), or the
+    /// first adapter at all. Requests the adapter's own limits (so kernels size themselves to
+    /// what this device offers) and timestamp queries where available, then picks the faster
+    /// conv kernel family by timing both on probe layers (see `autotune`).
+    pub async fn open(name_filter: Option<&str>) -> Result<Gpu, DeviceError> {
+        let instance = instance();
+        let adapters = all_adapters(&instance).await;
+        let wanted = name_filter.map(|s| s.to_lowercase());
+        let adapter = adapters
+            .into_iter()
+            .find(|a| wanted.as_ref().is_none_or(|w| a.get_info().name.to_lowercase().contains(w)))
+            .ok_or_else(|| DeviceError::NoAdapter(name_filter.map(|n| format!(" whose name contains {n:?}")).unwrap_or_default()))?;
+        let features = adapter.features() & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES);
+        let limits = adapter.limits();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("leti"),
+                required_features: features,
+                required_limits: limits.clone(),
+                ..Default::default()
+            })
+            .await?;
+        let info = adapter.get_info();
+        let kernels = super::kernels::KernelCache::new(&limits, super::kernels::ConvStrategy::Workgroup);
+        let mut gpu = Gpu {
+            adapter,
+            timestamps: features.contains(wgpu::Features::TIMESTAMP_QUERY),
+            timestamps_inside_passes: features.contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES),
+            device,
+            queue,
+            info,
+            limits,
+            kernels,
+            conv_probe_ms: None,
+        };
+        // Keep the faster conv family on this device; on a probe failure keep the default.
+        gpu.conv_probe_ms = super::autotune::autotune_conv(&mut gpu).await.ok();
+        Ok(gpu)
+    }
+
+    /// The adapter as the measurement record describes it.
+    pub fn adapter_info(&self) -> AdapterInfo {
+        record_adapter_info(&self.info)
+    }
+
+    /// Overrides the convolution strategy chosen from the adapter type (for benchmarks and
+    /// tests of both kernel families on one adapter). Pipelines already compiled stay cached.
+    pub fn set_conv_strategy(&mut self, conv: super::kernels::ConvStrategy) {
+        self.kernels.tiling.conv = conv;
+    }
+
+    /// The kernel tile sizes chosen for this device's limits.
+    pub fn tiling(&self) -> super::kernels::Tiling {
+        self.kernels.tiling
+    }
+
+    /// Pipelines compiled so far on this device (each kernel variant once).
+    pub fn pipelines_compiled(&self) -> usize {
+        self.kernels.compiled()
+    }
+}
+
+/// Converts wgpu's adapter info into the record's.
+pub fn record_adapter_info(info: &wgpu::AdapterInfo) -> AdapterInfo {
+    let driver = [info.driver.as_str(), info.driver_info.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
+    AdapterInfo {
+        vendor: if info.vendor == 0 { String::new() } else { format!("0x{:04x}", info.vendor) },
+        architecture: format!("{:?}", info.device_type).to_lowercase(),
+        device: if info.device == 0 { info.name.clone() } else { format!("{} (0x{:04x})", info.name, info.device) },
+        description: info.name.clone(),
+        backend: info.backend.to_string().to_lowercase(),
+        driver,
+    }
+}

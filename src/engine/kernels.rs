@@ -1,0 +1,172 @@
+//! The WGSL kernels (embedded at compile time from `shaders/`) and the pipeline cache: one
+//! compiled pipeline per kernel variant per device, reused by every network planned on that
+//! device, with a counter that shows nothing is compiled twice. Variant constants (workgroup
+//! edge, kernel size) are chosen from the device's limits.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub const CONV2D_TILED: &str = include_str!("../../shaders/conv2d_tiled.wgsl");
+pub const CONV2D_REGISTER_TILED: &str = include_str!("../../shaders/conv2d_register_tiled.wgsl");
+pub const CONV1X1_GEMM_VEC4: &str = include_str!("../../shaders/conv1x1_gemm_vec4.wgsl");
+pub const MAXPOOL2D: &str = include_str!("../../shaders/maxpool2d.wgsl");
+pub const ADD_N: &str = include_str!("../../shaders/add_n.wgsl");
+pub const GLOBAL_AVG_POOL: &str = include_str!("../../shaders/global_avg_pool.wgsl");
+pub const DENSE: &str = include_str!("../../shaders/dense.wgsl");
+
+/// A kernel variant: which shader and its compile-time constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// `conv2d_tiled.wgsl` with kernel size k.
+    ConvTiled { k: u32 },
+    /// `conv1x1_gemm_vec4.wgsl`.
+    Conv1x1Vec4,
+    /// `conv2d_register_tiled.wgsl` with kernel size k.
+    ConvRegister { k: u32 },
+    MaxPool,
+    Add,
+    GlobalAvgPool,
+    Dense,
+}
+
+/// Which convolution kernels a device gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConvStrategy {
+    /// Workgroup-memory tiled implicit GEMM (`conv2d_tiled`, `conv1x1_gemm_vec4`): GPUs, lavapipe.
+    Workgroup,
+    /// Register-tiled direct convolution with uniform weight loads, no workgroup memory or
+    /// barriers (`conv2d_register_tiled`): wins on SwiftShader.
+    Register,
+}
+
+/// Compile-time sizes chosen for a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tiling {
+    pub conv: ConvStrategy,
+    /// Conv workgroup edge: WG x WG invocations, a 4WG x 4WG output tile.
+    pub conv_wg: u32,
+    /// Invocations per workgroup of the one-dimensional kernels.
+    pub wg1: u32,
+}
+
+impl Tiling {
+    /// The largest tiles the limits allow: conv WG in {16, 8, 4} such that WG x WG invocations,
+    /// a WG-wide workgroup and 2 * WG * WG * 16 bytes of workgroup storage fit.
+    pub fn for_limits(l: &wgpu::Limits) -> Tiling {
+        let conv_wg = [16u32, 8, 4]
+            .into_iter()
+            .find(|&wg| {
+                wg * wg <= l.max_compute_invocations_per_workgroup
+                    && wg <= l.max_compute_workgroup_size_x
+                    && wg <= l.max_compute_workgroup_size_y
+                    && 2 * wg * wg * 16 <= l.max_compute_workgroup_storage_size
+            })
+            .unwrap_or(2);
+        let wg1 = 256.min(l.max_compute_invocations_per_workgroup).min(l.max_compute_workgroup_size_x).max(1);
+        Tiling { conv: ConvStrategy::Workgroup, conv_wg, wg1 }
+    }
+
+    /// Invocations per workgroup of the register-tiled conv.
+    pub fn conv_register_wg(&self) -> u32 {
+        self.wg1.min(64)
+    }
+
+    /// Output tile edge of the workgroup-tiled conv kernels.
+    pub fn conv_tile(&self) -> u32 {
+        4 * self.conv_wg
+    }
+}
+
+impl Kernel {
+    pub fn label(&self) -> String {
+        match self {
+            Kernel::ConvTiled { k } => format!("conv2d_tiled_k{k}"),
+            Kernel::Conv1x1Vec4 => "conv1x1_gemm_vec4".into(),
+            Kernel::ConvRegister { k } => format!("conv2d_register_tiled_k{k}"),
+            Kernel::MaxPool => "maxpool2d".into(),
+            Kernel::Add => "add_n".into(),
+            Kernel::GlobalAvgPool => "global_avg_pool".into(),
+            Kernel::Dense => "dense".into(),
+        }
+    }
+
+    /// The WGSL source with this variant's constants substituted.
+    pub fn source(&self, t: Tiling) -> String {
+        let wg = |s: &str| s.replace("const WG: u32 = 16u;", &format!("const WG: u32 = {}u;", t.conv_wg));
+        let wg1 = |s: &str| s.replace("const WG1: u32 = 256u;", &format!("const WG1: u32 = {}u;", t.wg1));
+        match self {
+            Kernel::ConvTiled { k } => wg(CONV2D_TILED).replace("const K: u32 = 3u;", &format!("const K: u32 = {k}u;")),
+            Kernel::Conv1x1Vec4 => wg(CONV1X1_GEMM_VEC4),
+            Kernel::ConvRegister { k } => CONV2D_REGISTER_TILED
+                .replace("const WG1: u32 = 64u;", &format!("const WG1: u32 = {}u;", t.conv_register_wg()))
+                .replace("const K: u32 = 3u;", &format!("const K: u32 = {k}u;")),
+            Kernel::MaxPool => wg1(MAXPOOL2D),
+            Kernel::Add => wg1(ADD_N),
+            Kernel::GlobalAvgPool => wg1(GLOBAL_AVG_POOL),
+            Kernel::Dense => wg1(DENSE),
+        }
+    }
+}
+
+/// Compiled pipelines of one device, by variant.
+pub(crate) struct KernelCache {
+    pub tiling: Tiling,
+    pipelines: Mutex<HashMap<Kernel, Arc<wgpu::ComputePipeline>>>,
+}
+
+impl KernelCache {
+    pub fn new(limits: &wgpu::Limits, conv: ConvStrategy) -> KernelCache {
+        KernelCache { tiling: Tiling { conv, ..Tiling::for_limits(limits) }, pipelines: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn compiled(&self) -> usize {
+        self.pipelines.lock().unwrap().len()
+    }
+
+    /// The pipeline of `kernel`, compiling it on first use only.
+    pub fn get(&self, device: &wgpu::Device, kernel: Kernel) -> Arc<wgpu::ComputePipeline> {
+        let mut map = self.pipelines.lock().unwrap();
+        map.entry(kernel)
+            .or_insert_with(|| {
+                let label = kernel.label();
+                let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some(&label),
+                    source: wgpu::ShaderSource::Wgsl(kernel.source(self.tiling).into()),
+                });
+                Arc::new(device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(&label),
+                    layout: None,
+                    module: &module,
+                    entry_point: Some("main"),
+                    compilation_options: Default::default(),
+                    cache: None,
+                }))
+            })
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiling_respects_small_limits() {
+        let desktop = Tiling::for_limits(&wgpu::Limits::default());
+        assert_eq!(desktop, Tiling { conv: ConvStrategy::Workgroup, conv_wg: 16, wg1: 256 });
+        let small = wgpu::Limits { max_compute_invocations_per_workgroup: 128, max_compute_workgroup_storage_size: 16384, ..wgpu::Limits::default() };
+        assert_eq!(Tiling::for_limits(&small).conv_wg, 8);
+        assert_eq!(Tiling::for_limits(&small).wg1, 128);
+        let tiny_smem = wgpu::Limits { max_compute_workgroup_storage_size: 4096, ..wgpu::Limits::default() };
+        assert_eq!(Tiling::for_limits(&tiny_smem).conv_wg, 8);
+    }
+
+    #[test]
+    fn variants_substitute_constants() {
+        let t = Tiling { conv: ConvStrategy::Workgroup, conv_wg: 8, wg1: 64 };
+        let s = Kernel::ConvTiled { k: 1 }.source(t);
+        assert!(s.contains("const WG: u32 = 8u;") && s.contains("const K: u32 = 1u;"));
+        assert!(Kernel::MaxPool.source(t).contains("const WG1: u32 = 64u;"));
+        assert!(!Kernel::Add.source(t).contains("256u"));
+    }
+}

@@ -1,0 +1,438 @@
+//! A planned network on a device: the arena, per-layer weight buffers, the parameter block and
+//! one (pipeline, bind group, workgroup count) per step — all created once per network — and
+//! the runs: encode, submit, wait, optional timestamps, readback.
+
+use std::sync::Arc;
+
+use wgpu::util::DeviceExt;
+
+use super::device::Gpu;
+use super::kernels::{ConvStrategy, Kernel};
+use super::plan::{schedule, PlanError, Schedule, StepKind, TensorRef};
+use super::sync::{map_read, now_ms, submitted_work_done};
+use super::weights::{LayerWeights, Weights};
+use crate::measure::TimingMode;
+use crate::net::{LayerId, Net, TensorId};
+
+/// Bytes of the parameter block of one step (every kernel's `Params` fits).
+const PARAMS_BYTES: u64 = 64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProgramError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("{what} needs {bytes} bytes, over this adapter's limit of {limit} bytes")]
+    TooLarge { what: String, bytes: u64, limit: u64 },
+    #[error("timing mode {0:?} needs timestamp support this adapter lacks")]
+    NoTimestamps(TimingMode),
+    #[error("reading back from the GPU failed: {0}")]
+    Readback(#[from] wgpu::BufferAsyncError),
+    #[error("input has {got} values, the network takes {want}")]
+    InputSize { got: usize, want: usize },
+}
+
+/// One kernel launch with its resources bound.
+pub struct Dispatch {
+    pub name: String,
+    pub kernel: Kernel,
+    pub layers: Vec<LayerId>,
+    pub macs: u64,
+    pub groups: [u32; 3],
+    pipeline: Arc<wgpu::ComputePipeline>,
+    bind_group: wgpu::BindGroup,
+}
+
+/// What one whole inference took.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunTiming {
+    /// Wall clock from submit to completion, ms.
+    pub wall_ms: f64,
+    /// GPU time of the whole inference from timestamps, ms (timestamped modes).
+    pub gpu_ms: Option<f64>,
+    /// GPU time per dispatch, ms (`PerDispatch` and `PerPass`).
+    pub per_dispatch_ms: Option<Vec<f64>>,
+    /// Raw timestamp values in write order (ticks of `timestamp_period_ns`), for resolution
+    /// estimates.
+    pub timestamp_ticks: Vec<u64>,
+    /// Nanoseconds per timestamp tick.
+    pub timestamp_period_ns: f64,
+}
+
+struct Queries {
+    set: wgpu::QuerySet,
+    resolve: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    count: u32,
+}
+
+/// A network ready to run on one device.
+pub struct Program {
+    pub schedule: Schedule,
+    pub dispatches: Vec<Dispatch>,
+    arena: wgpu::Buffer,
+    arena_bytes: u64,
+    input: TensorRef,
+    input_elems: usize,
+    output: TensorRef,
+    output_elems: usize,
+    queries: Option<Queries>,
+    _weights: Vec<wgpu::Buffer>,
+    _params: wgpu::Buffer,
+}
+
+fn gpu_weights(lw: &LayerWeights) -> Vec<f32> {
+    // [r = ci * k * k + tap][c_out4], then the bias [c_out4].
+    let rows = lw.c_in * lw.k * lw.k;
+    let c4 = lw.c_out.next_multiple_of(4);
+    let mut v = vec![0.0f32; rows * c4 + c4];
+    for co in 0..lw.c_out {
+        for r in 0..rows {
+            v[r * c4 + co] = lw.w[co * rows + r];
+        }
+        v[rows * c4 + co] = lw.bias[co];
+    }
+    v
+}
+
+fn u(x: usize) -> u32 {
+    u32::try_from(x).expect("sizes fit in u32")
+}
+
+impl Program {
+    /// Plans `net` on `gpu` with `weights` and uploads `input`. `reuse = false` keeps every
+    /// tensor in its own region so that [`Program::read_tensors`] can return all of them.
+    pub fn new(gpu: &Gpu, net: &Net, weights: &Weights, input: &[f32], reuse: bool) -> Result<Program, ProgramError> {
+        let sch = schedule(net, reuse)?;
+        let limits = &gpu.limits;
+        let device = &gpu.device;
+        let tiling = gpu.kernels.tiling;
+        let arena_bytes = 4 * sch.arena_elements as u64;
+        let limit = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+        if arena_bytes > limit {
+            return Err(ProgramError::TooLarge { what: "the activation arena".into(), bytes: arena_bytes, limit });
+        }
+        let arena = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("arena"),
+            size: arena_bytes,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let stride = (limits.min_uniform_buffer_offset_alignment as u64).max(PARAMS_BYTES);
+        let mut params = vec![0u8; (stride * sch.steps.len().max(1) as u64) as usize];
+        let mut weight_bufs = Vec::new();
+        let mut plan = Vec::new(); // (kernel, params, weight buffer index, groups)
+        let batch = u(sch.batch);
+        let spread = |groups: u32| -> [u32; 3] {
+            let max = limits.max_compute_workgroups_per_dimension;
+            if groups <= max {
+                [groups.max(1), 1, 1]
+            } else {
+                [max, groups.div_ceil(max), 1]
+            }
+        };
+        for step in &sch.steps {
+            let mut p = [0u32; 16];
+            let mut wbuf = None;
+            let mut upload = |lw: &LayerWeights| -> Result<usize, ProgramError> {
+                let data = gpu_weights(lw);
+                let bytes = 4 * data.len() as u64;
+                if bytes > limits.max_storage_buffer_binding_size {
+                    return Err(ProgramError::TooLarge { what: format!("weights of {}", step.name), bytes, limit: limits.max_storage_buffer_binding_size });
+                }
+                weight_bufs.push(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some(&step.name),
+                    contents: bytemuck::cast_slice(&data),
+                    usage: wgpu::BufferUsages::STORAGE,
+                }));
+                Ok(weight_bufs.len() - 1)
+            };
+            let (kernel, groups) = match &step.kind {
+                StepKind::Conv { k, c_in, c_out, h, w, src, res, dst, weights_of } => {
+                    let lw = weights.layer(*weights_of);
+                    wbuf = Some(upload(lw)?);
+                    let c4 = c_out.next_multiple_of(4);
+                    let r = res.unwrap_or(TensorRef { offset: 0, bstride: 0 });
+                    p[..13].copy_from_slice(&[
+                        u(*c_in), u(*c_out), u(*h), u(*w), u(src.offset), u(src.bstride), u(dst.offset), u(dst.bstride),
+                        u(r.offset), u(r.bstride), res.is_some() as u32, u(c4), u(c_in * k * k * c4 / 4),
+                    ]);
+                    let hw = h * w;
+                    let aligned = [src.offset, src.bstride, dst.offset, dst.bstride, r.offset, r.bstride, hw].iter().all(|v| v % 4 == 0);
+                    match tiling.conv {
+                        ConvStrategy::Register => {
+                            (Kernel::ConvRegister { k: u(*k) }, [u(hw.div_ceil(tiling.conv_register_wg() as usize)), u(c_out.div_ceil(16)), batch])
+                        }
+                        ConvStrategy::Workgroup => {
+                            let kernel = if *k == 1 && aligned { Kernel::Conv1x1Vec4 } else { Kernel::ConvTiled { k: u(*k) } };
+                            let tile = tiling.conv_tile() as usize;
+                            (kernel, [u(hw.div_ceil(tile)), u(c_out.div_ceil(tile)), batch])
+                        }
+                    }
+                }
+                StepKind::MaxPool { k, stride, c, h, w, src, dst } => {
+                    let (oh, ow) = (h.div_ceil(*stride), w.div_ceil(*stride));
+                    let pt = super::reference::same_pad_before(*h, *k, *stride);
+                    let pl = super::reference::same_pad_before(*w, *k, *stride);
+                    p[..14].copy_from_slice(&[
+                        u(*c), u(*h), u(*w), u(oh), u(ow), u(*k), u(*stride), u(pt), u(pl), u(src.offset), u(src.bstride), u(dst.offset), u(dst.bstride), batch,
+                    ]);
+                    (Kernel::MaxPool, spread(u((c * oh * ow * sch.batch).div_ceil(tiling.wg1 as usize))))
+                }
+                StepKind::Add { per_image, srcs, dst } => {
+                    p[..5].copy_from_slice(&[u(*per_image), batch, u(srcs.len()), u(dst.offset), u(dst.bstride)]);
+                    for (i, s) in srcs.iter().enumerate() {
+                        p[5 + 2 * i] = u(s.offset);
+                        p[6 + 2 * i] = u(s.bstride);
+                    }
+                    (Kernel::Add, spread(u((per_image * sch.batch).div_ceil(tiling.wg1 as usize))))
+                }
+                StepKind::GlobalAvgPool { c, hw, src, dst } => {
+                    p[..7].copy_from_slice(&[u(*c), u(*hw), batch, u(src.offset), u(src.bstride), u(dst.offset), u(dst.bstride)]);
+                    (Kernel::GlobalAvgPool, [u((c * sch.batch).div_ceil(tiling.wg1 as usize)), 1, 1])
+                }
+                StepKind::Dense { c_in, c_out, src, dst, weights_of } => {
+                    wbuf = Some(upload(weights.layer(*weights_of))?);
+                    let c4 = c_out.next_multiple_of(4);
+                    p[..9].copy_from_slice(&[u(*c_in), u(*c_out), u(c4), batch, u(src.offset), u(src.bstride), u(dst.offset), u(dst.bstride), u(c_in * c4)]);
+                    (Kernel::Dense, [u((c_out * sch.batch).div_ceil(tiling.wg1 as usize)), 1, 1])
+                }
+            };
+            let at = (plan.len() as u64 * stride) as usize;
+            params[at..at + 64].copy_from_slice(bytemuck::cast_slice(&p));
+            plan.push((kernel, wbuf, groups));
+        }
+        let params_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("params"),
+            contents: &params,
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let dispatches = sch
+            .steps
+            .iter()
+            .zip(plan)
+            .enumerate()
+            .map(|(i, (step, (kernel, wbuf, groups)))| {
+                let pipeline = gpu.kernels.get(device, kernel);
+                let mut entries = vec![
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer: &params_buf,
+                            offset: i as u64 * stride,
+                            size: wgpu::BufferSize::new(PARAMS_BYTES),
+                        }),
+                    },
+                    wgpu::BindGroupEntry { binding: 1, resource: arena.as_entire_binding() },
+                ];
+                if let Some(w) = wbuf {
+                    entries.push(wgpu::BindGroupEntry { binding: 2, resource: weight_bufs[w].as_entire_binding() });
+                }
+                let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some(&step.name),
+                    layout: &pipeline.get_bind_group_layout(0),
+                    entries: &entries,
+                });
+                Dispatch { name: step.name.clone(), kernel, layers: step.layers.clone(), macs: step.macs, groups, pipeline, bind_group }
+            })
+            .collect::<Vec<_>>();
+        let queries = gpu.timestamps.then(|| {
+            let count = u(2 * dispatches.len() + 2);
+            Queries {
+                set: device.create_query_set(&wgpu::QuerySetDescriptor { label: Some("timestamps"), ty: wgpu::QueryType::Timestamp, count }),
+                resolve: device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("timestamps resolve"),
+                    size: 8 * count as u64,
+                    usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                    mapped_at_creation: false,
+                }),
+                readback: device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("timestamps readback"),
+                    size: 8 * count as u64,
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                }),
+                count,
+            }
+        });
+        let input_ref = sch.refs[net.input].expect("input placed");
+        let output_ref = sch.refs[net.output].expect("output placed");
+        let program = Program {
+            input: input_ref,
+            input_elems: net.tensors[net.input].shape.elements(),
+            output: output_ref,
+            output_elems: net.tensors[net.output].shape.elements(),
+            schedule: sch,
+            dispatches,
+            arena,
+            arena_bytes,
+            queries,
+            _weights: weight_bufs,
+            _params: params_buf,
+        };
+        program.set_input(gpu, input)?;
+        Ok(program)
+    }
+
+    /// Uploads a new input image batch (NCHW, the network input's shape).
+    pub fn set_input(&self, gpu: &Gpu, input: &[f32]) -> Result<(), ProgramError> {
+        if input.len() != self.input_elems {
+            return Err(ProgramError::InputSize { got: input.len(), want: self.input_elems });
+        }
+        gpu.queue.write_buffer(&self.arena, 4 * self.input.offset as u64, bytemuck::cast_slice(input));
+        Ok(())
+    }
+
+    /// Total multiply-accumulates of one inference.
+    pub fn macs(&self) -> u64 {
+        self.dispatches.iter().map(|d| d.macs).sum()
+    }
+
+    fn encode(&self, gpu: &Gpu, mode: TimingMode) -> wgpu::CommandBuffer {
+        let mut enc = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("inference") });
+        let q = self.queries.as_ref();
+        let dispatch = |pass: &mut wgpu::ComputePass<'_>, d: &Dispatch| {
+            pass.set_pipeline(&d.pipeline);
+            pass.set_bind_group(0, &d.bind_group, &[]);
+            pass.dispatch_workgroups(d.groups[0], d.groups[1], d.groups[2]);
+        };
+        let used = match mode {
+            TimingMode::Plain | TimingMode::WholePass => {
+                let timestamp_writes = (mode == TimingMode::WholePass).then(|| wgpu::ComputePassTimestampWrites {
+                    query_set: &q.expect("timestamps").set,
+                    beginning_of_pass_write_index: Some(0),
+                    end_of_pass_write_index: Some(1),
+                });
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("inference"), timestamp_writes });
+                for d in &self.dispatches {
+                    dispatch(&mut pass, d);
+                }
+                if mode == TimingMode::Plain { 0 } else { 2 }
+            }
+            TimingMode::PerDispatch => {
+                let set = &q.expect("timestamps").set;
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("inference"), timestamp_writes: None });
+                pass.write_timestamp(set, 0);
+                for (i, d) in self.dispatches.iter().enumerate() {
+                    dispatch(&mut pass, d);
+                    pass.write_timestamp(set, u(i + 1));
+                }
+                u(self.dispatches.len() + 1)
+            }
+            TimingMode::PerPass => {
+                let set = &q.expect("timestamps").set;
+                for (i, d) in self.dispatches.iter().enumerate() {
+                    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: Some(&d.name),
+                        timestamp_writes: Some(wgpu::ComputePassTimestampWrites {
+                            query_set: set,
+                            beginning_of_pass_write_index: Some(u(2 * i)),
+                            end_of_pass_write_index: Some(u(2 * i + 1)),
+                        }),
+                    });
+                    dispatch(&mut pass, d);
+                }
+                u(2 * self.dispatches.len())
+            }
+        };
+        if let (Some(q), true) = (q, used > 0) {
+            debug_assert!(used <= q.count);
+            enc.resolve_query_set(&q.set, 0..used, &q.resolve, 0);
+            enc.copy_buffer_to_buffer(&q.resolve, 0, &q.readback, 0, 8 * used as u64);
+        }
+        enc.finish()
+    }
+
+    /// Whether `mode` can run on `gpu`.
+    pub fn supports(gpu: &Gpu, mode: TimingMode) -> bool {
+        match mode {
+            TimingMode::Plain => true,
+            TimingMode::WholePass | TimingMode::PerPass => gpu.timestamps,
+            TimingMode::PerDispatch => gpu.timestamps_inside_passes,
+        }
+    }
+
+    /// Runs one whole inference in `mode` and times it: wall clock from submit to completion,
+    /// and GPU timestamps in the timestamped modes.
+    pub async fn run(&self, gpu: &Gpu, mode: TimingMode) -> Result<RunTiming, ProgramError> {
+        if !Self::supports(gpu, mode) {
+            return Err(ProgramError::NoTimestamps(mode));
+        }
+        let cmd = self.encode(gpu, mode);
+        let t0 = now_ms();
+        gpu.queue.submit([cmd]);
+        submitted_work_done(&gpu.device, &gpu.queue).await;
+        let wall_ms = now_ms() - t0;
+        let mut timing = RunTiming { wall_ms, gpu_ms: None, per_dispatch_ms: None, timestamp_ticks: Vec::new(), timestamp_period_ns: 1.0 };
+        if mode == TimingMode::Plain {
+            return Ok(timing);
+        }
+        let q = self.queries.as_ref().expect("timestamps");
+        map_read(&gpu.device, &q.readback).await?;
+        let ticks: Vec<u64> = {
+            let view = q.readback.slice(..).get_mapped_range().expect("mapped");
+            bytemuck::cast_slice::<u8, u64>(&view).to_vec()
+        };
+        q.readback.unmap();
+        let period = gpu.queue.get_timestamp_period() as f64;
+        let ns = |a: u64, b: u64| b.saturating_sub(a) as f64 * period;
+        let n = self.dispatches.len();
+        timing.timestamp_period_ns = period;
+        match mode {
+            TimingMode::WholePass => {
+                timing.timestamp_ticks = ticks[..2].to_vec();
+                timing.gpu_ms = Some(ns(ticks[0], ticks[1]) / 1e6);
+            }
+            TimingMode::PerDispatch => {
+                timing.timestamp_ticks = ticks[..n + 1].to_vec();
+                let per: Vec<f64> = (0..n).map(|i| ns(ticks[i], ticks[i + 1]) / 1e6).collect();
+                timing.gpu_ms = Some(ns(ticks[0], ticks[n]) / 1e6);
+                timing.per_dispatch_ms = Some(per);
+            }
+            TimingMode::PerPass => {
+                timing.timestamp_ticks = ticks[..2 * n].to_vec();
+                let per: Vec<f64> = (0..n).map(|i| ns(ticks[2 * i], ticks[2 * i + 1]) / 1e6).collect();
+                timing.gpu_ms = Some(ns(ticks[0], ticks[2 * n - 1]) / 1e6);
+                timing.per_dispatch_ms = Some(per);
+            }
+            TimingMode::Plain => unreachable!(),
+        }
+        Ok(timing)
+    }
+
+    async fn read_arena(&self, gpu: &Gpu) -> Result<Vec<f32>, ProgramError> {
+        let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("arena readback"),
+            size: self.arena_bytes,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
+        enc.copy_buffer_to_buffer(&self.arena, 0, &staging, 0, self.arena_bytes);
+        gpu.queue.submit([enc.finish()]);
+        map_read(&gpu.device, &staging).await?;
+        let data = bytemuck::cast_slice::<u8, f32>(&staging.slice(..).get_mapped_range().expect("mapped")).to_vec();
+        staging.unmap();
+        Ok(data)
+    }
+
+    fn extract(&self, arena: &[f32], r: TensorRef, per_image: usize, batch: usize) -> Vec<f32> {
+        (0..batch).flat_map(|n| arena[r.offset + n * r.bstride..][..per_image].iter().copied()).collect()
+    }
+
+    /// The network output (logits), after a run.
+    pub async fn read_output(&self, gpu: &Gpu) -> Result<Vec<f32>, ProgramError> {
+        let arena = self.read_arena(gpu).await?;
+        let b = self.schedule.batch;
+        Ok(self.extract(&arena, self.output, self.output_elems / b, b))
+    }
+
+    /// Every tensor that has its own place (all of them but fused conv outputs), NCHW, after a
+    /// run. Only meaningful for a program built with `reuse = false`.
+    pub async fn read_tensors(&self, gpu: &Gpu, net: &Net) -> Result<Vec<Option<Vec<f32>>>, ProgramError> {
+        let arena = self.read_arena(gpu).await?;
+        let b = self.schedule.batch;
+        Ok((0..net.tensors.len())
+            .map(|t: TensorId| self.schedule.refs[t].map(|r| self.extract(&arena, r, net.tensors[t].shape.elements() / b, b)))
+            .collect())
+    }
+}
