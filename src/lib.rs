@@ -17,6 +17,8 @@ pub mod measure;
 
 pub mod predict;
 
+#[cfg(target_arch = "wasm32")]
+pub mod app;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod server;
 

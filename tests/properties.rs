@@ -1,5 +1,6 @@
 //! Property tests: the parser and validator never panic on arbitrary input, and for random
-//! valid cells the hash ignores how interior vertices are numbered.
+//! valid cells the hash ignores how interior vertices are numbered. Native only (proptest).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

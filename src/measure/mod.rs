@@ -1,6 +1,8 @@
 //! Measuring networks: the shared measurement record schema (`record`), summary statistics
-//! (`stats`), the timing protocol over the engine (`protocol`) and record assembly (`assemble`).
+//! (`stats`), the timing protocol over the engine (`protocol`) and record assembly (`assemble`),
+//! and the fixed anchor cells every device measures first (`anchors`).
 
+pub mod anchors;
 mod assemble;
 mod protocol;
 mod record;

@@ -116,6 +116,8 @@ impl SyntheticDevice {
                     gpu: Some(stats),
                     mode: TimingMode::WholePass,
                     layers: None,
+                    layers_mode: None,
+                    mode_overheads: Vec::new(),
                     warmup_runs: 0,
                     noisy: false,
                     timestamp_resolution_ns: None,

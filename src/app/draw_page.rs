@@ -1,0 +1,154 @@
+//! The Draw page: a cell as NAS-Bench-101 JSON (typed in or from a preset), validated as you
+//! type with the same typed errors as the CLI, and its pruned form, module hash and cost
+//! (trainable parameters, MACs, layer counts, peak activation memory). The cell is kept in the
+//! page address (`?spec=`), so a link shares it.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+use crate::net::{build, Cost, NetConfig};
+use crate::space::{CellSpec, SpecError};
+
+/// `(name, spec JSON)` of the presets.
+pub const PRESETS: [(&str, &str); 3] = [
+    (
+        "NAS-Bench-101 README cell",
+        r#"{"module_adjacency":[[0,1,1,1,0,1,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,1,0,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,1],[0,0,0,0,0,0,0]],"module_operations":["input","conv1x1-bn-relu","conv3x3-bn-relu","conv3x3-bn-relu","conv3x3-bn-relu","maxpool3x3","output"]}"#,
+    ),
+    (
+        "ResNet-like chain",
+        r#"{"module_adjacency":[[0,1,0,1],[0,0,1,0],[0,0,0,1],[0,0,0,0]],"module_operations":["input","conv3x3-bn-relu","conv3x3-bn-relu","output"]}"#,
+    ),
+    (
+        "Wide Inception-like cell",
+        r#"{"module_adjacency":[[0,1,1,1,1,0],[0,0,0,0,0,1],[0,0,0,0,0,1],[0,0,0,0,0,1],[0,0,0,0,0,1],[0,0,0,0,0,0]],"module_operations":["input","conv1x1-bn-relu","conv3x3-bn-relu","conv1x1-bn-relu","maxpool3x3","output"]}"#,
+    ),
+];
+
+/// Everything the page shows about a valid spec.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    pub hash: String,
+    pub vertices: usize,
+    pub edges: usize,
+    /// Vertices of the spec as written that pruning removes.
+    pub removed: Vec<usize>,
+    pub pruned_json: String,
+    pub cost: Cost,
+}
+
+/// Parses, validates, prunes and costs a spec given as JSON text.
+pub fn analyse(text: &str) -> Result<Analysis, SpecError> {
+    let spec = CellSpec::from_json_str(text)?;
+    let pruned = spec.prune()?;
+    let removed = (0..spec.module_operations.len()).filter(|v| !pruned.kept.contains(v)).collect();
+    let cell = pruned.cell;
+    Ok(Analysis {
+        hash: cell.hash().to_hex(),
+        vertices: cell.num_vertices(),
+        edges: cell.num_edges(),
+        removed,
+        pruned_json: pretty(&cell.to_spec()),
+        cost: Cost::of(&build(&cell, &NetConfig::default())),
+    })
+}
+
+/// A spec as JSON with one adjacency row per line (easier to edit by hand than serde's).
+pub fn pretty(spec: &CellSpec) -> String {
+    let rows: Vec<String> = spec
+        .module_adjacency
+        .iter()
+        .map(|r| format!("    [{}]", r.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")))
+        .collect();
+    let ops: Vec<String> = spec.module_operations.iter().map(|o| serde_json::to_string(o).expect("strings serialise")).collect();
+    format!("{{\n  \"module_adjacency\": [\n{}\n  ],\n  \"module_operations\": [{}]\n}}", rows.join(",\n"), ops.join(", "))
+}
+
+/// A preset's spec, pretty-printed.
+pub fn preset_text(json: &str) -> String {
+    CellSpec::from_json_str(json).map(|s| pretty(&s)).unwrap_or_else(|_| json.to_string())
+}
+
+fn mib(b: u64) -> String {
+    format!("{:.2} MiB", b as f64 / (1024.0 * 1024.0))
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[component]
+pub fn DrawPage() -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let initial = query.with_untracked(|q| q.get("spec")).unwrap_or_else(|| preset_text(PRESETS[0].1));
+    let text = RwSignal::new(initial);
+    let analysis = Memo::new(move |_| text.with(|t| analyse(t)));
+    // Keep the URL in step with the text, without adding history entries.
+    let nav = navigate.clone();
+    Effect::new(move |_| {
+        let t = text.get();
+        let encoded: String = js_sys::encode_uri_component(&t).into();
+        nav(&format!("/draw?spec={encoded}"), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+    });
+    view! {
+        <section class="card intro">
+            <h1>"Draw a cell"</h1>
+            <p>"Write a cell in NAS-Bench-101's format (an upper-triangular adjacency matrix and one op per vertex) or start from a preset. The page checks it as you type and shows the network it builds: 3 stacks of 3 cells on 32×32 images, 128 channels after the stem."</p>
+        </section>
+        <section class="card" aria-labelledby="spec-h">
+            <h2 id="spec-h">"Cell"</h2>
+            <div class="buttons" role="group" aria-label="Presets">
+                {PRESETS.into_iter().map(|(name, json)| view! {
+                    <button on:click=move |_| text.set(preset_text(json))>{name}</button>
+                }).collect_view()}
+            </div>
+            <label class="field">
+                <span>"Spec (JSON)"</span>
+                <textarea class="spec" rows="14" spellcheck="false" aria-describedby="spec-status"
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            </label>
+            <div id="spec-status" role="status" aria-live="polite">
+                {move || match analysis.get() {
+                    Ok(a) => view! {
+                        <p class="ok">{format!("Valid: {} vertices, {} edges after pruning.", a.vertices, a.edges)}</p>
+                        {(!a.removed.is_empty()).then(|| view! {
+                            <p class="notice">{format!("Pruning removes vertex {}: not on a path from input to output.",
+                                a.removed.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))}</p>
+                        })}
+                    }.into_any(),
+                    Err(e) => view! { <p class="error">{format!("Not a valid cell: {e}")}</p> }.into_any(),
+                }}
+            </div>
+        </section>
+        {move || analysis.get().ok().map(|a| {
+            let c = a.cost.clone();
+            let lc = c.layer_counts;
+            view! {
+                <section class="card" aria-labelledby="cost-h">
+                    <h2 id="cost-h">"Network"</h2>
+                    <dl class="facts">
+                        <dt>"Module hash"</dt><dd><code class="hash">{a.hash.clone()}</code></dd>
+                        <dt>"Trainable parameters"</dt><dd class="params">{thousands(c.trainable_parameters)}</dd>
+                        <dt>"MACs"</dt><dd class="macs">{thousands(c.macs)}</dd>
+                        <dt>"Peak activation memory"</dt><dd>{mib(c.peak_activation_bytes)}</dd>
+                        <dt>"Weights"</dt><dd>{mib(c.weight_bytes)}</dd>
+                        <dt>"Layers"</dt><dd>{format!("{} conv 3×3, {} conv 1×1, {} projections, {} max-pool 3×3, {} downsampling pools, {} adds, {} concats, {} truncations; {} compute layers in all",
+                            lc.conv3x3, lc.conv1x1, lc.projection, lc.maxpool3x3, lc.maxpool2x2, lc.add, lc.concat, lc.truncate, lc.compute_layers)}</dd>
+                        <dt>"Pruned spec"</dt><dd><pre class="pruned">{a.pruned_json.clone()}</pre></dd>
+                    </dl>
+                </section>
+            }
+        })}
+    }
+}

@@ -1,0 +1,107 @@
+//! The production [`CellMeasurer`]: the GPU engine on this browser's WebGPU adapter, timed by
+//! the shared protocol (`measure::measure`), with a device-loss watch so a lost device is
+//! reported as such (and recreated by the run controller) rather than as a failure.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::engine_port::{CellMeasurer, MeasureError};
+use crate::engine::{seeded_input, Gpu, Program, Weights};
+use crate::measure::{measure, AdapterInfo, MeasurementRecord, Protocol, RecordContext};
+use crate::net::{build, NetConfig};
+use crate::space::Cell;
+
+/// Seed of the weights and input (values do not change latency; fixed for reproducibility).
+const WEIGHT_SEED: u64 = 1;
+
+/// The app's protocol: the engine's, with fewer timed and profiling runs, since a phone
+/// contributor's minutes are better spent on more cells (still re-measured when noisy). On a
+/// software adapter (the GPU emulated on the CPU, seconds per inference) it is shorter still
+/// and does not re-measure.
+pub fn app_protocol(software: bool) -> Protocol {
+    if software {
+        Protocol { warmup_min: 2, warmup_max: 4, runs: 3, max_remeasure: 0, profile_runs: 1, ..Protocol::default() }
+    } else {
+        Protocol { runs: 10, warmup_max: 15, profile_runs: 3, ..Protocol::default() }
+    }
+}
+
+#[derive(Default)]
+struct LostWatch {
+    lost: AtomicBool,
+    message: Mutex<String>,
+}
+
+pub struct EngineMeasurer {
+    gpu: Gpu,
+    lost: Arc<LostWatch>,
+    /// What the browser's own `GPUAdapterInfo` says (richer than wgpu's summary on the web).
+    browser_adapter: Option<AdapterInfo>,
+    protocol: Protocol,
+}
+
+async fn open() -> Result<(Gpu, Arc<LostWatch>), String> {
+    let gpu = Gpu::open(None).await.map_err(|e| e.to_string())?;
+    let lost = Arc::new(LostWatch::default());
+    let watch = lost.clone();
+    gpu.device.set_device_lost_callback(move |reason, message| {
+        *watch.message.lock().unwrap_or_else(|e| e.into_inner()) = format!("{reason:?}: {message}");
+        watch.lost.store(true, Ordering::SeqCst);
+    });
+    Ok((gpu, lost))
+}
+
+impl EngineMeasurer {
+    /// Opens the adapter; `browser_adapter` (from the WebGPU check) replaces wgpu's vendor,
+    /// architecture, device and description strings in the records; `software` says the
+    /// browser reported a fallback (CPU) adapter.
+    pub async fn new(browser_adapter: Option<AdapterInfo>, software: bool) -> Result<EngineMeasurer, String> {
+        let (gpu, lost) = open().await?;
+        Ok(EngineMeasurer { gpu, lost, browser_adapter, protocol: app_protocol(software) })
+    }
+
+    fn lost_error(&self) -> Option<MeasureError> {
+        self.lost
+            .lost
+            .load(Ordering::SeqCst)
+            .then(|| MeasureError::DeviceLost(self.lost.message.lock().map(|m| m.clone()).unwrap_or_default()))
+    }
+
+    fn adapter_info(&self) -> AdapterInfo {
+        let mut info = self.gpu.adapter_info();
+        if let Some(b) = &self.browser_adapter {
+            info.vendor = b.vendor.clone();
+            info.architecture = b.architecture.clone();
+            info.device = b.device.clone();
+            info.description = b.description.clone();
+        }
+        info
+    }
+}
+
+impl CellMeasurer for EngineMeasurer {
+    async fn measure(&mut self, cell: &Cell) -> Result<MeasurementRecord, MeasureError> {
+        if let Some(e) = self.lost_error() {
+            return Err(e);
+        }
+        let net = build(cell, &NetConfig::default());
+        let weights = Weights::seeded(&net, WEIGHT_SEED);
+        let input = seeded_input(net.tensors[net.input].shape, WEIGHT_SEED);
+        let outcome = async {
+            let program = Program::new(&self.gpu, &net, &weights, &input, true).map_err(|e| e.to_string())?;
+            measure(&self.gpu, &program, &self.protocol).await.map_err(|e| e.to_string())
+        }
+        .await;
+        match outcome {
+            Ok(m) => Ok(m.into_record(&net, RecordContext { adapter: self.adapter_info(), ..RecordContext::default() })),
+            Err(e) => Err(self.lost_error().unwrap_or(MeasureError::Failed(e))),
+        }
+    }
+
+    async fn recreate(&mut self) -> Result<(), String> {
+        let (gpu, lost) = open().await?;
+        self.gpu = gpu;
+        self.lost = lost;
+        Ok(())
+    }
+}

@@ -1,0 +1,281 @@
+//! The Measure page (the default route): WebGPU checks with explanations, the adapter found,
+//! what will be sent and consent, the budget, the run's progress with a live chart, and this
+//! device's stored records with upload state and downloads.
+
+use leptos::prelude::*;
+
+use super::chart::{self, Point};
+use super::measure_runtime::{self as rt, MeasureUi, Summary};
+pub use super::measure_runtime::provide_runtime;
+use super::run_state::{Budget, RunStatus};
+use super::settings;
+use super::webgpu_check::{human_bytes, Adapter, WebGpuStatus};
+use crate::measure::anchors::ANCHOR_CODES;
+
+#[component]
+pub fn MeasurePage() -> impl IntoView {
+    let ui = expect_context::<MeasureUi>();
+    let active = Memo::new(move |_| ui.looping.get() || ui.run.with(|r| r.as_ref().is_some_and(|r| r.status.is_open())));
+    let gpu_ready = Memo::new(move |_| matches!(ui.gpu.get(), Some(WebGpuStatus::Ready(_))));
+    view! {
+        <section class="card intro">
+            <h1>"Measure this device"</h1>
+            <p>"LETI runs small image-classification networks from the NAS-Bench-101 space on your GPU, one after the other, and times them. The timings teach our models how fast each kind of network runs on phones like yours."</p>
+        </section>
+        {move || ui.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+        {move || ui.storage_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        {move || {
+            // While a run is open its progress and chart come first (on a phone, no scrolling
+            // past the setup to see them); otherwise the setup does.
+            let ready = gpu_ready.get();
+            if active.get() {
+                view! { <RunCard/> <ResultsCard/> <GpuCard/> {ready.then(|| view! { <ContributeCard/> })} }.into_any()
+            } else {
+                view! { <GpuCard/> {ready.then(|| view! { <ContributeCard/> <RunCard/> })} <ResultsCard/> }.into_any()
+            }
+        }}
+    }
+}
+
+#[component]
+fn GpuCard() -> impl IntoView {
+    let ui = expect_context::<MeasureUi>();
+    view! {
+        <section class="card" aria-labelledby="gpu-h">
+            <h2 id="gpu-h">"1. Your GPU"</h2>
+            {move || match ui.gpu.get() {
+                None => view! { <p role="status">"Checking WebGPU…"</p> }.into_any(),
+                Some(WebGpuStatus::NotSecure { origin }) => view! {
+                    <div class="error" role="alert">
+                        <p><strong>"WebGPU needs a secure page."</strong>" This page was opened as "<code>{origin}</code>", which is plain HTTP on another machine. Browsers only offer WebGPU over HTTPS or on localhost."</p>
+                        <p>"Start the server with "<code>"leti serve --tls"</code>" and open the https:// address it prints (accept the self-signed certificate), or open the page on the machine itself as "<code>"http://localhost"</code>"."</p>
+                    </div>
+                }.into_any(),
+                Some(WebGpuStatus::NoApi) => view! {
+                    <div class="error" role="alert">
+                        <p><strong>"This browser has no WebGPU."</strong></p>
+                        <p>"WebGPU is on by default in Chrome and Edge 113 or later on Windows, macOS and ChromeOS, in Chrome 121 or later on Android 12+ phones with recent Qualcomm or ARM GPUs, and in Safari 26 on iPhone, iPad and Mac. Firefox has it on Windows from version 141. On Linux and older phones it may be behind a flag (chrome://flags, \"Unsafe WebGPU Support\"). Update the browser or try another one."</p>
+                    </div>
+                }.into_any(),
+                Some(WebGpuStatus::NoAdapter { detail }) => view! {
+                    <div class="error" role="alert">
+                        <p><strong>"WebGPU is there, but no GPU adapter is available."</strong>" ("{detail}")"</p>
+                        <p>"Hardware acceleration may be switched off in the browser settings, or the browser may block this GPU. In Chrome, chrome://gpu shows why."</p>
+                    </div>
+                }.into_any(),
+                Some(WebGpuStatus::Ready(a)) => adapter_view(a).into_any(),
+            }}
+        </section>
+    }
+}
+
+fn or_unknown(s: &str) -> String {
+    if s.is_empty() { "not reported".into() } else { s.to_string() }
+}
+
+fn adapter_view(a: Adapter) -> impl IntoView {
+    let ts = if a.timestamp_query {
+        "yes: GPU-side timing; the resolution the browser allows is recorded with each measurement (Chrome rounds to 100 µs unless developer features are on)"
+    } else {
+        "no: wall-clock timing only (submit to completion)"
+    };
+    view! {
+        <p class="ok" role="status">"WebGPU works here."</p>
+        <dl class="facts">
+            <dt>"Vendor"</dt><dd>{or_unknown(&a.info.vendor)}</dd>
+            <dt>"Architecture"</dt><dd>{or_unknown(&a.info.architecture)}</dd>
+            <dt>"Device"</dt><dd>{or_unknown(&a.info.device)}</dd>
+            <dt>"Description"</dt><dd>{or_unknown(&a.info.description)}</dd>
+            <dt>"Timestamp queries"</dt><dd>{ts}</dd>
+        </dl>
+        {a.is_fallback.then(|| view! { <p class="notice">"This is a software adapter (the GPU is emulated on the CPU): its timings describe this computer's processor, not a graphics chip."</p> })}
+        <details>
+            <summary>"Limits that matter for our networks"</summary>
+            <dl class="facts">
+                {a.limits.into_iter().map(|(name, desc, v)| {
+                    let value = if name.contains("Size") && !name.contains("WorkgroupSize") { human_bytes(v) } else { format!("{v}") };
+                    view! { <dt>{desc}" ("<code>{name}</code>")"</dt><dd>{value}</dd> }
+                }).collect_view()}
+            </dl>
+        </details>
+    }
+}
+
+#[component]
+fn ContributeCard() -> impl IntoView {
+    let ui = expect_context::<MeasureUi>();
+    let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let busy = move || ui.looping.get() || ui.run.get().is_some_and(|r| r.status.is_open()) || !ui.loaded.get();
+    view! {
+        <section class="card" aria-labelledby="contrib-h">
+            <h2 id="contrib-h">"2. What is sent, and your consent"</h2>
+            <label class="field">
+                <span>"Device name (optional)"</span>
+                <input type="text" maxlength=settings::MAX_LABEL_CHARS.to_string() placeholder="e.g. Pixel 7"
+                    aria-describedby="label-help"
+                    prop:value=move || ui.label.get()
+                    on:change=move |ev| { let v = settings::clean_label(&event_target_value(&ev)); settings::set_device_label(&v); ui.label.set(v); }/>
+            </label>
+            <p id="label-help" class="help">"Helps tell devices apart when the browser reports little about the GPU. Do not enter anything personal."</p>
+            <details open>
+                <summary>"Each measurement record contains"</summary>
+                <ul class="sent">
+                    <li>"the network measured (its cell, hash and size) and its timings (median, spread, number of runs; per-layer times when the GPU has timestamps)"</li>
+                    <li>"the GPU adapter shown above"</li>
+                    <li>"your browser's user agent: "<code class="ua">{ua}</code></li>
+                    <li>"the device name above, if you give one"</li>
+                    <li>"a random run id, the record's position in the run, the thermal ratio and GPU reset count"</li>
+                </ul>
+                <p class="help">"Nothing else: no account, no location, no other identifiers."</p>
+            </details>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || ui.consent.get()
+                    on:change=move |ev| { let v = event_target_checked(&ev); settings::set_consent(v); ui.consent.set(v); }/>
+                <span>"Upload my measurements to "<code>{origin}</code>". Without this they stay on this device, and you can still download them."</span>
+            </label>
+            <fieldset class="budget" disabled=busy>
+                <legend>"How long to measure"</legend>
+                {Budget::ALL.into_iter().map(|b| view! {
+                    <label class="radio">
+                        <input type="radio" name="budget" value=b.key()
+                            prop:checked=move || ui.budget.get() == b
+                            on:change=move |_| ui.budget.set(b)/>
+                        <span>{b.label()}</span>
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <p class="help">{format!("A run first measures {} anchor cells (the same on every device, so devices can be compared), then cells drawn at random from all 423,624; a cell this device has measured is never measured again. The first anchor is measured again every few cells to see whether the GPU slows down as it warms up.", ANCHOR_CODES.len())}</p>
+            <button class="primary" disabled=busy on:click=move |_| rt::start(ui.budget.get_untracked())>"Start measuring"</button>
+        </section>
+    }
+}
+
+fn fmt_duration(ms: f64) -> String {
+    let s = (ms / 1000.0).round() as u64;
+    if s >= 60 { format!("{} min {:02} s", s / 60, s % 60) } else { format!("{s} s") }
+}
+
+#[component]
+fn RunCard() -> impl IntoView {
+    let ui = expect_context::<MeasureUi>();
+    view! {
+        {move || ui.run.get().map(|run| {
+            let status = match run.status {
+                RunStatus::Running if ui.pause_requested.get() => "Finishing the current cell…".to_string(),
+                RunStatus::Running if ui.looping.get() => "Measuring".to_string(),
+                RunStatus::Running => "Interrupted".to_string(),
+                RunStatus::Paused => "Paused".to_string(),
+                RunStatus::Stopped => "Stopped".to_string(),
+                RunStatus::Finished => "Finished".to_string(),
+                RunStatus::Failed => format!("Failed: {}", run.error.clone().unwrap_or_default()),
+            };
+            let progress = run.progress();
+            let pct = progress.map(|p| (p * 100.0).round() as u32);
+            let eta = match (run.remaining_ms(), run.cells_left_estimate()) {
+                (Some(ms), Some(n)) if run.status.is_open() => format!("about {} left (~{n} more cells)", fmt_duration(ms)),
+                (Some(ms), None) if run.status.is_open() => format!("about {} left", fmt_duration(ms)),
+                (None, _) => "no time limit: stop whenever you like".to_string(),
+                _ => String::new(),
+            };
+            let thermal = match run.thermal_ratio {
+                Some(r) if r > 1.1 => format!("{r:.2}× the starting time: the GPU has slowed down (thermal throttling likely)"),
+                Some(r) => format!("{r:.2}× the starting time: no sign of throttling"),
+                None if run.thermal_base_ms.is_some() => "baseline taken; compared again every few cells".to_string(),
+                None => "measured at the start of the run".to_string(),
+            };
+            let open = run.status.is_open();
+            let looping = ui.looping.get();
+            view! {
+                <section class="card" aria-labelledby="run-h">
+                    <h2 id="run-h">"3. This run"</h2>
+                    <p class="status" role="status" aria-live="polite"><strong>{status}</strong>
+                        {format!(" · {} cells measured · {} used", run.next_sequence, fmt_duration(run.active_ms))}</p>
+                    {match pct {
+                        Some(p) => view! {
+                            <div class="bar" role="progressbar" aria-label="Budget used" aria-valuemin="0" aria-valuemax="100" aria-valuenow=p.to_string()>
+                                <div class="fill" style=format!("width:{p}%")></div>
+                            </div>
+                        }.into_any(),
+                        None => view! { <span></span> }.into_any(),
+                    }}
+                    <p class="help">{eta}</p>
+                    {move || ui.resumed_from.get().map(|n| view! {
+                        <p class="notice">{format!("The page was reloaded during this run; it resumes where it stopped ({n} cells of the run were already stored).")}</p>
+                    })}
+                    <dl class="facts">
+                        {looping.then(|| view! { <dt>"Now"</dt><dd class="current">{move || ui.current.get().unwrap_or_else(|| "Starting…".into())}</dd> })}
+                        <dt>"Anchor cells left"</dt><dd>{move || ui.anchors_left.get().to_string()}</dd>
+                        <dt>"Thermal probe"</dt><dd>{thermal}</dd>
+                        <dt>"GPU resets"</dt><dd>{run.device_lost_events.to_string()}</dd>
+                    </dl>
+                    {move || (!ui.wake.get().is_empty()).then(|| view! { <p class="help">{ui.wake.get()}</p> })}
+                    <div class="buttons">
+                        {(open && looping).then(|| view! { <button on:click=move |_| rt::pause() disabled=move || ui.pause_requested.get()>"Pause"</button> })}
+                        {(open && !looping).then(|| view! { <button class="primary" on:click=move |_| rt::resume()>"Resume"</button> })}
+                        {open.then(|| view! { <button class="danger" on:click=move |_| rt::stop()>"Stop"</button> })}
+                    </div>
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+fn ResultsCard() -> impl IntoView {
+    let ui = expect_context::<MeasureUi>();
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let points = move || -> Vec<Point> {
+        ui.records.with(|r| r.iter().map(|s| Point { macs: s.macs as f64, latency_ms: s.latency_ms, anchor: s.anchor }).collect())
+    };
+    Effect::new(move |_| {
+        let p = points();
+        if let Some(c) = canvas.get() {
+            chart::draw(&c, &p);
+        }
+    });
+    // The canvas bitmap follows its CSS size: redraw when the window changes size.
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        if let Some(c) = canvas.get_untracked() {
+            chart::draw(&c, &untrack(points));
+        }
+    });
+    on_cleanup(move || resize.remove());
+    let latest = move || {
+        ui.records.with(|r| r.iter().rev().take(8).cloned().collect::<Vec<Summary>>())
+    };
+    view! {
+        <section class="card" aria-labelledby="res-h">
+            <h2 id="res-h">"Measured on this device"</h2>
+            <canvas node_ref=canvas class="chart" role="img"
+                aria-label=move || format!("Chart of latency against MACs for {} measured cells", ui.records.with(Vec::len))></canvas>
+            <p class="legend"><span class="sq"></span>" anchor cell  "<span class="dot"></span>" sampled cell"</p>
+            <p class="counts" role="status" aria-live="polite">{move || {
+                let c = ui.counts.get();
+                format!("{} stored on this device · {} uploaded · {} waiting to upload{}", c.pending + c.uploaded + c.rejected, c.uploaded, c.pending,
+                    if c.rejected > 0 { format!(" · {} refused by the server", c.rejected) } else { String::new() })
+            }}</p>
+            {move || (!ui.upload.get().is_empty()).then(|| view! { <p class="help">{ui.upload.get()}</p> })}
+            {move || (ui.counts.get().rejected > 0).then(|| view! { <button on:click=move |_| rt::rejected_reasons()>"Why were records refused?"</button> })}
+            <div class="buttons">
+                <button on:click=move |_| rt::download(false)>"Download JSONL"</button>
+                <button on:click=move |_| rt::download(true)>"Download CSV"</button>
+            </div>
+            {move || (!ui.records.with(Vec::is_empty)).then(|| view! {
+                <table class="latest">
+                    <caption>"Latest cells"</caption>
+                    <thead><tr><th scope="col">"Cell hash"</th><th scope="col">"MACs"</th><th scope="col">"Latency"</th></tr></thead>
+                    <tbody>
+                        {latest().into_iter().map(|s| view! {
+                            <tr>
+                                <td><code>{s.hash[..8].to_string()}</code>{s.anchor.then_some(" (anchor)")}</td>
+                                <td>{format!("{:.0} M", s.macs as f64 / 1e6)}</td>
+                                <td>{format!("{:.1} ms", s.latency_ms)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,491 @@
+//! The Measure page's long-lived side: one runtime per page load that owns the IndexedDB
+//! store, the plan, the engine and the wake lock, drives runs (start, pause, resume, stop,
+//! resume after a reload) and the upload loop, and reports into reactive signals the page
+//! renders. It lives for the whole app, so runs and uploads go on while another page is shown.
+
+use std::cell::{Cell as StdCell, RefCell};
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rustc_hash::FxHashMap;
+use wasm_bindgen::prelude::*;
+
+use super::engine_measurer::EngineMeasurer;
+use super::engine_port::{client_info, latency_ms};
+use super::plan::Plan;
+use super::run_controller::{Controls, Run, RunEvent};
+use super::run_state::{Budget, RunState, RunStatus};
+use super::store::{Counts, Store, StoredRecord, UploadState, DB_NAME};
+use super::upload::{FetchTransport, UploadQueue};
+use super::wake_lock::{self, WakeLock};
+use super::webgpu_check::{self, WebGpuStatus};
+use super::{download, now_ms, now_unix_ms, settings, space_file};
+use crate::measure::MeasurementRecord;
+use crate::net::{build, Cost};
+use crate::space::ModuleHash;
+
+/// How often the upload loop looks for work when idle.
+const UPLOAD_POLL_MS: u32 = 2_000;
+
+/// One measured cell as the page shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub id: String,
+    pub hash: String,
+    pub macs: u64,
+    pub latency_ms: f64,
+    pub anchor: bool,
+    pub run_id: String,
+    pub sequence: u32,
+}
+
+/// The signals the Measure page renders (all `Copy`).
+#[derive(Clone, Copy)]
+pub struct MeasureUi {
+    /// `None` while checking.
+    pub gpu: RwSignal<Option<WebGpuStatus>>,
+    pub storage_error: RwSignal<Option<String>>,
+    /// Whether the stored records and runs have been loaded.
+    pub loaded: RwSignal<bool>,
+    pub records: RwSignal<Vec<Summary>>,
+    pub counts: RwSignal<Counts>,
+    pub run: RwSignal<Option<RunState>>,
+    /// The run loop is active (measuring, or finishing the current cell before a pause).
+    pub looping: RwSignal<bool>,
+    pub pause_requested: RwSignal<bool>,
+    pub current: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<String>>,
+    pub wake: RwSignal<String>,
+    pub upload: RwSignal<String>,
+    pub online: RwSignal<bool>,
+    pub consent: RwSignal<bool>,
+    pub label: RwSignal<String>,
+    pub budget: RwSignal<Budget>,
+    pub anchors_left: RwSignal<usize>,
+    /// Set while a run resumed after a reload is going: how many of its cells were stored before.
+    pub resumed_from: RwSignal<Option<u32>>,
+}
+
+struct Runtime {
+    ui: MeasureUi,
+    store: RefCell<Option<Rc<Store>>>,
+    plan: RefCell<Option<Plan>>,
+    measurer: RefCell<Option<EngineMeasurer>>,
+    controls: Controls,
+    wake_lock: RefCell<Option<WakeLock>>,
+    looping: StdCell<bool>,
+    macs: RefCell<FxHashMap<ModuleHash, u64>>,
+}
+
+thread_local! {
+    static RUNTIME: RefCell<Option<Rc<Runtime>>> = const { RefCell::new(None) };
+}
+
+fn runtime() -> Option<Rc<Runtime>> {
+    RUNTIME.with(|r| r.borrow().clone())
+}
+
+/// Creates the runtime (once) and provides [`MeasureUi`] as context.
+pub fn provide_runtime() {
+    let ui = MeasureUi {
+        gpu: RwSignal::new(None),
+        storage_error: RwSignal::new(None),
+        loaded: RwSignal::new(false),
+        records: RwSignal::new(Vec::new()),
+        counts: RwSignal::new(Counts::default()),
+        run: RwSignal::new(None),
+        looping: RwSignal::new(false),
+        pause_requested: RwSignal::new(false),
+        current: RwSignal::new(None),
+        notice: RwSignal::new(None),
+        wake: RwSignal::new(String::new()),
+        upload: RwSignal::new(String::new()),
+        online: RwSignal::new(navigator_online()),
+        consent: RwSignal::new(settings::consent()),
+        label: RwSignal::new(settings::device_label()),
+        budget: RwSignal::new(settings::budget()),
+        anchors_left: RwSignal::new(crate::measure::anchors::ANCHOR_CODES.len()),
+        resumed_from: RwSignal::new(None),
+    };
+    provide_context(ui);
+    let rt = Rc::new(Runtime {
+        ui,
+        store: RefCell::new(None),
+        plan: RefCell::new(None),
+        measurer: RefCell::new(None),
+        controls: Controls::default(),
+        wake_lock: RefCell::new(None),
+        looping: StdCell::new(false),
+        macs: RefCell::new(FxHashMap::default()),
+    });
+    RUNTIME.with(|r| *r.borrow_mut() = Some(rt.clone()));
+    listen_to_page_events();
+    spawn_local(init(rt));
+}
+
+fn navigator_online() -> bool {
+    web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
+}
+
+fn listen_to_page_events() {
+    let Some(window) = web_sys::window() else { return };
+    for name in ["online", "offline"] {
+        let cb = Closure::<dyn FnMut()>::new(|| {
+            if let Some(rt) = runtime() {
+                rt.ui.online.set(navigator_online());
+            }
+        });
+        let _ = window.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
+        cb.forget();
+    }
+    // Browsers release the wake lock when the page is hidden; take it again on return.
+    let cb = Closure::<dyn FnMut()>::new(|| {
+        if let Some(rt) = runtime() {
+            let visible = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+            let released = rt.wake_lock.borrow().as_ref().is_none_or(|w| w.released());
+            if visible && rt.looping.get() && released {
+                spawn_local(acquire_wake_lock(rt));
+            }
+        }
+    });
+    if let Some(doc) = window.document() {
+        let _ = doc.add_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref());
+    }
+    cb.forget();
+}
+
+async fn init(rt: Rc<Runtime>) {
+    let ui = rt.ui;
+    let gpu = webgpu_check::check().await;
+    ui.gpu.set(Some(gpu.clone()));
+    let store = match Store::open(DB_NAME).await {
+        Ok(s) => Rc::new(s),
+        Err(e) => {
+            ui.storage_error.set(Some(format!("{e}. Measurements could not be kept, so measuring is off (private browsing can block storage).")));
+            return;
+        }
+    };
+    *rt.store.borrow_mut() = Some(store.clone());
+    let records = match store.all_records().await {
+        Ok(r) => r,
+        Err(e) => {
+            ui.storage_error.set(Some(e.to_string()));
+            return;
+        }
+    };
+    let plan = Plan::new(Vec::new(), records.iter().map(|r| r.record.hash), settings::device_seed());
+    ui.anchors_left.set(plan.anchors_left());
+    *rt.plan.borrow_mut() = Some(plan);
+    let summaries: Vec<Summary> = records.iter().map(|r| summarize(&rt, &r.record)).collect();
+    ui.records.set(summaries);
+    refresh_counts(&rt).await;
+    let runs = store.runs().await.unwrap_or_default();
+    let last = runs.into_iter().last();
+    ui.loaded.set(true);
+    spawn_local(upload_loop(rt.clone()));
+    if let Some(run) = last {
+        let interrupted = run.status == RunStatus::Running;
+        ui.run.set(Some(run.clone()));
+        if interrupted {
+            if matches!(gpu, WebGpuStatus::Ready(_)) {
+                ui.resumed_from.set(Some(run.next_sequence));
+                spawn_local(drive(rt.clone(), run));
+            } else {
+                ui.notice.set(Some("A run was interrupted by a reload, but WebGPU is not available now, so it cannot resume.".into()));
+            }
+        }
+    }
+}
+
+/// The MACs of a record's network (cached by hash).
+fn summarize(rt: &Runtime, rec: &MeasurementRecord) -> Summary {
+    let macs = *rt.macs.borrow_mut().entry(rec.hash).or_insert_with(|| {
+        rec.cell.validate().map(|cell| Cost::of(&build(&cell, &rec.network)).macs).unwrap_or(0)
+    });
+    let run = rec.run.clone().unwrap_or_default();
+    Summary {
+        id: rec.id.clone(),
+        hash: rec.hash.to_hex(),
+        macs,
+        latency_ms: latency_ms(rec),
+        anchor: run.anchor,
+        run_id: run.run_id,
+        sequence: run.sequence,
+    }
+}
+
+async fn refresh_counts(rt: &Runtime) {
+    let store = rt.store.borrow().clone();
+    if let Some(store) = store {
+        if let Ok(c) = store.counts().await {
+            rt.ui.counts.set(c);
+        }
+    }
+}
+
+async fn acquire_wake_lock(rt: Rc<Runtime>) {
+    if !wake_lock::supported() {
+        rt.ui.wake.set("This browser cannot keep the screen on by itself: keep it awake, since a sleeping screen pauses the measuring.".into());
+        return;
+    }
+    match WakeLock::request().await {
+        Ok(lock) => {
+            *rt.wake_lock.borrow_mut() = Some(lock);
+            rt.ui.wake.set("The screen stays on while measuring.".into());
+        }
+        Err(e) => rt.ui.wake.set(format!("Could not keep the screen on ({e}); keep it awake yourself.")),
+    }
+}
+
+fn release_wake_lock(rt: &Runtime) {
+    if let Some(lock) = rt.wake_lock.borrow_mut().take() {
+        lock.release();
+    }
+    rt.ui.wake.set(String::new());
+}
+
+/// Starts a new run with the chosen budget.
+pub fn start(budget: Budget) {
+    let Some(rt) = runtime() else { return };
+    if rt.looping.get() || rt.store.borrow().is_none() {
+        return;
+    }
+    settings::set_budget(budget);
+    let run = RunState::new(uuid::Uuid::new_v4().to_string(), budget, now_unix_ms());
+    rt.ui.notice.set(None);
+    spawn_local(drive(rt, run));
+}
+
+/// Resumes the latest paused (or interrupted) run.
+pub fn resume() {
+    let Some(rt) = runtime() else { return };
+    if rt.looping.get() {
+        return;
+    }
+    if let Some(run) = rt.ui.run.get_untracked().filter(|r| r.status.is_open()) {
+        spawn_local(drive(rt, run));
+    }
+}
+
+/// Pauses after the current cell.
+pub fn pause() {
+    if let Some(rt) = runtime() {
+        rt.controls.request_pause();
+        rt.ui.pause_requested.set(true);
+    }
+}
+
+/// Stops after the current cell (at once when paused).
+pub fn stop() {
+    let Some(rt) = runtime() else { return };
+    if rt.looping.get() {
+        rt.controls.request_stop();
+        rt.ui.pause_requested.set(true);
+        return;
+    }
+    if let Some(mut run) = rt.ui.run.get_untracked().filter(|r| r.status.is_open()) {
+        run.status = RunStatus::Stopped;
+        rt.ui.run.set(Some(run.clone()));
+        let store = rt.store.borrow().clone();
+        if let Some(store) = store {
+            spawn_local(async move {
+                let _ = store.put_run(&run).await;
+            });
+        }
+    }
+}
+
+async fn drive(rt: Rc<Runtime>, mut run: RunState) {
+    let ui = rt.ui;
+    if rt.looping.replace(true) {
+        return;
+    }
+    ui.looping.set(true);
+    ui.pause_requested.set(false);
+    rt.controls.clear();
+    ui.run.set(Some(run.clone()));
+    acquire_wake_lock(rt.clone()).await;
+    let store = rt.store.borrow().clone();
+    let (Some(store), Some(mut plan)) = (store, rt.plan.borrow_mut().take()) else {
+        finish(&rt);
+        return;
+    };
+    let existing = rt.measurer.borrow_mut().take();
+    let mut measurer = match existing {
+        Some(m) => m,
+        None => {
+            ui.current.set(Some("Preparing the GPU engine…".into()));
+            let (browser_adapter, software) = match ui.gpu.get_untracked() {
+                Some(WebGpuStatus::Ready(a)) => (Some(a.info), a.is_fallback),
+                _ => (None, false),
+            };
+            match EngineMeasurer::new(browser_adapter, software).await {
+                Ok(m) => m,
+                Err(e) => {
+                    run.status = RunStatus::Failed;
+                    run.error = Some(format!("the GPU engine could not start: {e}"));
+                    let _ = store.put_run(&run).await;
+                    ui.run.set(Some(run));
+                    *rt.plan.borrow_mut() = Some(plan);
+                    finish(&rt);
+                    return;
+                }
+            }
+        }
+    };
+    if !plan.has_space() {
+        ui.current.set(Some("Loading the cell space…".into()));
+        match space_file::load().await {
+            Ok(cells) => plan.set_space(cells),
+            Err(e) => ui.notice.set(Some(format!("{e}. Only the anchor cells can be measured."))),
+        }
+    }
+    let client = client_info(Some(ui.label.get_untracked()));
+    let new_id = || uuid::Uuid::new_v4().to_string();
+    let unix = now_unix_ms;
+    let rt2 = rt.clone();
+    let mut on = move |ev: RunEvent| on_event(&rt2, ev);
+    let result = Run {
+        measurer: &mut measurer,
+        store: &store,
+        plan: &mut plan,
+        state: &mut run,
+        controls: &rt.controls,
+        client,
+        new_id: &new_id,
+        clock: &now_ms,
+        unix_ms: &unix,
+    }
+    .go(&mut on)
+    .await;
+    if let Err(e) = result {
+        ui.notice.set(Some(format!("The run stopped: {e}")));
+    }
+    ui.anchors_left.set(plan.anchors_left());
+    *rt.plan.borrow_mut() = Some(plan);
+    *rt.measurer.borrow_mut() = Some(measurer);
+    finish(&rt);
+}
+
+fn finish(rt: &Rc<Runtime>) {
+    rt.looping.set(false);
+    rt.ui.looping.set(false);
+    rt.ui.pause_requested.set(false);
+    rt.ui.current.set(None);
+    rt.ui.resumed_from.set(None);
+    release_wake_lock(rt);
+}
+
+fn on_event(rt: &Runtime, ev: RunEvent) {
+    let ui = rt.ui;
+    match ev {
+        RunEvent::Measuring(p) => {
+            let kind = if p.anchor { "anchor cell" } else { "sampled cell" };
+            ui.current.set(Some(format!("Measuring {kind} {} ({} vertices, {} edges)", p.hash, p.cell.num_vertices(), p.cell.num_edges())));
+        }
+        RunEvent::Probing => ui.current.set(Some("Measuring the thermal probe (the first anchor cell again)".into())),
+        RunEvent::Recorded(rec) => {
+            let s = summarize(rt, &rec);
+            ui.records.update(|v| v.push(s));
+            ui.counts.update(|c| c.pending += 1);
+            if rec.run.as_ref().is_some_and(|r| r.anchor) {
+                ui.anchors_left.update(|n| *n = n.saturating_sub(1));
+            }
+        }
+        RunEvent::Probed { .. } => {}
+        RunEvent::DeviceLost { message } => {
+            ui.notice.set(Some(format!("The GPU device was lost ({message}); it was recreated and the run goes on.")))
+        }
+        RunEvent::State(s) => ui.run.set(Some(s)),
+        RunEvent::NeedSpace => ui.notice.set(Some("Every anchor cell is done, but the cell space file could not be loaded.".into())),
+    }
+}
+
+async fn upload_loop(rt: Rc<Runtime>) {
+    let mut queue = UploadQueue::new(FetchTransport);
+    let ui = rt.ui;
+    loop {
+        let store = rt.store.borrow().clone();
+        let Some(store) = store else { return };
+        let mut wait = UPLOAD_POLL_MS;
+        if !ui.consent.get_untracked() {
+            refresh_counts(&rt).await;
+            let p = ui.counts.get_untracked().pending;
+            ui.upload.set(if p == 0 { String::new() } else { format!("Uploading is off: {p} records stay on this device until you agree to send them.") });
+        } else if !ui.online.get_untracked() {
+            let p = ui.counts.get_untracked().pending;
+            ui.upload.set(format!("Offline: {p} records wait on this device and go as soon as the network is back."));
+        } else {
+            let jitter = 0.5 + 0.5 * js_sys::Math::random();
+            match queue.step(&store, jitter).await {
+                Ok(step) => {
+                    if step.sent > 0 || step.idle {
+                        refresh_counts(&rt).await;
+                    }
+                    let p = ui.counts.get_untracked().pending;
+                    if let Some(ms) = step.retry_in_ms {
+                        wait = ms as u32;
+                        let why = queue.last_error.clone().unwrap_or_default();
+                        ui.upload.set(format!("Upload failed ({why}); {p} records wait, next try in {:.0} s.", ms / 1000.0));
+                    } else if step.idle {
+                        ui.upload.set(String::new());
+                    } else {
+                        wait = 0;
+                        ui.upload.set(format!("Uploading… {p} records to go."));
+                    }
+                }
+                Err(e) => {
+                    ui.upload.set(format!("Could not read the upload queue: {e}"));
+                    wait = 10_000;
+                }
+            }
+        }
+        gloo_timers::future::TimeoutFuture::new(wait).await;
+    }
+}
+
+/// Offers every stored record as a JSONL or CSV download.
+pub fn download(csv: bool) {
+    let Some(rt) = runtime() else { return };
+    let store = rt.store.borrow().clone();
+    let Some(store) = store else { return };
+    spawn_local(async move {
+        let records: Vec<StoredRecord> = match store.all_records().await {
+            Ok(r) => r,
+            Err(e) => {
+                rt.ui.notice.set(Some(e.to_string()));
+                return;
+            }
+        };
+        let result = if csv {
+            download::save_text("leti-measurements.csv", "text/csv", &download::to_csv(&records))
+        } else {
+            download::save_text("leti-measurements.jsonl", "application/x-ndjson", &download::to_jsonl(&records))
+        };
+        if let Err(e) = result {
+            rt.ui.notice.set(Some(format!("The download failed: {e}")));
+        }
+    });
+}
+
+/// Records counted as rejected, with their reasons (for the page).
+pub fn rejected_reasons() {
+    let Some(rt) = runtime() else { return };
+    let store = rt.store.borrow().clone();
+    let Some(store) = store else { return };
+    spawn_local(async move {
+        if let Ok(all) = store.all_records().await {
+            let reasons: Vec<String> = all
+                .into_iter()
+                .filter(|r| r.state == UploadState::Rejected)
+                .map(|r| format!("{}: {}", r.record.hash, r.reason.unwrap_or_default()))
+                .collect();
+            if !reasons.is_empty() {
+                rt.ui.notice.set(Some(format!("Refused by the collector: {}", reasons.join("; "))));
+            }
+        }
+    });
+}

@@ -1,0 +1,50 @@
+//! The web app (wasm32 only): a Leptos client-side-rendered app with three routes. Measure
+//! checks WebGPU, measures cells on this device, keeps every record in IndexedDB and uploads
+//! them to the collector; Draw edits a cell and shows its cost; Explore covers the whole space.
+//!
+//! One file per job: [`layout`] (shell and router), [`webgpu_check`], [`engine_port`] (the
+//! seam to the GPU engine), [`plan`] (which cell next), [`run_state`] and [`run_controller`]
+//! (the measurement loop), [`store`] (IndexedDB), [`upload`] (batched uploads with backoff),
+//! [`download`] (JSONL / CSV), [`chart`], [`wake_lock`], [`settings`], and the pages.
+
+pub mod chart;
+pub mod download;
+pub mod draw_page;
+pub mod engine_measurer;
+pub mod engine_port;
+pub mod explore_page;
+pub mod layout;
+pub mod measure_page;
+pub mod measure_runtime;
+pub mod plan;
+pub mod run_controller;
+pub mod run_state;
+pub mod settings;
+pub mod space_file;
+pub mod store;
+pub mod upload;
+pub mod wake_lock;
+pub mod webgpu_check;
+
+use wasm_bindgen::prelude::*;
+
+/// Mounts the app on the page's `<body>`. Called by `www/index.html` after loading the module
+/// (an explicit export rather than `#[wasm_bindgen(start)]`, so the library's wasm tests can
+/// load the same module without starting the app).
+#[wasm_bindgen]
+pub fn start_app() {
+    leptos::mount::mount_to_body(layout::App);
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_unix_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// A monotonic clock in milliseconds (`performance.now()`).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
+}

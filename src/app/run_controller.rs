@@ -1,0 +1,194 @@
+//! The measurement loop: picks the next cell from the [`Plan`], measures it through a
+//! [`CellMeasurer`], stores the record in IndexedDB the moment it exists (together with the
+//! run state that counts it), measures the thermal probe now and then, recreates a lost GPU
+//! device and goes on, and honours pause / stop between cells.
+
+use std::cell::Cell as StdCell;
+
+use super::engine_port::{latency_ms, CellMeasurer, MeasureError};
+use super::plan::{Plan, Planned};
+use super::run_state::{RunState, RunStatus};
+use super::store::{Store, StoreError};
+use crate::measure::{ClientInfo, MeasurementRecord};
+
+/// Times in a row a lost device is recreated for the same cell before the run gives up.
+pub const MAX_DEVICE_LOSSES_PER_CELL: u32 = 3;
+
+/// Pause and stop requests from the page, taken between cells.
+#[derive(Default)]
+pub struct Controls {
+    pause: StdCell<bool>,
+    stop: StdCell<bool>,
+}
+
+impl Controls {
+    pub fn request_pause(&self) {
+        self.pause.set(true);
+    }
+
+    pub fn request_stop(&self) {
+        self.stop.set(true);
+    }
+
+    /// Clears both requests (before resuming).
+    pub fn clear(&self) {
+        self.pause.set(false);
+        self.stop.set(false);
+    }
+}
+
+/// What the loop reports to the page as it goes.
+#[derive(Clone, Debug)]
+pub enum RunEvent {
+    /// About to measure this cell.
+    Measuring(Planned),
+    /// Measuring the thermal probe.
+    Probing,
+    /// A record was measured and stored.
+    Recorded(Box<MeasurementRecord>),
+    /// The probe was measured; the run state carries the new ratio.
+    Probed { latency_ms: f64 },
+    /// The GPU device was lost and recreated.
+    DeviceLost { message: String },
+    /// The run state changed (after every step).
+    State(RunState),
+    /// Every anchor is done and the space file is not loaded yet.
+    NeedSpace,
+}
+
+/// Why the run ended, or `Ok` with the run's final status (paused, stopped, finished).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunError {
+    Store(StoreError),
+    Measure(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Store(e) => write!(f, "{e}"),
+            RunError::Measure(m) => write!(f, "measuring failed: {m}"),
+        }
+    }
+}
+
+impl From<StoreError> for RunError {
+    fn from(e: StoreError) -> Self {
+        RunError::Store(e)
+    }
+}
+
+/// Everything the loop works with.
+pub struct Run<'a, M: CellMeasurer> {
+    pub measurer: &'a mut M,
+    pub store: &'a Store,
+    pub plan: &'a mut Plan,
+    pub state: &'a mut RunState,
+    pub controls: &'a Controls,
+    pub client: ClientInfo,
+    /// Fresh record ids (UUID v4 in the app).
+    pub new_id: &'a dyn Fn() -> String,
+    /// Monotonic milliseconds.
+    pub clock: &'a dyn Fn() -> f64,
+    /// Wall-clock Unix milliseconds.
+    pub unix_ms: &'a dyn Fn() -> u64,
+}
+
+impl<M: CellMeasurer> Run<'_, M> {
+    /// Runs until the budget is used up, the contributor pauses or stops, the space runs out,
+    /// or an unrecoverable error. Returns the final status; the state is persisted either way.
+    pub async fn go(&mut self, on: &mut dyn FnMut(RunEvent)) -> Result<RunStatus, RunError> {
+        self.state.status = RunStatus::Running;
+        self.state.error = None;
+        self.store.put_run(self.state).await?;
+        on(RunEvent::State(self.state.clone()));
+        let result = self.steps(on).await;
+        match &result {
+            Ok(status) => self.state.status = *status,
+            Err(e) => {
+                self.state.status = RunStatus::Failed;
+                self.state.error = Some(e.to_string());
+            }
+        }
+        // Best effort: a failing store already reported its error.
+        let _ = self.store.put_run(self.state).await;
+        on(RunEvent::State(self.state.clone()));
+        result
+    }
+
+    async fn steps(&mut self, on: &mut dyn FnMut(RunEvent)) -> Result<RunStatus, RunError> {
+        loop {
+            if self.controls.stop.get() {
+                return Ok(RunStatus::Stopped);
+            }
+            if self.controls.pause.get() {
+                return Ok(RunStatus::Paused);
+            }
+            if self.state.budget_used_up() {
+                return Ok(RunStatus::Finished);
+            }
+            let Some(next) = self.plan.next_cell() else {
+                if self.plan.has_space() {
+                    return Ok(RunStatus::Finished);
+                }
+                on(RunEvent::NeedSpace);
+                return Err(RunError::Measure("the packed space (space.bin) is not loaded, so no more cells can be drawn".into()));
+            };
+            // The first anchor doubles as the probe's baseline when it is measured now.
+            let probe_is_next = next.anchor && next.cell == self.plan.probe() && self.state.thermal_base_ms.is_none();
+            if self.state.probe_due() && !probe_is_next {
+                on(RunEvent::Probing);
+                let t0 = (self.clock)();
+                let probe = self.plan.probe();
+                let rec = self.measure_recovering(&probe, on).await?;
+                let ms = latency_ms(&rec);
+                self.state.record_probe(ms);
+                self.state.active_ms += (self.clock)() - t0;
+                self.store.put_run(self.state).await?;
+                on(RunEvent::Probed { latency_ms: ms });
+                on(RunEvent::State(self.state.clone()));
+                continue;
+            }
+            on(RunEvent::Measuring(next));
+            let t0 = (self.clock)();
+            let mut rec = self.measure_recovering(&next.cell, on).await?;
+            if probe_is_next {
+                self.state.record_probe(latency_ms(&rec));
+            }
+            rec.id = (self.new_id)();
+            rec.created_unix_ms = (self.unix_ms)();
+            rec.client = self.client.clone();
+            rec.run = Some(self.state.record_cell((self.clock)() - t0, next.anchor));
+            self.store.add_record(&rec, self.state).await?;
+            self.plan.mark_done(next.hash);
+            on(RunEvent::Recorded(Box::new(rec)));
+            on(RunEvent::State(self.state.clone()));
+        }
+    }
+
+    async fn measure_recovering(
+        &mut self,
+        cell: &crate::space::Cell,
+        on: &mut dyn FnMut(RunEvent),
+    ) -> Result<MeasurementRecord, RunError> {
+        let mut losses = 0;
+        loop {
+            match self.measurer.measure(cell).await {
+                Ok(rec) => return Ok(rec),
+                Err(MeasureError::DeviceLost(message)) => {
+                    losses += 1;
+                    self.state.device_lost_events += 1;
+                    self.store.put_run(self.state).await?;
+                    on(RunEvent::DeviceLost { message: message.clone() });
+                    if losses >= MAX_DEVICE_LOSSES_PER_CELL {
+                        return Err(RunError::Measure(format!(
+                            "the GPU device was lost {losses} times on the same cell (last: {message})"
+                        )));
+                    }
+                    self.measurer.recreate().await.map_err(RunError::Measure)?;
+                }
+                Err(MeasureError::Failed(m)) => return Err(RunError::Measure(m)),
+            }
+        }
+    }
+}

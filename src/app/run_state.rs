@@ -1,0 +1,173 @@
+//! The state of one measurement run: its budget, how much of it is used, where it is in its
+//! sequence, the thermal probe and device-loss counters. Pure data and arithmetic (no browser
+//! API), persisted in IndexedDB after every record so a reload resumes exactly here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::measure::RunInfo;
+
+/// Measure the thermal probe again after this many recorded cells.
+pub const THERMAL_EVERY: u32 = 8;
+
+/// How long the contributor lets the run go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Budget {
+    /// About 2 minutes of measuring.
+    Quick,
+    /// About 10 minutes of measuring.
+    Standard,
+    /// Until the contributor stops it.
+    UntilStopped,
+}
+
+impl Budget {
+    pub const ALL: [Budget; 3] = [Budget::Quick, Budget::Standard, Budget::UntilStopped];
+
+    /// Measuring time the budget allows, in milliseconds; `None` for no limit.
+    pub fn limit_ms(self) -> Option<f64> {
+        match self {
+            Budget::Quick => Some(120_000.0),
+            Budget::Standard => Some(600_000.0),
+            Budget::UntilStopped => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Budget::Quick => "Quick (~2 min)",
+            Budget::Standard => "Standard (~10 min)",
+            Budget::UntilStopped => "Until I stop it",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Budget::Quick => "quick",
+            Budget::Standard => "standard",
+            Budget::UntilStopped => "until_stopped",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Budget> {
+        Budget::ALL.into_iter().find(|b| b.key() == key)
+    }
+}
+
+/// Where a run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Measuring (or interrupted while measuring: a reload resumes it).
+    Running,
+    /// Paused by the contributor; resumes on request.
+    Paused,
+    /// Stopped by the contributor.
+    Stopped,
+    /// The budget is used up (or every cell of the space is done).
+    Finished,
+    /// Ended by an error the run could not recover from.
+    Failed,
+}
+
+impl RunStatus {
+    /// Whether the run can still continue.
+    pub fn is_open(self) -> bool {
+        matches!(self, RunStatus::Running | RunStatus::Paused)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    pub run_id: String,
+    pub budget: Budget,
+    pub status: RunStatus,
+    pub started_unix_ms: u64,
+    /// Measuring time used so far (pauses and reloads excluded).
+    pub active_ms: f64,
+    /// Sequence number the next record gets.
+    pub next_sequence: u32,
+    /// Latency of the thermal probe cell at the start of the run.
+    pub thermal_base_ms: Option<f64>,
+    /// Latest probe latency divided by the first: above 1 means slower than at the start.
+    pub thermal_ratio: Option<f64>,
+    /// Records since the probe was last measured.
+    pub cells_since_probe: u32,
+    pub device_lost_events: u32,
+    /// Why the run failed, when it did.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl RunState {
+    pub fn new(run_id: String, budget: Budget, started_unix_ms: u64) -> RunState {
+        RunState {
+            run_id,
+            budget,
+            status: RunStatus::Running,
+            started_unix_ms,
+            active_ms: 0.0,
+            next_sequence: 0,
+            thermal_base_ms: None,
+            thermal_ratio: None,
+            cells_since_probe: 0,
+            device_lost_events: 0,
+            error: None,
+        }
+    }
+
+    /// Fraction of the budget used, in `[0, 1]`; `None` without a limit.
+    pub fn progress(&self) -> Option<f64> {
+        self.budget.limit_ms().map(|l| (self.active_ms / l).clamp(0.0, 1.0))
+    }
+
+    /// Measuring time left, in milliseconds; `None` without a limit.
+    pub fn remaining_ms(&self) -> Option<f64> {
+        self.budget.limit_ms().map(|l| (l - self.active_ms).max(0.0))
+    }
+
+    /// Average measuring time per recorded cell so far.
+    pub fn ms_per_cell(&self) -> Option<f64> {
+        (self.next_sequence > 0).then(|| self.active_ms / self.next_sequence as f64)
+    }
+
+    /// Roughly how many more cells fit in the budget.
+    pub fn cells_left_estimate(&self) -> Option<u32> {
+        Some((self.remaining_ms()? / self.ms_per_cell()?).ceil() as u32)
+    }
+
+    pub fn budget_used_up(&self) -> bool {
+        self.remaining_ms().is_some_and(|r| r <= 0.0)
+    }
+
+    /// Whether the thermal probe should be measured before the next cell: once at the start
+    /// (to get the baseline) and then every [`THERMAL_EVERY`] records.
+    pub fn probe_due(&self) -> bool {
+        self.thermal_base_ms.is_none() || self.cells_since_probe >= THERMAL_EVERY
+    }
+
+    /// Takes a probe latency: the first becomes the baseline, later ones update the ratio.
+    pub fn record_probe(&mut self, latency_ms: f64) {
+        match self.thermal_base_ms {
+            None => self.thermal_base_ms = Some(latency_ms),
+            Some(base) => self.thermal_ratio = Some(latency_ms / base),
+        }
+        self.cells_since_probe = 0;
+    }
+
+    /// Counts one recorded cell taking `elapsed_ms` of measuring time, and returns the run
+    /// context to store with it.
+    pub fn record_cell(&mut self, elapsed_ms: f64, anchor: bool) -> RunInfo {
+        let info = RunInfo {
+            run_id: self.run_id.clone(),
+            sequence: self.next_sequence,
+            anchor,
+            thermal_ratio: self.thermal_ratio,
+            device_lost_events: self.device_lost_events,
+        };
+        self.next_sequence += 1;
+        self.cells_since_probe += 1;
+        self.active_ms += elapsed_ms;
+        info
+    }
+}

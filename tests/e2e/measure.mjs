@@ -1,0 +1,166 @@
+// End-to-end test of the Measure page: the real page served by the real `leti serve`, in
+// headless Chromium (Debian's, through playwright-core; no browser download) on its
+// SwiftShader WebGPU adapter. It measures a few cells, reloads in the middle of the run,
+// stops the collector and starts it again, and checks that the collector's database ends up
+// with exactly the records the page stored: nothing lost, nothing duplicated.
+// Screenshots at phone (412x915) and desktop size go to docs/screenshots/.
+//
+// Run through .ci/e2e-web, which builds the app and sets LETI_BIN / LETI_PORT / LETI_DB.
+import { chromium } from "playwright-core";
+import { spawn } from "node:child_process";
+import { readFileSync, mkdirSync } from "node:fs";
+import assert from "node:assert/strict";
+
+const BIN = process.env.LETI_BIN;
+const PORT = process.env.LETI_PORT || "18080";
+const DB = process.env.LETI_DB;
+const WEB_ROOT = process.env.LETI_WEB_ROOT || "www";
+const SHOTS = process.env.LETI_SHOTS || "docs/screenshots";
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+const CELLS_BEFORE_RELOAD = 2;
+const CELLS_WHILE_DOWN = 1;
+mkdirSync(SHOTS, { recursive: true });
+
+const log = (...a) => console.log("[e2e]", ...a);
+
+let server = null;
+async function startServer() {
+  server = spawn(BIN, ["serve", "--addr", `127.0.0.1:${PORT}`, "--db", DB, "--web-root", WEB_ROOT], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${ORIGIN}/healthz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("leti serve did not become healthy");
+}
+async function stopServer() {
+  const exited = new Promise((r) => server.once("exit", r));
+  server.kill("SIGKILL");
+  await exited;
+  server = null;
+}
+
+async function serverIds() {
+  const text = await (await fetch(`${ORIGIN}/api/v1/measurements?format=jsonl`)).text();
+  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l).id);
+}
+
+// The page's "N stored on this device · U uploaded · P waiting to upload" line.
+async function counts(page) {
+  const t = await page.locator("p.counts").textContent();
+  const m = t.match(/(\d+) stored on this device · (\d+) uploaded · (\d+) waiting/);
+  assert.ok(m, `unexpected counts line: ${t}`);
+  return { stored: +m[1], uploaded: +m[2], pending: +m[3] };
+}
+async function waitFor(page, what, pred, timeoutMs = 240_000) {
+  const t0 = Date.now();
+  for (;;) {
+    const c = await counts(page);
+    if (pred(c)) return c;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}; counts ${JSON.stringify(c)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--enable-unsafe-webgpu", "--enable-webgpu-developer-features", "--no-sandbox", "--disable-gpu-sandbox",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+  ],
+});
+let failed = false;
+try {
+  await startServer();
+  const phone = await browser.newContext({
+    viewport: { width: 412, height: 915 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, acceptDownloads: true,
+  });
+  const page = await phone.newPage();
+  page.on("console", (m) => { if (m.type() === "error") log("console:", m.text()); });
+  await page.goto(ORIGIN + "/");
+  await page.getByText("WebGPU works here.").waitFor({ timeout: 60_000 });
+  log("adapter:", (await page.locator("dl.facts").first().innerText()).replace(/\n/g, " | "));
+  await page.screenshot({ path: `${SHOTS}/measure-phone.png`, fullPage: true });
+
+  await page.getByLabel("Device name (optional)").fill("e2e headless chromium");
+  await page.getByLabel("Device name (optional)").press("Tab");
+  await page.getByRole("checkbox").check();
+  await page.getByLabel("Until I stop it").check();
+  await page.getByRole("button", { name: "Start measuring" }).click();
+
+  // A few cells, uploaded as they come.
+  await waitFor(page, `${CELLS_BEFORE_RELOAD} records`, (c) => c.stored >= CELLS_BEFORE_RELOAD);
+  await page.screenshot({ path: `${SHOTS}/measure-phone-running.png`, fullPage: true });
+
+  // Reload in the middle of the run: it must resume, keeping what was stored.
+  const before = (await counts(page)).stored;
+  await page.reload();
+  await page.getByText("it resumes where it stopped").waitFor({ timeout: 60_000 });
+  const afterReload = await waitFor(page, "records back after reload", (c) => c.stored >= before);
+  assert.ok(afterReload.stored >= before, "records survived the reload");
+  log("reload: before", before, "after", afterReload.stored);
+
+  // Cut the collector: new records wait on the device.
+  await waitFor(page, "uploads to catch up", (c) => c.pending === 0);
+  await stopServer();
+  const down = await counts(page);
+  await waitFor(page, "records waiting while the collector is down", (c) => c.pending >= CELLS_WHILE_DOWN && c.stored >= down.stored + CELLS_WHILE_DOWN);
+  await page.getByText(/Upload failed/).waitFor({ timeout: 30_000 });
+  log("collector down: waiting", (await counts(page)).pending);
+
+  // Bring it back: the queue drains (backoff is capped at 60 s).
+  await startServer();
+  await page.getByRole("button", { name: "Stop" }).click();
+  await page.getByText(/^Stopped/).waitFor({ timeout: 240_000 });
+  const final = await waitFor(page, "every record uploaded", (c) => c.pending === 0, 120_000);
+  log("final counts", JSON.stringify(final));
+
+  // The page's records (its own JSONL download) and the collector's database agree exactly.
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: /JSONL/ }).click()]);
+  const local = readFileSync(await dl.path(), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const ids = await serverIds();
+  assert.equal(new Set(ids).size, ids.length, "the collector holds no duplicate");
+  assert.deepEqual([...ids].sort(), local.map((r) => r.id).sort(), "the collector holds exactly the page's records");
+  assert.equal(new Set(local.map((r) => r.hash)).size, local.length, "no cell measured twice");
+  const runs = new Map();
+  for (const r of local) {
+    const s = runs.get(r.run.run_id) || [];
+    s.push(r.run.sequence);
+    runs.set(r.run.run_id, s);
+  }
+  for (const [run, seqs] of runs) {
+    seqs.sort((a, b) => a - b);
+    assert.deepEqual(seqs, seqs.map((_, i) => i), `run ${run}: sequences have no gap or repeat`);
+  }
+  assert.ok(local.every((r) => r.client.device_label === "e2e headless chromium"));
+  assert.ok(local.slice(0, Math.min(local.length, 16)).every((r) => r.run.anchor), "anchors come first");
+  log(`ok: ${local.length} records measured, stored and uploaded exactly once`);
+  await page.screenshot({ path: `${SHOTS}/measure-phone-done.png`, fullPage: true });
+
+  // Desktop size, with this device's records (same browser profile, wider window).
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${SHOTS}/measure-desktop.png`, fullPage: true });
+
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const dpage = await desk.newPage();
+  await dpage.goto(ORIGIN + "/draw");
+  await dpage.locator(".params").waitFor();
+  assert.equal(await dpage.locator(".params").textContent(), "2,694,282");
+  await dpage.screenshot({ path: `${SHOTS}/draw-desktop.png`, fullPage: true });
+  const dphone = await phone.newPage();
+  await dphone.goto(ORIGIN + "/draw");
+  await dphone.locator(".params").waitFor();
+  await dphone.screenshot({ path: `${SHOTS}/draw-phone.png`, fullPage: true });
+} catch (e) {
+  failed = true;
+  console.error("[e2e] FAILED:", e);
+} finally {
+  await browser.close();
+  if (server) await stopServer();
+}
+process.exit(failed ? 1 : 0);
