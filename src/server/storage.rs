@@ -1,5 +1,5 @@
 //! Storage of accepted records through sqlx: SQLite (embedded default; WAL, `synchronous=FULL`)
-//! or PostgreSQL. Both run the same migrations (`migrations/`) and the same SQL text; the
+//! or PostgreSQL. Both run the same migrations (`src/server/migrations/`) and the same SQL text; the
 //! [`Store`] enum only picks the pool. A batch is written in one transaction and
 //! acknowledged only after its commit; inserts are idempotent on the record id.
 
@@ -15,7 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::measure::{AdapterInfo, MeasurementRecord};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./src/server/migrations");
 
 const INSERT: &str = "INSERT INTO measurements (id, hash, device_key, device, created_unix_ms, received_unix_ms, record) \
                       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING";

@@ -98,7 +98,24 @@ pub fn check_record(value: &Value, now_unix_ms: u64) -> Result<MeasurementRecord
     if let Some(layers) = &record.layers {
         check_layers(&record, layers, cell)?;
     }
+    check_mode_overheads(&record.mode_overheads)?;
     Ok(record)
+}
+
+/// Each timing mode at most once, with a finite positive wall time and ratio to plain.
+fn check_mode_overheads(overheads: &[crate::measure::ModeOverhead]) -> Result<(), Reject> {
+    for (i, o) in overheads.iter().enumerate() {
+        if overheads[..i].iter().any(|p| p.mode == o.mode) {
+            return Err((codes::OUT_OF_RANGE, format!("mode_overheads lists mode {:?} twice", o.mode)));
+        }
+        if !(o.wall_median_ms.is_finite() && o.wall_median_ms > 0.0 && o.wall_median_ms <= MAX_LATENCY_MS) {
+            return Err((codes::BAD_STATS, format!("mode_overheads[{i}].wall_median_ms is {}; latencies must be positive and at most {MAX_LATENCY_MS} ms", o.wall_median_ms)));
+        }
+        if !(o.ratio_to_plain.is_finite() && o.ratio_to_plain > 0.0 && o.ratio_to_plain <= 1000.0) {
+            return Err((codes::OUT_OF_RANGE, format!("mode_overheads[{i}].ratio_to_plain is {}; it must be positive and at most 1000", o.ratio_to_plain)));
+        }
+    }
+    Ok(())
 }
 
 fn check_id(id: &str) -> Result<(), Reject> {

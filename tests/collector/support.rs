@@ -191,6 +191,8 @@ pub fn record(cell: &CellSpec, device: usize, seed: u64, with_layers: bool) -> M
         gpu: Some(Stats { median_ms: median * 0.8, p10_ms: median * 0.7, p90_ms: median * 0.9, mad_ms: 0.05, cov: 0.03, runs: 30 }),
         mode: TimingMode::PerPass,
         layers,
+        layers_mode: with_layers.then_some(TimingMode::PerPass),
+        mode_overheads: Vec::new(),
         warmup_runs: 5,
         noisy: false,
         timestamp_resolution_ns: Some(1000.0),
