@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ir::{Layer, LayerKind, Net, Role, Shape, Site, Tensor, TensorId};
-use crate::space::Cell;
+use crate::space::{Cell, MAX_VERTICES};
 
 /// Network hyper-parameters; the defaults are NAS-Bench-101's (CIFAR-10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,24 +31,28 @@ impl Default for NetConfig {
 
 /// Channel count of every vertex of `cell` for a cell mapping `c_in` to `c_out` channels.
 pub fn vertex_channels(cell: &Cell, c_in: usize, c_out: usize) -> Vec<usize> {
+    vertex_channels_array(cell, c_in, c_out)[..cell.num_vertices()].to_vec()
+}
+
+/// [`vertex_channels`] without allocating (entries past the cell's vertices are 0), for
+/// callers that compute it for every cell of the space.
+pub fn vertex_channels_array(cell: &Cell, c_in: usize, c_out: usize) -> [usize; MAX_VERTICES] {
     let n = cell.num_vertices();
     let out = n - 1;
-    let mut ch = vec![0; n];
+    let mut ch = [0; MAX_VERTICES];
     ch[0] = c_in;
     ch[out] = c_out;
     if n == 2 {
         return ch;
     }
-    let feeding: Vec<usize> = (1..out).filter(|&v| cell.has_edge(v, out)).collect();
-    let k = feeding.len();
+    // Vertices feeding the output share its channels, the first (c_out mod k) one more.
+    let k = (1..out).filter(|&v| cell.has_edge(v, out)).count();
     let (base, mut extra) = (c_out / k, c_out % k);
-    for &v in &feeding {
-        ch[v] = base;
-        if extra > 0 {
-            ch[v] += 1;
-            extra -= 1;
-        }
+    for v in (1..out).filter(|&v| cell.has_edge(v, out)) {
+        ch[v] = base + usize::from(extra > 0);
+        extra = extra.saturating_sub(1);
     }
+    // The others, backwards: the largest channel count among the interior vertices they feed.
     for v in (1..out).rev() {
         if !cell.has_edge(v, out) {
             ch[v] = (v + 1..out).filter(|&d| cell.has_edge(v, d)).map(|d| ch[d]).max().unwrap_or(0);

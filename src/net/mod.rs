@@ -7,6 +7,6 @@ mod build;
 mod cost;
 mod ir;
 
-pub use build::{build, vertex_channels, NetConfig};
+pub use build::{build, vertex_channels, vertex_channels_array, NetConfig};
 pub use cost::{Cost, LayerCounts};
 pub use ir::{Layer, LayerId, LayerKind, Net, Role, Shape, Site, Tensor, TensorId};

@@ -8,7 +8,7 @@
 //! three times; stacks 1 and 2: a first cell doubling channels and two equal cells), so the
 //! per-cell work is a few hundred integer operations.
 
-use crate::net::{LayerKind, NetConfig};
+use crate::net::{vertex_channels_array, LayerKind, NetConfig};
 use crate::space::{Cell, Op, MAX_VERTICES};
 
 /// Most layers one cell instance can have (5 ops, 9 truncations, 6 projections, 6 sums,
@@ -237,35 +237,6 @@ impl CellInstance {
     }
 }
 
-/// [`crate::net::vertex_channels`] without allocating.
-#[allow(clippy::needless_range_loop)] // vertex ids index the cell and the channel array
-pub fn vertex_channels_array(cell: &Cell, c_in: usize, c_out: usize) -> [usize; MAX_VERTICES] {
-    let n = cell.num_vertices();
-    let out = n - 1;
-    let mut ch = [0usize; MAX_VERTICES];
-    ch[0] = c_in;
-    ch[out] = c_out;
-    if n == 2 {
-        return ch;
-    }
-    let k = (1..out).filter(|&v| cell.has_edge(v, out)).count();
-    let (base, mut extra) = (c_out / k, c_out % k);
-    for v in 1..out {
-        if cell.has_edge(v, out) {
-            ch[v] = base;
-            if extra > 0 {
-                ch[v] += 1;
-                extra -= 1;
-            }
-        }
-    }
-    for v in (1..out).rev() {
-        if !cell.has_edge(v, out) {
-            ch[v] = (v + 1..out).filter(|&d| cell.has_edge(v, d)).map(|d| ch[d]).max().unwrap_or(0);
-        }
-    }
-    ch
-}
 
 /// A layer outside the cells (stem, downsampling max-pools, head), with its input shape.
 #[derive(Clone, Copy, Debug)]

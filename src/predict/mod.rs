@@ -28,7 +28,7 @@ pub mod synthetic;
 pub mod train;
 
 pub use calibrate::{anchor_set, calibrate, spread_order, CalibrationOptions, ANCHOR_SET_SIZE};
-pub use compact::{vertex_channels_array, CellInstance, CompactNet, LayerClass};
+pub use compact::{CellInstance, CompactNet, LayerClass};
 pub use features::{feature_names, features, features_from_net, features_with, idx, Features, FEATURE_SET_VERSION, NUM_FEATURES};
 pub use linalg::{ridge_toward, solve_spd};
 pub use lookup::{
