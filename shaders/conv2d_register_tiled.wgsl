@@ -21,24 +21,7 @@ const K: u32 = 3u; // variant: replaced by the engine's pipeline cache
 const KK: u32 = K * K;
 const PAD: i32 = i32(K / 2u);
 
-struct Params {
-    c_in: u32,
-    c_out: u32,
-    h: u32,
-    w: u32,
-    src_off: u32,
-    src_bstride: u32,
-    dst_off: u32,
-    dst_bstride: u32,
-    res_off: u32,
-    res_bstride: u32,
-    has_res: u32,
-    c_out4: u32,
-    bias_off: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// `Params` (the per-dispatch uniform block) is in conv_params.wgsl, prepended by the engine.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> act: array<f32>;

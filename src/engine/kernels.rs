@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-pub const CONV2D_TILED: &str = include_str!("../../shaders/conv2d_tiled.wgsl");
-pub const CONV2D_REGISTER_TILED: &str = include_str!("../../shaders/conv2d_register_tiled.wgsl");
-pub const CONV1X1_GEMM_VEC4: &str = include_str!("../../shaders/conv1x1_gemm_vec4.wgsl");
+pub const CONV2D_TILED: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv2d_tiled.wgsl"));
+pub const CONV2D_REGISTER_TILED: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv2d_register_tiled.wgsl"));
+pub const CONV1X1_GEMM_VEC4: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv1x1_gemm_vec4.wgsl"));
 pub const MAXPOOL2D: &str = include_str!("../../shaders/maxpool2d.wgsl");
 pub const ADD_N: &str = include_str!("../../shaders/add_n.wgsl");
 pub const GLOBAL_AVG_POOL: &str = include_str!("../../shaders/global_avg_pool.wgsl");

@@ -1,0 +1,24 @@
+// The uniform parameter block shared by the three convolution kernels (conv2d_tiled,
+// conv1x1_gemm_vec4, conv2d_register_tiled); the engine prepends this file to each of them.
+// Offsets and batch strides are in f32 elements of the activation arena; `has_res` selects the
+// fused residual add; `bias_off` indexes the folded batch-norm bias in the weight buffer.
+// Layout must match the Rust-side block written by the engine (16 u32, 64 bytes).
+
+struct Params {
+    c_in: u32,
+    c_out: u32,
+    h: u32,
+    w: u32,
+    src_off: u32,
+    src_bstride: u32,
+    dst_off: u32,
+    dst_bstride: u32,
+    res_off: u32,
+    res_bstride: u32,
+    has_res: u32,
+    c_out4: u32,
+    bias_off: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
