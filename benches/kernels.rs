@@ -11,8 +11,10 @@
 use leti::engine::{now_ms, seeded_input, single_conv_net, ConvStrategy, Gpu, Program, Weights};
 use leti::measure::TimingMode;
 use leti::net::{build, NetConfig};
-use leti::space::CellSpec;
 use wgpu::util::DeviceExt;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -24,21 +26,6 @@ fn time(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
         f();
     }
     median((0..runs).map(|_| f()).collect())
-}
-
-fn readme_cell() -> CellSpec {
-    CellSpec::new(
-        vec![
-            vec![0, 1, 1, 1, 0, 1, 0],
-            vec![0, 0, 0, 0, 0, 0, 1],
-            vec![0, 0, 0, 0, 0, 0, 1],
-            vec![0, 0, 0, 0, 1, 0, 0],
-            vec![0, 0, 0, 0, 0, 0, 1],
-            vec![0, 0, 0, 0, 0, 0, 1],
-            vec![0, 0, 0, 0, 0, 0, 0],
-        ],
-        ["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu", "maxpool3x3", "output"].map(String::from).to_vec(),
-    )
 }
 
 fn storage(gpu: &Gpu, data: &[f32], rw: bool) -> wgpu::Buffer {
@@ -149,7 +136,7 @@ fn main() {
     println!();
     // Whole networks at full size.
     let space = leti::space::enumerate();
-    let mut cells = vec![("README cell".to_string(), readme_cell())];
+    let mut cells = vec![("README cell".to_string(), common::readme_cell())];
     for e in leti::space::sample(&space, sampled, 1) {
         cells.push((format!("sampled {}", e.hash), e.cell.to_spec()));
     }
