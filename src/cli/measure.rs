@@ -19,12 +19,18 @@ use crate::space::{Cell, CellSpec};
 #[derive(clap::Args, Debug)]
 pub struct MeasureArgs {
     /// JSONL file of cell specs: one JSON object with `module_adjacency` and
-    /// `module_operations` per line (blank lines ignored), as `leti inspect` reads.
-    #[arg(long, value_name = "FILE", required_unless_present = "sample", conflicts_with = "sample")]
+    /// `module_operations` per line (blank lines ignored), as `leti inspect` reads; lines of
+    /// `leti anchors` (the spec under `cell`) are accepted too.
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["sample", "layers"], conflicts_with_all = ["sample", "layers"])]
     pub cells: Option<PathBuf>,
     /// Measure N cells sampled uniformly (without replacement) from the whole space.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "layers")]
     pub sample: Option<usize>,
+    /// Instead of networks, time every distinct layer configuration of the space in isolation
+    /// (the lookup-table baseline) and write the table (JSONL of `{config, median_ms, ...}`) to
+    /// --out. Uses --repeats and --warmup-max; needs timestamp queries.
+    #[arg(long)]
+    pub layers: bool,
     /// Seed of --sample.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -48,10 +54,11 @@ pub struct MeasureArgs {
     /// Use the first adapter whose name contains this (case-insensitive); see `leti adapters`.
     #[arg(long, value_name = "NAME")]
     pub adapter: Option<String>,
-    /// JSONL file the records are appended to.
+    /// JSONL file the records (or with --layers, the layer timings) are appended to.
     #[arg(long, value_name = "FILE", default_value = "measurements.jsonl")]
     pub out: PathBuf,
-    /// Skip cells whose module hash already has a record in --out.
+    /// Skip cells whose module hash (with --layers: configurations that) already has a record
+    /// in --out.
     #[arg(long)]
     pub resume: bool,
     /// Input image height and width.
@@ -80,13 +87,23 @@ fn read_cells(path: &PathBuf) -> anyhow::Result<Vec<Cell>> {
         if line.trim().is_empty() {
             continue;
         }
-        let spec = CellSpec::from_json_str(&line).with_context(|| format!("{}:{}: not a cell spec", path.display(), i + 1))?;
+        let spec = spec_of_line(&line).with_context(|| format!("{}:{}: not a cell spec", path.display(), i + 1))?;
         cells.push(spec.validate().with_context(|| format!("{}:{}: invalid cell", path.display(), i + 1))?);
     }
     if cells.is_empty() {
         bail!("{} holds no cell specs", path.display());
     }
     Ok(cells)
+}
+
+/// A cell spec line, bare or (as `leti anchors` writes) under a `cell` key.
+fn spec_of_line(line: &str) -> Result<CellSpec, crate::space::SpecError> {
+    if let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(line) {
+        if let Some(cell) = obj.get("cell").filter(|_| !obj.contains_key("module_adjacency")) {
+            return CellSpec::from_json_str(&cell.to_string());
+        }
+    }
+    CellSpec::from_json_str(line)
 }
 
 fn done_hashes(path: &PathBuf) -> anyhow::Result<HashSet<String>> {
@@ -124,6 +141,9 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
     };
     if config.batch == 0 || config.input_size == 0 || config.stem_channels == 0 || config.num_stacks == 0 || config.cells_per_stack == 0 {
         bail!("network sizes must be positive: {config:?}");
+    }
+    if args.layers {
+        return super::measure_layers::run(&args, config);
     }
     let cells: Vec<Cell> = match (&args.cells, args.sample) {
         (Some(path), _) => read_cells(path)?,

@@ -15,6 +15,7 @@ pub mod import;
 pub mod inspect;
 pub mod layers;
 pub mod measure;
+mod measure_layers;
 pub mod output;
 pub mod predict;
 pub mod serve;

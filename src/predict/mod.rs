@@ -11,6 +11,7 @@
 mod calibrate;
 mod compact;
 mod features;
+mod isolation;
 mod linalg;
 mod lookup;
 mod metrics;
@@ -30,6 +31,7 @@ pub mod train;
 pub use calibrate::{anchor_set, calibrate, spread_order, CalibrationOptions, ANCHOR_SET_SIZE};
 pub use compact::{CellInstance, CompactNet, LayerClass};
 pub use features::{feature_names, features, features_from_net, features_with, idx, Features, FEATURE_SET_VERSION, NUM_FEATURES};
+pub use isolation::{isolation_net, TARGET as ISOLATION_TARGET};
 pub use linalg::{ridge_toward, solve_spd};
 pub use lookup::{
     distinct_layer_configs, for_each_layer_config, layer_configs_of_net, LayerConfig, LayerOp, LayerTable, LayerTableError,
