@@ -126,12 +126,20 @@ impl Tree {
 /// without branching on node types. A leaf above the full depth becomes nodes that always
 /// go left (threshold `+inf`) over copies of its value, so every input reaches the same leaf
 /// value as in the original tree and the sum is bit-identical.
+///
+/// Thresholds are stored as ranks: each feature's distinct thresholds are sorted, a node
+/// keeps the index `k` of its threshold, and a cell's feature value `x` becomes the number
+/// of that feature's thresholds `t` with `!(x <= t)` (all of them for NaN). Then
+/// `!(x <= t_k)` exactly when `rank(x) > k`, so the walk compares small integers in
+/// arrays that fit the L1 cache (4 bytes a node) and goes the same way as the original.
 #[derive(Clone, Debug)]
 struct Forest {
     depth: u32,
-    /// `(threshold, feature)` of every node, tree after tree (one load per level).
-    node: Vec<(f64, u32)>,
+    /// `(feature, threshold rank)` of every node, tree after tree.
+    node: Vec<(u16, u16)>,
     leaf: Vec<f64>,
+    /// Sorted distinct thresholds of each feature the forest splits on.
+    thresholds: Vec<(u16, Vec<f64>)>,
     base: f64,
     learning_rate: f64,
 }
@@ -152,34 +160,56 @@ impl Forest {
         if depth == 0 || depth > MAX_FOREST_DEPTH {
             return None;
         }
+        // Distinct thresholds per feature (padding nodes use +inf on feature 0).
+        let mut by_feature: std::collections::BTreeMap<u16, Vec<f64>> = std::collections::BTreeMap::new();
+        by_feature.entry(0).or_default().push(f64::INFINITY);
+        for t in &g.trees {
+            for (&j, &th) in t.feature.iter().zip(&t.threshold) {
+                if th.is_nan() {
+                    return None;
+                }
+                by_feature.entry(j).or_default().push(th);
+            }
+        }
+        for v in by_feature.values_mut() {
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            if v.len() > u16::MAX as usize {
+                return None;
+            }
+        }
+        let rank_of = |j: u16, th: f64| by_feature[&j].binary_search_by(|t| t.total_cmp(&th)).expect("threshold listed") as u16;
+        let inf_rank = rank_of(0, f64::INFINITY);
         let nodes = (1usize << depth) - 1;
         let leaves = 1usize << depth;
         let mut fo = Forest {
             depth,
-            node: vec![(f64::INFINITY, 0); nodes * g.trees.len()],
+            node: vec![(0, inf_rank); nodes * g.trees.len()],
             leaf: vec![0.0; leaves * g.trees.len()],
+            thresholds: Vec::new(),
             base: g.base,
             learning_rate: g.learning_rate,
         };
         #[allow(clippy::too_many_arguments)]
-        fn fill(fo: &mut Forest, t: &Tree, ti: usize, c: i32, pos: usize, level: u32, nodes: usize, leaves: usize) {
+        fn fill(fo: &mut Forest, rank_of: &dyn Fn(u16, f64) -> u16, t: &Tree, ti: usize, c: i32, pos: usize, level: u32, nodes: usize, leaves: usize) {
             if level == fo.depth {
                 fo.leaf[ti * leaves + pos - nodes] = t.leaf[(-c - 1) as usize];
                 return;
             }
             if c >= 0 {
                 let i = c as usize;
-                fo.node[ti * nodes + pos] = (t.threshold[i], t.feature[i] as u32);
-                fill(fo, t, ti, t.left[i], 2 * pos + 1, level + 1, nodes, leaves);
-                fill(fo, t, ti, t.right[i], 2 * pos + 2, level + 1, nodes, leaves);
+                fo.node[ti * nodes + pos] = (t.feature[i], rank_of(t.feature[i], t.threshold[i]));
+                fill(fo, rank_of, t, ti, t.left[i], 2 * pos + 1, level + 1, nodes, leaves);
+                fill(fo, rank_of, t, ti, t.right[i], 2 * pos + 2, level + 1, nodes, leaves);
             } else {
-                fill(fo, t, ti, c, 2 * pos + 1, level + 1, nodes, leaves);
-                fill(fo, t, ti, c, 2 * pos + 2, level + 1, nodes, leaves);
+                fill(fo, rank_of, t, ti, c, 2 * pos + 1, level + 1, nodes, leaves);
+                fill(fo, rank_of, t, ti, c, 2 * pos + 2, level + 1, nodes, leaves);
             }
         }
         for (ti, t) in g.trees.iter().enumerate() {
-            fill(&mut fo, t, ti, 0, 0, 0, nodes, leaves);
+            fill(&mut fo, &rank_of, t, ti, 0, 0, 0, nodes, leaves);
         }
+        fo.thresholds = by_feature.into_iter().collect();
         Some(fo)
     }
 
@@ -187,13 +217,17 @@ impl Forest {
     /// leaves in tree order, so the sum is the same as one tree at a time.
     #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x <= t)` is the exact complement, NaN included
     fn raw(&self, f: &[f64]) -> f64 {
+        let mut rank = [0u16; NUM_FEATURES];
+        for (j, ts) in &self.thresholds {
+            let x = f[*j as usize];
+            rank[*j as usize] = if x.is_nan() { ts.len() as u16 } else { ts.partition_point(|&t| !(x <= t)) as u16 };
+        }
         let nodes = (1usize << self.depth) - 1;
         let leaves = nodes + 1;
         let mut acc = self.base;
-        let step = |tree: &[(f64, u32)], i: usize| {
-            let (t, j) = tree[i];
-            // Right exactly when the original test `x <= threshold` fails (NaN included).
-            2 * i + 1 + (!(f[j as usize] <= t)) as usize
+        let step = |tree: &[(u16, u16)], i: usize| {
+            let (j, k) = tree[i];
+            2 * i + 1 + (rank[j as usize] > k) as usize
         };
         let mut trees = self.node.chunks_exact(4 * nodes);
         let mut leafs = self.leaf.chunks_exact(4 * leaves);

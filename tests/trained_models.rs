@@ -1,0 +1,56 @@
+//! The models shipped in `trained/`: each loads, is trained on real (not synthetic) records of
+//! the default network, predicts its own bundled records closely, and its fast path (rank
+//! forest) gives the same bits as the reference tree walk.
+
+use std::io::Read;
+use std::path::Path;
+
+use leti::measure::MeasurementRecord;
+use leti::net::NetConfig;
+use leti::predict::{Model, Target};
+
+fn bundled() -> Vec<(String, Model)> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir("trained").unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if let Some(dev) = name.strip_suffix(".model.json") {
+            let m = Model::from_json_bytes(&std::fs::read(&p).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            v.push((dev.to_string(), m));
+        }
+    }
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+fn records(dir: &Path) -> Vec<MeasurementRecord> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(dir.join("records.jsonl.gz")).unwrap()).read_to_string(&mut text).unwrap();
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn bundled_models_fit_their_bundled_records() {
+    let models = bundled();
+    assert!(!models.is_empty(), "trained/ holds no model");
+    for (dev, m) in models {
+        assert!(!m.file.training.synthetic, "{dev}: a synthetic model must never ship");
+        assert_eq!(m.file.network, NetConfig::default(), "{dev}");
+        let recs = records(&Path::new("trained").join(&dev));
+        assert!(recs.len() >= 1000, "{dev}: {} records", recs.len());
+        let mut within = 0;
+        for r in &recs {
+            let cell = r.cell.validate().unwrap();
+            let p = m.predict(&cell).unwrap();
+            assert_eq!(p.ms.to_bits(), m.predict_reference(&cell).unwrap().to_bits(), "{dev} {}", r.hash);
+            assert!(p.lo_ms <= p.ms && p.ms <= p.hi_ms);
+            let measured = match m.file.target {
+                Target::GpuMedianMs => r.gpu.as_ref().expect("gpu-target model trained on records with GPU time").median_ms,
+                Target::WallMedianMs => r.wall.median_ms,
+            };
+            within += ((p.ms - measured).abs() <= 0.10 * measured) as usize;
+        }
+        let share = within as f64 / recs.len() as f64;
+        assert!(share >= 0.9, "{dev}: only {:.1}% of its own records within ±10%", 100.0 * share);
+    }
+}
