@@ -54,3 +54,20 @@ fn bundled_models_fit_their_bundled_records() {
         assert!(share >= 0.9, "{dev}: only {:.1}% of its own records within ±10%", 100.0 * share);
     }
 }
+
+#[test]
+fn packed_space_predictions_split_into_ranges_give_the_same_values() {
+    let (_, m) = bundled().into_iter().next().expect("a bundled model");
+    let space = leti::space::enumerate();
+    let entries = leti::space::sample(&space, 3000, 5);
+    let bytes = leti::space::pack(&entries, false);
+    let all = m.predict_packed_space(&bytes).unwrap();
+    assert_eq!(all.len(), 3000);
+    for (e, &p) in entries.iter().zip(&all) {
+        assert_eq!(p.to_bits(), (m.predict(&e.cell).unwrap().ms as f32).to_bits());
+    }
+    let mut joined = m.predict_packed_range(&bytes, 0, 1234).unwrap();
+    joined.extend(m.predict_packed_range(&bytes, 1234, usize::MAX).unwrap());
+    assert_eq!(joined, all);
+    assert!(m.predict_packed_range(&bytes, 5000, 6000).unwrap().is_empty());
+}

@@ -217,10 +217,12 @@ impl Forest {
     /// leaves in tree order, so the sum is the same as one tree at a time.
     #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x <= t)` is the exact complement, NaN included
     fn raw(&self, f: &[f64]) -> f64 {
+        // NaN: `!(NaN <= t)` holds for every t, so its rank is the count of all thresholds.
         let mut rank = [0u16; NUM_FEATURES];
         for (j, ts) in &self.thresholds {
             let x = f[*j as usize];
-            rank[*j as usize] = if x.is_nan() { ts.len() as u16 } else { ts.partition_point(|&t| !(x <= t)) as u16 };
+            // A branch-free count (a binary search mispredicts about every other step).
+            rank[*j as usize] = ts.iter().map(|&t| u16::from(!(x <= t))).sum();
         }
         let nodes = (1usize << self.depth) - 1;
         let leaves = nodes + 1;
@@ -562,9 +564,18 @@ impl Model {
     /// [`crate::space::pack`]), in file order: what the web app shows for the whole space
     /// (ranges: multiply by [`Model::interval_factors`]).
     pub fn predict_packed_space(&self, bytes: &[u8]) -> Result<Vec<f32>, PredictSpaceError> {
+        self.predict_packed_range(bytes, 0, usize::MAX)
+    }
+
+    /// Point predictions (ms) of the cells `start..end` of a packed space file (`end` is
+    /// clamped to the number of cells): one share of the space, so that several workers can
+    /// predict it in parallel. The values are those of [`Model::predict_packed_space`].
+    pub fn predict_packed_range(&self, bytes: &[u8], start: usize, end: usize) -> Result<Vec<f32>, PredictSpaceError> {
         let space = crate::space::unpack(bytes)?;
-        let mut out = Vec::with_capacity(space.cells.len());
-        for c in &space.cells {
+        let end = end.min(space.cells.len());
+        let cells = space.cells.get(start..end).unwrap_or(&[]);
+        let mut out = Vec::with_capacity(cells.len());
+        for c in cells {
             out.push(self.predict(c)?.ms as f32);
         }
         Ok(out)
