@@ -210,3 +210,18 @@ fn the_worker_functions_predict_and_cost_every_cell() {
     assert!(space_worker_api::predict_space(b"{}", &space).is_err());
     assert!(space_worker_api::predict_space(model_json, &space[..10]).is_err());
 }
+
+#[wasm_bindgen_test]
+fn plot_ticks_are_round_and_fit() {
+    use leti::app::explore_plots::{tick_label, ticks};
+    assert_eq!(tick_label(3e8), "300M");
+    assert_eq!(tick_label(1e7), "10M");
+    assert_eq!(tick_label(0.5), "0.5");
+    assert_eq!(tick_label(2000.0), "2k");
+    let a = LogAxis { lo: 0.4, hi: 12.0 };
+    assert_eq!(ticks(a, 1000.0).iter().map(|&v| tick_label(v)).collect::<Vec<_>>(), ["0.5", "1", "2", "5", "10"]);
+    assert_eq!(ticks(a, 100.0).iter().map(|&v| tick_label(v)).collect::<Vec<_>>(), ["1", "10"]);
+    // The covering axis holds every value, with room at both ends.
+    let c = LogAxis::covering(&[0.5, 3.0, 11.0, 0.0, f32::NAN]);
+    assert!(c.lo < 0.5 && c.lo > 0.3 && c.hi > 11.0 && c.hi < 16.0, "{c:?}");
+}

@@ -97,8 +97,8 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
                             on:click=move |ev| { ev.stop_propagation(); on_vertex(v) }
                             on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); on_vertex(v) }>
                             <circle cx=format!("{:.1}", vx(v, n)) cy=BASE_Y r=R></circle>
-                            <text x=format!("{:.1}", vx(v, n)) y=BASE_Y + 5.0 text-anchor="middle">{short_label(op)}</text>
-                            <text class="index" x=format!("{:.1}", vx(v, n)) y=BASE_Y + R + 16.0 text-anchor="middle">{v.to_string()}</text>
+                            <text x=format!("{:.1}", vx(v, n)) y={BASE_Y + 5.0} text-anchor="middle">{short_label(op)}</text>
+                            <text class="index" x=format!("{:.1}", vx(v, n)) y={BASE_Y + R + 16.0} text-anchor="middle">{v.to_string()}</text>
                         </g>
                     }
                 }).collect_view();
@@ -117,7 +117,7 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
                     <div class="buttons editor-actions" role="group" aria-label="Edit the selected vertex">
                         {interior.map(|v| view! {
                             {Op::INTERIOR.into_iter().map(|op| view! {
-                                <button class:chosen=d.op(v) == op on:click=move |_| {
+                                <button class:chosen={d.op(v) == op} on:click=move |_| {
                                     edit(&|d| d.set_op(v, op).map(|_| format!("Vertex {v} is now {}.", op_name(op))).map_err(|e| e.to_string()));
                                     selected.set(None);
                                 }>{op_name(op)}</button>
@@ -128,7 +128,7 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
                             }>"Remove vertex"</button>
                         })}
                         {interior.is_none().then(|| view! {
-                            <button disabled=n >= crate::space::MAX_VERTICES on:click=move |_| {
+                            <button disabled={n >= crate::space::MAX_VERTICES} on:click=move |_| {
                                 edit(&|d| d.add_vertex(Op::Conv3x3).map(|v| format!("Vertex {v} (conv 3×3) added before the output: tap it, then another vertex, to connect it.")).map_err(|e| e.to_string()));
                             }>"Add vertex"</button>
                             <button on:click=move |_| {

@@ -201,9 +201,9 @@ fn layer_chart(layers: &[LayerTime]) -> impl IntoView {
             view! {
                 <g>
                     <title>{format!("{}: {}", l.name, ms(l.median_ms))}</title>
-                    <text x="168" y=y + 10.0 text-anchor="end" class="layer-name">{l.name.clone()}</text>
-                    <rect x="172" y=y + 1.0 width=format!("{w:.1}") height=row_h - 3.0 class="layer-bar"></rect>
-                    <text x=172.0 + w + 4.0 y=y + 10.0 class="layer-ms">{ms(l.median_ms)}</text>
+                    <text x="168" y={y + 10.0} text-anchor="end" class="layer-name">{l.name.clone()}</text>
+                    <rect x="172" y={y + 1.0} width=format!("{w:.1}") height={row_h - 3.0} class="layer-bar"></rect>
+                    <text x={172.0 + w + 4.0} y={y + 10.0} class="layer-ms">{ms(l.median_ms)}</text>
                 </g>
             }
         })

@@ -48,10 +48,22 @@ pub struct LogAxis {
 }
 
 impl LogAxis {
-    /// Covers the positive finite values, rounded out to powers of ten.
+    /// Covers the positive finite values with a little room (5% of the span in log space at
+    /// each end, at least a tenth of a decade), so the points fill the plot.
     pub fn covering(values: &[f32]) -> LogAxis {
-        let (lo, hi) = super::chart::log_bounds(values.iter().map(|&v| v as f64));
-        LogAxis { lo, hi }
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &v in values {
+            let v = v as f64;
+            if v.is_finite() && v > 0.0 {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        }
+        if !lo.is_finite() {
+            return LogAxis { lo: 1.0, hi: 10.0 };
+        }
+        let pad = ((hi / lo).log10() * 0.05).max(0.1);
+        LogAxis { lo: lo / 10f64.powf(pad), hi: hi * 10f64.powf(pad) }
     }
 
     /// Where `v` falls, 0 at `lo` and 1 at `hi`.

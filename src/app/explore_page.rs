@@ -275,6 +275,9 @@ pub fn ExplorePage() -> impl IntoView {
                     (None, Some(Err(e))) => e,
                 }}</li>
             </ul>
+            {move || (predicting.get().is_some() || costs.with(|c| c.is_none()) && space.with(|s| !matches!(s, Some(Err(_))))).then(|| view! {
+                <progress class="working" aria-label="Working on the whole space"></progress>
+            })}
             {move || prediction.get().and_then(|p| p.ok()).map(|p| view! {
                 <p class="predict-time">"Prediction time: "<strong id="predict-ms">{format!("{:.0}", p.predict_ms)}</strong>" ms for all cells in the worker ("{format!("{:.0}", p.round_trip_ms)}" ms including the transfer to the page; target < 1,000 ms)."</p>
             })}

@@ -6,12 +6,11 @@
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-use super::chart::fmt_tick;
 use super::explore_data::{bin_grid, LogAxis};
 
 /// Margins of the plot area inside a canvas, in CSS pixels.
 pub const LEFT: f64 = 58.0;
-pub const RIGHT: f64 = 12.0;
+pub const RIGHT: f64 = 26.0;
 pub const TOP: f64 = 10.0;
 pub const BOTTOM: f64 = 36.0;
 
@@ -60,23 +59,23 @@ impl Frame {
         ctx.set_stroke_style_str("#d0d5dd");
         ctx.set_fill_style_str("#475467");
         ctx.stroke_rect(LEFT, TOP, self.plot_w(), self.plot_h());
-        for v in ticks(x) {
+        for v in ticks(x, self.plot_w()) {
             let px = self.sx(x, v);
             ctx.begin_path();
             ctx.move_to(px, TOP);
             ctx.line_to(px, TOP + self.plot_h());
             ctx.stroke();
             ctx.set_text_align("center");
-            let _ = ctx.fill_text(&fmt_tick(v, ""), px, TOP + self.plot_h() + 14.0);
+            let _ = ctx.fill_text(&tick_label(v), px, TOP + self.plot_h() + 14.0);
         }
-        for v in ticks(y) {
+        for v in ticks(y, self.plot_h()) {
             let py = self.sy(y, v);
             ctx.begin_path();
             ctx.move_to(LEFT, py);
             ctx.line_to(LEFT + self.plot_w(), py);
             ctx.stroke();
             ctx.set_text_align("right");
-            let _ = ctx.fill_text(&format!("{}{y_unit}", fmt_tick(v, "")), LEFT - 4.0, py + 4.0);
+            let _ = ctx.fill_text(&format!("{}{y_unit}", tick_label(v)), LEFT - 4.0, py + 4.0);
         }
         ctx.set_text_align("center");
         let _ = ctx.fill_text(x_title, LEFT + self.plot_w() / 2.0, self.h - 4.0);
@@ -89,18 +88,24 @@ impl Frame {
         if pw == 0 || ph == 0 {
             return;
         }
-        let grid = bin_grid(xs, ys, idx, x, y, pw, ph);
+        // Bins of BIN x BIN device pixels: single cells stay visible at any pixel ratio.
+        const BIN: usize = 2;
+        let (gw, gh) = (pw.div_ceil(BIN), ph.div_ceil(BIN));
+        let grid = bin_grid(xs, ys, idx, x, y, gw, gh);
         let max = grid.iter().copied().max().unwrap_or(0);
         let scale = if max > 0 { 1.0 / (1.0 + max as f32).ln() } else { 0.0 };
         let mut rgba = vec![0u8; pw * ph * 4];
-        for (px, &c) in rgba.chunks_exact_mut(4).zip(&grid) {
-            if c > 0 {
-                // Light blue for a single cell to deep navy for the densest pixel.
-                let t = 0.25 + 0.75 * (1.0 + c as f32).ln() * scale;
-                px[0] = (200.0 * (1.0 - t) + 8.0 * t) as u8;
-                px[1] = (220.0 * (1.0 - t) + 40.0 * t) as u8;
-                px[2] = (255.0 * (1.0 - t) + 120.0 * t) as u8;
-                px[3] = 255;
+        for (row, line) in rgba.chunks_exact_mut(pw * 4).enumerate() {
+            for (col, px) in line.chunks_exact_mut(4).enumerate() {
+                let c = grid[(row / BIN) * gw + col / BIN];
+                if c > 0 {
+                    // Sky blue for a single cell to deep navy for the densest bin.
+                    let t = 0.35 + 0.65 * (1.0 + c as f32).ln() * scale;
+                    px[0] = (120.0 * (1.0 - t) + 8.0 * t) as u8;
+                    px[1] = (170.0 * (1.0 - t) + 30.0 * t) as u8;
+                    px[2] = (250.0 * (1.0 - t) + 110.0 * t) as u8;
+                    px[3] = 255;
+                }
             }
         }
         if let Ok(img) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), pw as u32, ph as u32) {
@@ -158,9 +163,9 @@ impl Frame {
         ctx.set_fill_style_str("#475467");
         ctx.set_stroke_style_str("#d0d5dd");
         ctx.stroke_rect(LEFT, TOP, pw, ph);
-        for v in ticks(x) {
+        for v in ticks(x, self.plot_w()) {
             ctx.set_text_align("center");
-            let _ = ctx.fill_text(&format!("{} ms", fmt_tick(v, "")), self.sx(x, v), TOP + ph + 14.0);
+            let _ = ctx.fill_text(&format!("{} ms", tick_label(v)), self.sx(x, v), TOP + ph + 14.0);
         }
         ctx.set_text_align("right");
         let _ = ctx.fill_text(&fmt_count(max as u64), LEFT - 4.0, TOP + 10.0);
@@ -182,20 +187,35 @@ fn fmt_count(n: u64) -> String {
     super::draw_page::thousands(n)
 }
 
-/// Tick values of a log axis: powers of ten, plus 2 and 5 times them on short axes.
-pub fn ticks(a: LogAxis) -> Vec<f64> {
-    let decades = (a.hi / a.lo).log10();
-    let steps: &[f64] = if decades <= 2.01 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+/// Tick values of a log axis `len` CSS pixels long: powers of ten, plus 2 and 5 times them
+/// (or 3 times them) where there is room for the labels.
+pub fn ticks(a: LogAxis, len: f64) -> Vec<f64> {
+    let per_decade = len / (a.hi / a.lo).log10();
+    let steps: &[f64] = if per_decade >= 150.0 {
+        &[1.0, 2.0, 5.0]
+    } else if per_decade >= 75.0 {
+        &[1.0, 3.0]
+    } else {
+        &[1.0]
+    };
     let mut out = Vec::new();
-    let mut d = 10f64.powf(a.lo.log10().floor());
-    while d <= a.hi * 1.0001 {
+    let mut e = a.lo.log10().floor() as i32;
+    while 10f64.powi(e) <= a.hi {
         for s in steps {
-            let v = d * s;
-            if v >= a.lo * 0.9999 && v <= a.hi * 1.0001 {
+            let v = s * 10f64.powi(e);
+            if v >= a.lo && v <= a.hi {
                 out.push(v);
             }
         }
-        d *= 10.0;
+        e += 1;
     }
     out
+}
+
+/// A tick label: "300M", "2k", "0.5", "10".
+pub fn tick_label(v: f64) -> String {
+    let (d, s) = if v >= 1e9 { (1e9, "G") } else if v >= 1e6 { (1e6, "M") } else if v >= 1e3 { (1e3, "k") } else { (1.0, "") };
+    let x = format!("{:.3}", v / d);
+    let x = x.trim_end_matches('0').trim_end_matches('.');
+    format!("{x}{s}")
 }

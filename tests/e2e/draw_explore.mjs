@@ -76,12 +76,15 @@ try {
   await vertex(5).tap();
   await page.getByRole("button", { name: "max-pool 3×3" }).tap();
   await edge(6, 0); // "Start over" joined input to output: tapped later-first, it is removed
-  // While only some edges exist, pruning shows unconnected vertices as removed.
+  await page.getByText("Not a valid cell: the input is not connected to the output").waitFor();
   await edge(0, 1);
+  await edge(1, 6);
   await edge(0, 2);
-  assert.ok((await vertex(1).getAttribute("class")).includes("pruned"), "a vertex without a path to the output is shown as pruned");
-  await page.getByText("Not a valid cell").waitFor();
-  for (const [a, b] of [[0, 3], [0, 5], [1, 6], [2, 6], [3, 4], [4, 6], [5, 6]]) await edge(a, b);
+  // Vertex 2 has no way to the output yet: shown as removed by pruning.
+  assert.ok((await vertex(2).getAttribute("class")).includes("pruned"), "a vertex without a path to the output is shown as pruned");
+  assert.ok(!(await vertex(1).getAttribute("class")).includes("pruned"));
+  await page.getByText(/Pruning removes vertex 2, 3, 4, 5/).waitFor();
+  for (const [a, b] of [[0, 3], [0, 5], [2, 6], [3, 4], [4, 6], [5, 6]]) await edge(a, b);
   await page.locator(".hash").waitFor();
   assert.equal(await page.locator(".hash").textContent(), README_HASH, "module hash of the drawn cell");
   assert.equal(await page.locator(".params").textContent(), withCommas(README_PARAMS), "trainable parameters");
