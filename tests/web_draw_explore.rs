@@ -225,3 +225,25 @@ fn plot_ticks_are_round_and_fit() {
     let c = LogAxis::covering(&[0.5, 3.0, 11.0, 0.0, f32::NAN]);
     assert!(c.lo < 0.5 && c.lo > 0.3 && c.hi > 11.0 && c.hi < 16.0, "{c:?}");
 }
+
+#[wasm_bindgen_test]
+fn the_space_splits_into_worker_slices_that_concatenate_back() {
+    use leti::app::explore_data::split_packed;
+    use leti::space::unpack;
+    let entries: Vec<_> = ANCHOR_CODES.iter().map(|&c| decode(c).unwrap()).collect();
+    let cells: Vec<_> = entries.iter().map(|e| e.cell).collect();
+    let codes: Vec<_> = entries.iter().map(|e| e.code).collect();
+    for n in [1, 3, 6, 40] {
+        let chunks = split_packed(&cells, &codes, n);
+        assert!(chunks.len() <= n && !chunks.is_empty());
+        let back: Vec<_> = chunks.iter().flat_map(|c| unpack(c).unwrap().cells).collect();
+        assert_eq!(back, cells, "{n} slices");
+    }
+    let model_json = include_bytes!("../trained/h200-vulkan.model.json");
+    let whole = space_worker_api::predict_space(model_json, &pack(&entries, false)).map_err(|_| "predict").unwrap().to_vec();
+    let parts: Vec<f32> = split_packed(&cells, &codes, 3)
+        .iter()
+        .flat_map(|c| space_worker_api::predict_space(model_json, c).map_err(|_| "predict").unwrap().to_vec())
+        .collect();
+    assert_eq!(parts, whole);
+}

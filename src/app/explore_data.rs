@@ -3,7 +3,7 @@
 //! grid, the latency histogram, the latency/parameters Pareto front, the cell nearest a click
 //! and hash search.
 
-use crate::space::{Cell, ModuleHash, Op};
+use crate::space::{pack, Cell, ModuleHash, Op, SpaceEntry};
 
 /// Number of conv3x3, conv1x1 and maxpool3x3 vertices of a cell.
 pub fn op_counts(cell: &Cell) -> [u8; 3] {
@@ -157,4 +157,19 @@ pub fn hash_query(q: &str) -> Option<String> {
 /// The indices of the cells whose hash starts with `prefix` (at most `limit`).
 pub fn find_hash(hashes: &[ModuleHash], prefix: &str, limit: usize) -> Vec<u32> {
     hashes.iter().enumerate().filter(|(_, h)| h.to_hex().starts_with(prefix)).take(limit).map(|(i, _)| i as u32).collect()
+}
+
+/// The cells split into `n` nearly equal consecutive slices, each packed as a space file of
+/// its own (without hashes), for `n` workers; in order, so their results concatenate back.
+pub fn split_packed(cells: &[Cell], codes: &[u32], n: usize) -> Vec<Vec<u8>> {
+    let n = n.max(1);
+    let per = cells.len().div_ceil(n).max(1);
+    cells
+        .chunks(per)
+        .zip(codes.chunks(per))
+        .map(|(cs, ks)| {
+            let entries: Vec<SpaceEntry> = cs.iter().zip(ks).map(|(&cell, &code)| SpaceEntry { cell, hash: ModuleHash([0; 16]), code }).collect();
+            pack(&entries, false)
+        })
+        .collect()
 }

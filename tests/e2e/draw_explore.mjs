@@ -139,7 +139,7 @@ try {
   });
   assert.ok(inked > 2000, `the scatter has ink (${inked} pixels)`);
   const model = await dpage.locator("#model").inputValue();
-  log(`explore: ${SPACE_SIZE} cells predicted with ${model} in ${predictMs} ms (worker), ${inked} inked pixels`);
+  log(`explore: ${SPACE_SIZE} cells predicted with ${model} in ${predictMs} ms (request to predictions on the page), ${inked} inked pixels`);
   await dpage.screenshot({ path: `${SHOTS}/explore-desktop.png`, fullPage: true });
 
   // Filter: no max-pool vertex.
