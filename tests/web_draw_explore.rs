@@ -1,7 +1,8 @@
 //! The Draw and Explore pages' logic in a real browser (wasm-bindgen-test, headless
 //! Chromium): the cell editor's state (edge toggling, forward-only edges, vertex removal,
 //! pruning display, the URL round trip, taps), the model order by adapter, the Explore
-//! arithmetic (filters, binning, histogram, Pareto front, nearest cell, hash search) and the
+//! arithmetic (filters, binning, histogram, Pareto front, nearest cell, hash search, measured
+//! vs predicted, slicing the space for the workers) and the
 //! functions the Explore worker calls.
 #![cfg(target_arch = "wasm32")]
 
@@ -246,4 +247,16 @@ fn the_space_splits_into_worker_slices_that_concatenate_back() {
         .flat_map(|c| space_worker_api::predict_space(model_json, c).map_err(|_| "predict").unwrap().to_vec())
         .collect();
     assert_eq!(parts, whole);
+}
+
+#[wasm_bindgen_test]
+fn measured_cells_are_matched_to_their_predictions_by_hash() {
+    use leti::app::explore_data::measured_vs_predicted;
+    let entries: Vec<_> = ANCHOR_CODES.iter().map(|&c| decode(c).unwrap()).collect();
+    let hashes: Vec<_> = entries.iter().map(|e| e.hash).collect();
+    let predicted: Vec<f32> = (0..entries.len()).map(|i| 1.0 + i as f32).collect();
+    let other = leti::space::ModuleHash([7; 16]);
+    let pairs = measured_vs_predicted(&[(hashes[4], 9.5), (other, 1.0), (hashes[0], 2.0)], &hashes, &predicted);
+    // In space order; a hash not in the space is left out.
+    assert_eq!(pairs, vec![(1.0, 2.0), (5.0, 9.5)]);
 }

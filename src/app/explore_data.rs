@@ -173,3 +173,10 @@ pub fn split_packed(cells: &[Cell], codes: &[u32], n: usize) -> Vec<Vec<u8>> {
         })
         .collect()
 }
+
+/// `(predicted, measured)` ms of the measured cells found in the space: `measured` holds
+/// `(module hash, measured ms)` pairs, `hashes` and `predicted` the space's, in file order.
+pub fn measured_vs_predicted(measured: &[(ModuleHash, f64)], hashes: &[ModuleHash], predicted: &[f32]) -> Vec<(f64, f64)> {
+    let want: rustc_hash::FxHashMap<ModuleHash, f64> = measured.iter().copied().collect();
+    hashes.iter().zip(predicted).filter_map(|(h, &p)| want.get(h).map(|&m| (p as f64, m))).collect()
+}

@@ -1,8 +1,9 @@
 //! The Explore page: the whole space (`space-full.bin`, with module hashes) predicted by a
-//! bundled model in a Web Worker ([`super::space_worker`]), and plotted on canvases: predicted
+//! bundled model in Web Workers ([`super::space_worker`]), and plotted on canvases: predicted
 //! latency vs MACs (density-shaded), the latency histogram, and latency vs parameters with its
-//! Pareto front. Filters by op counts and latency range, search by hash, and a click on the
-//! latency/MACs plot opens the nearest shown cell in Draw.
+//! Pareto front, and the cells measured in this browser (the Measure page's records) against
+//! their predictions. Filters by op counts and latency range, search by hash, and a click on
+//! the latency/MACs plot opens the nearest shown cell in Draw.
 
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use super::bundled_models::{self, Bundled};
 use super::cell_editor::draw_url;
 use super::draw_estimates::ms;
 use super::draw_page::{pretty, thousands};
-use super::explore_data::{find_hash, hash_query, histogram, nearest, op_counts, pareto_front, split_packed, Filter, LogAxis};
+use super::explore_data::{find_hash, hash_query, histogram, measured_vs_predicted, nearest, op_counts, pareto_front, split_packed, Filter, LogAxis};
 use super::explore_plots::{Frame, LEFT, TOP};
 use super::measure_runtime::MeasureUi;
 use super::space_worker::{self, SpaceWorker};
@@ -209,6 +210,27 @@ pub fn ExplorePage() -> impl IntoView {
         front_len.set(front.len());
     });
 
+    // This device's measurements (the Measure page's records) against the predictions.
+    let checked = Memo::new(move |_| -> Vec<(f64, f64)> {
+        let (Some(Ok(s)), Some(Ok(p))) = (space.get(), prediction.get()) else { return Vec::new() };
+        let Some(hashes) = &s.hashes else { return Vec::new() };
+        let measured: Vec<(ModuleHash, f64)> = ui.records.with(|r| r.iter().filter_map(|r| ModuleHash::from_hex(&r.hash).map(|h| (h, r.latency_ms))).collect());
+        if measured.is_empty() {
+            return Vec::new();
+        }
+        measured_vs_predicted(&measured, hashes, &p.latency)
+    });
+    let versus = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        let pts = checked.get();
+        let Some(el) = versus.get() else { return };
+        let Some(fr) = Frame::new(&el) else { return };
+        let all: Vec<f32> = pts.iter().flat_map(|&(a, b)| [a as f32, b as f32]).collect();
+        let axis = LogAxis::covering(&all);
+        fr.axes(axis, axis, "Predicted latency (ms, log)", " ms");
+        fr.dots_with_diagonal(&pts, axis);
+    });
+
     let open_cell = move |i: u32| {
         if let Some(Ok(s)) = space.get_untracked() {
             navigate(&draw_url(&pretty(&s.cells[i as usize].to_spec())), Default::default());
@@ -324,6 +346,19 @@ pub fn ExplorePage() -> impl IntoView {
         <section class="card" aria-labelledby="hist-h">
             <h2 id="hist-h">"Latency histogram"</h2>
             <canvas node_ref=hist class="plot" id="plot-hist" role="img" aria-label="Histogram of predicted latency"></canvas>
+        </section>
+        <section class="card" aria-labelledby="versus-h">
+            <h2 id="versus-h">"Measured on this device vs predicted"</h2>
+            {move || {
+                let pts = checked.get();
+                if pts.is_empty() {
+                    view! { <p class="hint">"No measurements from this browser yet: cells measured on the Measure page appear here, measured (wall clock, median) against this model's prediction."</p> }.into_any()
+                } else {
+                    let within = pts.iter().filter(|(p, m)| (m / p - 1.0).abs() <= 0.2).count();
+                    view! { <p class="hint">{format!("{} cells measured in this browser; {} within 20% of the prediction. On the grey line, measured equals predicted.", pts.len(), within)}</p> }.into_any()
+                }
+            }}
+            <canvas node_ref=versus class="plot" id="plot-versus" class:hidden=move || checked.with(|c| c.is_empty()) role="img" aria-label="Measured against predicted latency for the cells measured on this device"></canvas>
         </section>
         <section class="card" aria-labelledby="pareto-h">
             <h2 id="pareto-h">"Latency vs parameters: the Pareto front"</h2>

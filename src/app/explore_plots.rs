@@ -174,6 +174,23 @@ impl Frame {
         let _ = ctx.fill_text(x_title, LEFT + pw / 2.0, self.h - 4.0);
     }
 
+    /// Dots at `(x, y)` and the diagonal `y = x` (for measured vs predicted on equal axes).
+    pub fn dots_with_diagonal(&self, points: &[(f64, f64)], a: LogAxis) {
+        let ctx = &self.ctx;
+        ctx.set_stroke_style_str("#98a2b3");
+        ctx.set_line_width(1.5);
+        ctx.begin_path();
+        ctx.move_to(self.sx(a, a.lo), self.sy(a, a.lo));
+        ctx.line_to(self.sx(a, a.hi), self.sy(a, a.hi));
+        ctx.stroke();
+        ctx.set_fill_style_str("rgba(21, 94, 239, 0.8)");
+        for &(x, y) in points {
+            ctx.begin_path();
+            let _ = ctx.arc(self.sx(a, x), self.sy(a, y), 3.5, 0.0, std::f64::consts::TAU);
+            ctx.fill();
+        }
+    }
+
     /// A message in the middle of the plot area.
     pub fn message(&self, text: &str) {
         self.ctx.set_font("14px system-ui, sans-serif");

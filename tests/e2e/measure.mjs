@@ -146,6 +146,13 @@ try {
   await page.waitForTimeout(500);
   await page.screenshot({ path: `${SHOTS}/measure-desktop.png`, fullPage: true });
 
+  // Explore puts this browser's measurements next to the bundled model's predictions.
+  const explore = await phone.newPage();
+  await explore.goto(ORIGIN + "/explore");
+  const versus = await explore.getByText(/cells measured in this browser/).textContent({ timeout: 180_000 });
+  assert.ok(versus.startsWith(`${local.length} cells measured`), versus);
+  log("explore:", versus);
+
 } catch (e) {
   failed = true;
   console.error("[e2e] FAILED:", e);
