@@ -12,11 +12,11 @@ use crate::space::{CellSpec, Op};
 
 const W: f64 = 480.0;
 const BASE_Y: f64 = 206.0;
-const R: f64 = 24.0;
+const R: f64 = 28.0;
 
 fn vx(v: usize, n: usize) -> f64 {
     let n = n.max(2);
-    36.0 + v as f64 * (W - 72.0) / (n - 1) as f64
+    32.0 + v as f64 * (W - 64.0) / (n - 1) as f64
 }
 
 /// The SVG path of the edge `a -> b`: a straight arrow between neighbours, an arc above
