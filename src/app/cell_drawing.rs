@@ -104,7 +104,7 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
                 }).collect_view();
                 let interior = sel.filter(|&v| v > 0 && v + 1 < n);
                 view! {
-                    <svg class="cell-drawing" viewBox=format!("0 0 {W} 250") role="group" aria-label="Cell drawing: tap a vertex, then another to toggle the edge between them"
+                    <svg class="cell-drawing" viewBox=format!("0 0 {W} 262") role="group" aria-label="Cell drawing: tap a vertex, then another to toggle the edge between them"
                         on:click=move |_| { selected.set(None); }>
                         <defs>
                             <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">

@@ -27,8 +27,7 @@ pub fn log_bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (10f64.powf(lo), 10f64.powf(if hi <= lo { lo + 1.0 } else { hi }))
 }
 
-/// A tick label like "10M" or "1k" (with `unit` appended).
-pub fn fmt_tick(v: f64, unit: &str) -> String {
+fn fmt_tick(v: f64, unit: &str) -> String {
     let (d, s) = if v >= 1e9 { (1e9, "G") } else if v >= 1e6 { (1e6, "M") } else if v >= 1e3 { (1e3, "k") } else { (1.0, "") };
     format!("{}{s}{unit}", v / d)
 }
