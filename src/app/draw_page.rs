@@ -1,14 +1,18 @@
-//! The Draw page: a cell as NAS-Bench-101 JSON (typed in or from a preset), validated as you
-//! type with the same typed errors as the CLI, and its pruned form, module hash and cost
-//! (trainable parameters, MACs, layer counts, peak activation memory). The cell is kept in the
-//! page address (`?spec=`), so a link shares it.
+//! The Draw page: a cell drawn by taps ([`super::cell_drawing`]) or written as NAS-Bench-101
+//! JSON (typed in or from a preset), validated as it changes with the same typed errors as the
+//! CLI, its pruned form, module hash and cost (trainable parameters, MACs, layer counts, peak
+//! activation memory), and the latency estimates ([`super::draw_estimates`]). The cell is kept
+//! in the page address (`?spec=`), so a link shares it.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
+use super::cell_drawing::CellDrawing;
+use super::cell_editor::draw_url;
+use super::draw_estimates::Estimates;
 use crate::net::{build, Cost, NetConfig};
-use crate::space::{CellSpec, SpecError};
+use crate::space::{Cell, CellSpec, SpecError};
 
 /// `(name, spec JSON)` of the presets.
 pub const PRESETS: [(&str, &str); 3] = [
@@ -29,6 +33,8 @@ pub const PRESETS: [(&str, &str); 3] = [
 /// Everything the page shows about a valid spec.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {
+    /// The pruned cell.
+    pub cell: Cell,
     pub hash: String,
     pub vertices: usize,
     pub edges: usize,
@@ -45,6 +51,7 @@ pub fn analyse(text: &str) -> Result<Analysis, SpecError> {
     let removed = (0..spec.module_operations.len()).filter(|v| !pruned.kept.contains(v)).collect();
     let cell = pruned.cell;
     Ok(Analysis {
+        cell,
         hash: cell.hash().to_hex(),
         vertices: cell.num_vertices(),
         edges: cell.num_edges(),
@@ -74,7 +81,8 @@ fn mib(b: u64) -> String {
     format!("{:.2} MiB", b as f64 / (1024.0 * 1024.0))
 }
 
-fn thousands(n: u64) -> String {
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -97,16 +105,16 @@ pub fn DrawPage() -> impl IntoView {
     let nav = navigate.clone();
     Effect::new(move |_| {
         let t = text.get();
-        let encoded: String = js_sys::encode_uri_component(&t).into();
-        nav(&format!("/draw?spec={encoded}"), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        nav(&draw_url(&t), NavigateOptions { replace: true, scroll: false, ..Default::default() });
     });
     view! {
         <section class="card intro">
             <h1>"Draw a cell"</h1>
-            <p>"Write a cell in NAS-Bench-101's format (an upper-triangular adjacency matrix and one op per vertex) or start from a preset. The page checks it as you type and shows the network it builds: 3 stacks of 3 cells on 32×32 images, 128 channels after the stem."</p>
+            <p>"Draw a cell with taps (or write it in NAS-Bench-101's JSON format), and see the network it builds (3 stacks of 3 cells on 32×32 images, 128 channels after the stem), what it costs, and how fast the bundled models expect it to run. The address of this page holds the cell: share it as a link."</p>
         </section>
         <section class="card" aria-labelledby="spec-h">
             <h2 id="spec-h">"Cell"</h2>
+            <CellDrawing text=text/>
             <div class="buttons" role="group" aria-label="Presets">
                 {PRESETS.into_iter().map(|(name, json)| view! {
                     <button on:click=move |_| text.set(preset_text(json))>{name}</button>
@@ -114,7 +122,7 @@ pub fn DrawPage() -> impl IntoView {
             </div>
             <label class="field">
                 <span>"Spec (JSON)"</span>
-                <textarea class="spec" rows="14" spellcheck="false" aria-describedby="spec-status"
+                <textarea class="spec" rows="9" spellcheck="false" aria-describedby="spec-status"
                     prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             </label>
@@ -150,5 +158,6 @@ pub fn DrawPage() -> impl IntoView {
                 </section>
             }
         })}
+        <Estimates cell=Signal::derive(move || analysis.with(|a| a.as_ref().ok().map(|a| (a.cell, a.cost.macs))))/>
     }
 }

@@ -1,18 +1,30 @@
 //! The web app (wasm32 only): a Leptos client-side-rendered app with three routes. Measure
 //! checks WebGPU, measures cells on this device, keeps every record in IndexedDB and uploads
-//! them to the collector; Draw edits a cell and shows its cost; Explore covers the whole space.
+//! them to the collector; Draw edits a cell and shows its cost and predicted latency; Explore
+//! predicts and plots the whole space.
 //!
 //! One file per job: [`layout`] (shell and router), [`webgpu_check`], [`engine_port`] (the
 //! seam to the GPU engine), [`plan`] (which cell next), [`run_state`] and [`run_controller`]
 //! (the measurement loop), [`store`] (IndexedDB), [`upload`] (batched uploads with backoff),
-//! [`download`] (JSONL / CSV), [`chart`], [`wake_lock`], [`settings`], and the pages.
+//! [`download`] (JSONL / CSV), [`chart`], [`wake_lock`], [`settings`], and the pages. Draw is
+//! split into [`cell_editor`] (the editor's state logic), [`cell_drawing`] (the SVG editor) and
+//! [`draw_estimates`] (model estimates, measuring the drawn cell; models from
+//! [`bundled_models`]); Explore into [`explore_data`] (filters, binning, Pareto front),
+//! [`explore_plots`] (canvases), [`space_worker`] (the Web Worker client) and
+//! [`space_worker_api`] (what the worker calls).
 
+pub mod bundled_models;
+pub mod cell_drawing;
+pub mod cell_editor;
 pub mod chart;
 pub mod download;
+pub mod draw_estimates;
 pub mod draw_page;
 pub mod engine_measurer;
 pub mod engine_port;
+pub mod explore_data;
 pub mod explore_page;
+pub mod explore_plots;
 pub mod layout;
 pub mod measure_page;
 pub mod measure_runtime;
@@ -21,6 +33,8 @@ pub mod run_controller;
 pub mod run_state;
 pub mod settings;
 pub mod space_file;
+pub mod space_worker;
+pub mod space_worker_api;
 pub mod store;
 pub mod upload;
 pub mod wake_lock;

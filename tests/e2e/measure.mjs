@@ -146,16 +146,13 @@ try {
   await page.waitForTimeout(500);
   await page.screenshot({ path: `${SHOTS}/measure-desktop.png`, fullPage: true });
 
-  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const dpage = await desk.newPage();
-  await dpage.goto(ORIGIN + "/draw");
-  await dpage.locator(".params").waitFor();
-  assert.equal(await dpage.locator(".params").textContent(), "2,694,282");
-  await dpage.screenshot({ path: `${SHOTS}/draw-desktop.png`, fullPage: true });
-  const dphone = await phone.newPage();
-  await dphone.goto(ORIGIN + "/draw");
-  await dphone.locator(".params").waitFor();
-  await dphone.screenshot({ path: `${SHOTS}/draw-phone.png`, fullPage: true });
+  // Explore puts this browser's measurements next to the bundled model's predictions.
+  const explore = await phone.newPage();
+  await explore.goto(ORIGIN + "/explore");
+  const versus = await explore.getByText(/cells measured in this browser/).textContent({ timeout: 180_000 });
+  assert.ok(versus.startsWith(`${local.length} cells measured`), versus);
+  log("explore:", versus);
+
 } catch (e) {
   failed = true;
   console.error("[e2e] FAILED:", e);

@@ -1,0 +1,146 @@
+//! The Draw page's touch and mouse editor: the cell drawn as an SVG DAG (vertices left to
+//! right in topological order, forward edges as arrows and arcs), tap a vertex to select it
+//! (then set its op or remove it), tap a second vertex to toggle the edge between them, add
+//! vertices, start over. Vertices that pruning removes are drawn faded and dashed. Edits go
+//! through [`super::cell_editor::Draft`] and are written back to the page's JSON text.
+
+use leptos::prelude::*;
+
+use super::cell_editor::{op_name, short_label, tap, Draft, TapOutcome};
+use super::draw_page::pretty;
+use crate::space::{CellSpec, Op};
+
+const W: f64 = 480.0;
+const BASE_Y: f64 = 206.0;
+const R: f64 = 28.0;
+
+fn vx(v: usize, n: usize) -> f64 {
+    let n = n.max(2);
+    32.0 + v as f64 * (W - 64.0) / (n - 1) as f64
+}
+
+/// The SVG path of the edge `a -> b`: a straight arrow between neighbours, an arc above
+/// (higher for longer jumps) otherwise.
+fn edge_path(a: usize, b: usize, n: usize) -> String {
+    let (xa, xb) = (vx(a, n), vx(b, n));
+    if b == a + 1 {
+        format!("M{:.1},{BASE_Y} L{:.1},{BASE_Y}", xa + R, xb - R - 4.0)
+    } else {
+        let peak = BASE_Y - R - 22.0 * (b - a) as f64;
+        let yc = 2.0 * peak - (BASE_Y - R * 0.8);
+        format!("M{:.1},{:.1} Q{:.1},{yc:.1} {:.1},{:.1}", xa + R * 0.5, BASE_Y - R * 0.8, (xa + xb) / 2.0, xb - R * 0.5, BASE_Y - R * 0.8 - 5.0)
+    }
+}
+
+/// The editor for the spec in `text`.
+#[component]
+pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
+    let draft = Memo::new(move |_| text.with(|t| CellSpec::from_json_str(t).map_err(|e| e.to_string()).and_then(|s| Draft::from_spec(&s).map_err(|e| e.to_string()))));
+    let selected = RwSignal::new(None::<usize>);
+    let message = RwSignal::new(None::<String>);
+    // The selection of a vertex that no longer exists (the JSON was edited) is dropped.
+    let current = move || {
+        let n = draft.with(|d| d.as_ref().map(|d| d.num_vertices()).unwrap_or(0));
+        selected.get().filter(|&v| v < n)
+    };
+    let edit = move |f: &dyn Fn(&mut Draft) -> Result<String, String>| {
+        let Ok(mut d) = draft.get_untracked() else { return };
+        match f(&mut d) {
+            Ok(msg) => {
+                text.set(pretty(&d.to_spec()));
+                message.set(Some(msg));
+            }
+            Err(e) => message.set(Some(e)),
+        }
+    };
+    let on_vertex = move |v: usize| match tap(current(), v) {
+        TapOutcome::Selected(v) => {
+            selected.set(Some(v));
+            message.set(Some(format!("Vertex {v} selected: tap another vertex to add or remove the edge between them{}.", if draft.with_untracked(|d| d.as_ref().is_ok_and(|d| v > 0 && v + 1 < d.num_vertices())) { ", or choose its op below" } else { "" })));
+        }
+        TapOutcome::Deselected => {
+            selected.set(None);
+            message.set(None);
+        }
+        TapOutcome::ToggleEdge(a, b) => {
+            selected.set(None);
+            edit(&|d| {
+                let on = d.toggle_edge(a, b).map_err(|e| e.to_string())?;
+                let (from, to) = (a.min(b), a.max(b));
+                Ok(if on { format!("Edge {from} → {to} added.") } else { format!("Edge {from} → {to} removed.") })
+            });
+        }
+    };
+    view! {
+        {move || match draft.get() {
+            Err(e) => view! { <p class="notice">{format!("The drawing cannot show this spec: {e}. Fix it in the JSON box or pick a preset.")}</p> }.into_any(),
+            Ok(d) => {
+                let n = d.num_vertices();
+                let pruned = d.pruned_away();
+                let sel = current();
+                let edges = d.edges().into_iter().map(|(a, b)| {
+                    let faded = pruned.contains(&a) || pruned.contains(&b);
+                    view! {
+                        <path class=if faded { "edge pruned" } else { "edge" } d=edge_path(a, b, n) marker-end="url(#arrow)">
+                            <title>{format!("edge {a} → {b}")}</title>
+                        </path>
+                    }
+                }).collect_view();
+                let vertices = (0..n).map(|v| {
+                    let op = d.op(v);
+                    let mut class = format!("vertex op-{}", short_label(op).replace('×', "x"));
+                    if pruned.contains(&v) { class.push_str(" pruned"); }
+                    if sel == Some(v) { class.push_str(" selected"); }
+                    let label = format!("vertex {v}: {}{}{}", op_name(op), if pruned.contains(&v) { ", removed by pruning" } else { "" }, if sel == Some(v) { ", selected" } else { "" });
+                    view! {
+                        <g class=class data-vertex=v.to_string() role="button" tabindex="0" aria-label=label
+                            on:click=move |ev| { ev.stop_propagation(); on_vertex(v) }
+                            on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); on_vertex(v) }>
+                            <circle cx=format!("{:.1}", vx(v, n)) cy=BASE_Y r=R></circle>
+                            <text x=format!("{:.1}", vx(v, n)) y={BASE_Y + 5.0} text-anchor="middle">{short_label(op)}</text>
+                            <text class="index" x=format!("{:.1}", vx(v, n)) y={BASE_Y + R + 16.0} text-anchor="middle">{v.to_string()}</text>
+                        </g>
+                    }
+                }).collect_view();
+                let interior = sel.filter(|&v| v > 0 && v + 1 < n);
+                view! {
+                    <svg class="cell-drawing" viewBox=format!("0 0 {W} 262") role="group" aria-label="Cell drawing: tap a vertex, then another to toggle the edge between them"
+                        on:click=move |_| { selected.set(None); }>
+                        <defs>
+                            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                                <path d="M0,0 L10,5 L0,10 z" class="arrowhead"></path>
+                            </marker>
+                        </defs>
+                        {edges}
+                        {vertices}
+                    </svg>
+                    <div class="buttons editor-actions" role="group" aria-label="Edit the selected vertex">
+                        {interior.map(|v| view! {
+                            {Op::INTERIOR.into_iter().map(|op| view! {
+                                <button class:chosen={d.op(v) == op} on:click=move |_| {
+                                    edit(&|d| d.set_op(v, op).map(|_| format!("Vertex {v} is now {}.", op_name(op))).map_err(|e| e.to_string()));
+                                    selected.set(None);
+                                }>{op_name(op)}</button>
+                            }).collect_view()}
+                            <button class="danger" on:click=move |_| {
+                                edit(&|d| d.remove_vertex(v).map(|_| format!("Vertex {v} removed.")).map_err(|e| e.to_string()));
+                                selected.set(None);
+                            }>"Remove vertex"</button>
+                        })}
+                        {interior.is_none().then(|| view! {
+                            <button disabled={n >= crate::space::MAX_VERTICES} on:click=move |_| {
+                                edit(&|d| d.add_vertex(Op::Conv3x3).map(|v| format!("Vertex {v} (conv 3×3) added before the output: tap it, then another vertex, to connect it.")).map_err(|e| e.to_string()));
+                            }>"Add vertex"</button>
+                            <button on:click=move |_| {
+                                selected.set(None);
+                                text.set(pretty(&Draft::minimal().to_spec()));
+                                message.set(Some("Started over: input joined to output.".into()));
+                            }>"Start over"</button>
+                        })}
+                    </div>
+                }.into_any()
+            }
+        }}
+        <p class="hint" role="status" aria-live="polite">{move || message.get().unwrap_or_else(|| "Tap a vertex to choose its op or remove it; tap two vertices to add or remove the edge between them (edges always run left to right).".into())}</p>
+    }
+}

@@ -1,0 +1,217 @@
+//! The Draw page's latency side: the estimate of every bundled model for the drawn cell (point
+//! and range, the model matching this browser's adapter first), the FLOPs baseline for
+//! contrast, and "Measure on this device": the drawn network run by the engine on this
+//! browser's WebGPU adapter, measured next to predicted, with the per-layer times as a bar chart.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::bundled_models::{self, Bundled};
+use super::draw_page::thousands;
+use super::engine_measurer::EngineMeasurer;
+use super::engine_port::CellMeasurer;
+use super::measure_runtime::MeasureUi;
+use super::webgpu_check::WebGpuStatus;
+use crate::measure::{AdapterInfo, LayerTime, MeasurementRecord};
+use crate::predict::{Model, Target};
+use crate::space::Cell;
+
+/// Formats a latency in ms with sensible precision.
+pub fn ms(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0} ms")
+    } else if v >= 10.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.2} ms")
+    }
+}
+
+fn target_name(t: Target) -> &'static str {
+    match t {
+        Target::WallMedianMs => "wall clock",
+        Target::GpuMedianMs => "GPU time",
+    }
+}
+
+fn adapter(ui: &MeasureUi) -> Option<AdapterInfo> {
+    match ui.gpu.get() {
+        Some(WebGpuStatus::Ready(a)) => Some(a.info),
+        _ => None,
+    }
+}
+
+/// The models in page order: the adapter's best match first.
+fn ordered(models: &[Bundled], adapter: Option<&AdapterInfo>) -> Vec<Bundled> {
+    let devices: Vec<&str> = models.iter().map(|m| m.device()).collect();
+    bundled_models::order(adapter, &devices).into_iter().map(|i| models[i].clone()).collect()
+}
+
+#[component]
+pub fn Estimates(cell: Signal<Option<(Cell, u64)>>) -> impl IntoView {
+    let ui = expect_context::<MeasureUi>();
+    let models = LocalResource::new(bundled_models::load_all);
+    view! {
+        <section class="card" aria-labelledby="est-h">
+            <h2 id="est-h">"Latency estimate"</h2>
+            {move || {
+                let Some((cell, macs)) = cell.get() else {
+                    return view! { <p>"Draw a valid cell to see estimates."</p> }.into_any();
+                };
+                match models.get() {
+                    None => view! { <p role="status">"Loading the bundled models…"</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="error" role="alert">{format!("The models could not be loaded: {e}")}</p> }.into_any(),
+                    Some(Ok(list)) => {
+                        let adapter = adapter(&ui);
+                        let list = ordered(&list, adapter.as_ref());
+                        let best = adapter.as_ref().and_then(|a| list.first().filter(|m| bundled_models::match_score(a, m.device()) > 0).map(|m| m.name.clone()));
+                        let flops = list.iter().find(|m| m.is_flops()).and_then(|m| m.model.as_ref().ok().map(|x| (m.name.clone(), x.predict(&cell))));
+                        view! {
+                            {list.is_empty().then(|| view! { <p class="notice">"The server bundles no latency models (leti serve --models-dir)."</p> })}
+                            <ul class="estimates">
+                                {list.into_iter().filter(|m| !m.is_flops()).map(|m| {
+                                    let here = best.as_deref() == Some(m.name.as_str());
+                                    match m.model.as_ref().map(|x| (x.predict(&cell), x.file.target)) {
+                                        Ok((Ok(p), target)) => view! {
+                                            <li class="estimate" class:here=here data-model=m.name.clone()>
+                                                <span class="model">{m.name.clone()}{here.then_some(" (this device)")}</span>
+                                                <span class="point">{ms(p.ms)}</span>
+                                                <span class="range">{format!("range {}–{}", ms(p.lo_ms), ms(p.hi_ms))}</span>
+                                                <span class="device">{format!("{} on {}", target_name(target), m.device())}</span>
+                                            </li>
+                                        }.into_any(),
+                                        Ok((Err(e), _)) => view! { <li class="error">{format!("{}: {e}", m.name)}</li> }.into_any(),
+                                        Err(e) => view! { <li class="error">{e.clone()}</li> }.into_any(),
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            <p class="flops">{match flops {
+                                Some((name, Ok(p))) => format!("FLOPs baseline ({name}): {} from {} MACs alone; the models above also see the cell's memory traffic and layer count.", ms(p.ms), thousands(macs)),
+                                _ => format!("FLOPs baseline: {} MACs. A FLOPs-only estimate ranks cells by this number alone; the models above also see memory traffic and layer count.", thousands(macs)),
+                            }}</p>
+                            <MeasureHere cell=cell models=models/>
+                        }.into_any()
+                    }
+                }
+            }}
+        </section>
+    }
+}
+
+/// One measurement of the drawn cell on this device.
+#[derive(Clone)]
+struct Measured {
+    cell: Cell,
+    record: Arc<MeasurementRecord>,
+}
+
+#[component]
+fn MeasureHere(cell: Cell, models: LocalResource<Result<Vec<Bundled>, String>>) -> impl IntoView {
+    let ui = expect_context::<MeasureUi>();
+    let busy = RwSignal::new(false);
+    let result = RwSignal::new(None::<Result<Measured, String>>);
+    let run = move |_| {
+        let (info, software) = match ui.gpu.get_untracked() {
+            Some(WebGpuStatus::Ready(a)) => (Some(a.info.clone()), a.is_fallback),
+            _ => (None, false),
+        };
+        busy.set(true);
+        result.set(None);
+        spawn_local(async move {
+            let outcome = async {
+                let mut m = EngineMeasurer::new(info, software).await?;
+                m.measure(&cell).await.map_err(|e| e.to_string())
+            }
+            .await;
+            // The cell may have changed meanwhile (this view then is gone): nothing to show.
+            let _ = result.try_set(Some(outcome.map(|r| Measured { cell, record: Arc::new(r) })));
+            let _ = busy.try_set(false);
+        });
+    };
+    let ready = move || matches!(ui.gpu.get(), Some(WebGpuStatus::Ready(_)));
+    view! {
+        <div class="measure-here">
+            <button class="primary" disabled=move || busy.get() || !ready() on:click=run>
+                {move || if busy.get() { "Measuring…" } else { "Measure on this device" }}
+            </button>
+            {move || (!ready()).then(|| view! { <p class="hint">"Measuring needs WebGPU; the Measure page says what this browser lacks."</p> })}
+            {move || busy.get().then(|| view! { <p role="status">"Running the network on this GPU (warm-up, then timed runs; seconds on a software adapter)…"</p> })}
+            {move || match result.get() {
+                None => None,
+                Some(Err(e)) => Some(view! { <p class="error" role="alert">{format!("Measuring failed: {e}")}</p> }.into_any()),
+                Some(Ok(m)) if m.cell != cell => None,
+                Some(Ok(m)) => Some(measured_view(&m, models.get().and_then(|r| r.ok()).unwrap_or_default()).into_any()),
+            }}
+        </div>
+    }
+}
+
+fn measured_view(m: &Measured, models: Vec<Bundled>) -> impl IntoView {
+    let r = &m.record;
+    let gpu = r.gpu.as_ref().map(|g| g.median_ms);
+    let rows = models
+        .iter()
+        .filter_map(|b| {
+            let model: &Model = b.model.as_ref().ok()?;
+            let p = model.predict(&m.cell).ok()?;
+            let measured = match model.file.target {
+                Target::GpuMedianMs => gpu?,
+                Target::WallMedianMs => r.wall.median_ms,
+            };
+            Some(view! {
+                <tr>
+                    <th scope="row">{b.name.clone()}</th>
+                    <td>{format!("{} ({}–{})", ms(p.ms), ms(p.lo_ms), ms(p.hi_ms))}</td>
+                    <td>{ms(measured)}</td>
+                    <td>{format!("{:.2}×", measured / p.ms)}</td>
+                </tr>
+            })
+        })
+        .collect_view();
+    view! {
+        <dl class="facts measured">
+            <dt>"Measured here (wall clock, median)"</dt><dd class="measured-ms">{ms(r.wall.median_ms)}{format!(" (p10 {}, p90 {}, {} runs)", ms(r.wall.p10_ms), ms(r.wall.p90_ms), r.wall.runs)}</dd>
+            {gpu.map(|g| view! { <dt>"GPU time (timestamp queries)"</dt><dd>{ms(g)}</dd> })}
+        </dl>
+        <table class="side-by-side">
+            <thead><tr><th scope="col">"Model"</th><th scope="col">"Predicted"</th><th scope="col">"Measured"</th><th scope="col">"Measured / predicted"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {match &r.layers {
+            Some(layers) if !layers.is_empty() => layer_chart(layers).into_any(),
+            _ => view! { <p class="hint">"No per-layer breakdown: this adapter has no timestamp queries."</p> }.into_any(),
+        }}
+    }
+}
+
+/// The per-layer times as horizontal bars, in execution order.
+fn layer_chart(layers: &[LayerTime]) -> impl IntoView {
+    let max = layers.iter().map(|l| l.median_ms).fold(0.0f64, f64::max).max(1e-9);
+    let total: f64 = layers.iter().map(|l| l.median_ms).sum();
+    let row_h = 14.0;
+    let h = row_h * layers.len() as f64 + 4.0;
+    let bars = layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let y = 2.0 + i as f64 * row_h;
+            let w = (l.median_ms / max * 230.0).max(0.5);
+            view! {
+                <g>
+                    <title>{format!("{}: {}", l.name, ms(l.median_ms))}</title>
+                    <text x="168" y={y + 10.0} text-anchor="end" class="layer-name">{l.name.clone()}</text>
+                    <rect x="172" y={y + 1.0} width=format!("{w:.1}") height={row_h - 3.0} class="layer-bar"></rect>
+                    <text x={172.0 + w + 4.0} y={y + 10.0} class="layer-ms">{ms(l.median_ms)}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="layer-chart">
+            <figcaption>{format!("Per-layer GPU time, {} layers in execution order (sum {})", layers.len(), ms(total))}</figcaption>
+            <svg viewBox=format!("0 0 460 {h:.0}") role="img" aria-label="Per-layer time bar chart">{bars}</svg>
+        </figure>
+    }
+}

@@ -1,0 +1,190 @@
+// End-to-end test of the Draw and Explore pages: the real pages served by the real
+// `leti serve` (with the bundled models of trained/), in headless Chromium (Debian's, through
+// playwright-core) on its SwiftShader WebGPU adapter.
+// Draw: draws the NAS-Bench-101 README cell by taps on the editor and reads its module hash,
+// trainable parameters and a latency estimate with a range off the page; the URL keeps the
+// cell across a reload; "Measure on this device" shows measured next to predicted.
+// Explore: waits for every cell to be predicted in the worker, checks the plot drew all
+// 423,624 cells, reads the prediction time, filters, searches a hash and opens a cell in Draw.
+// Screenshots at phone (390x844) and desktop (1280x800) size go to docs/screenshots/.
+//
+// Run through .ci/e2e-web, which builds the app and sets LETI_BIN / LETI_PORT / LETI_DB.
+import { chromium } from "playwright-core";
+import { spawn } from "node:child_process";
+import { readFileSync, mkdirSync } from "node:fs";
+import assert from "node:assert/strict";
+
+const BIN = process.env.LETI_BIN;
+const PORT = process.env.LETI_PORT || "18081";
+const DB = process.env.LETI_DB;
+const WEB_ROOT = process.env.LETI_WEB_ROOT || "www";
+const MODELS = process.env.LETI_MODELS || "trained";
+const SHOTS = process.env.LETI_SHOTS || "docs/screenshots";
+const ORIGIN = `http://127.0.0.1:${PORT}`;
+const SPACE_SIZE = 423624;
+mkdirSync(SHOTS, { recursive: true });
+const log = (...a) => console.log("[e2e draw/explore]", ...a);
+
+// The README cell's expected values, from the Rust tests' single source (tests/common/mod.rs).
+const common = readFileSync(process.env.LETI_COMMON || "tests/common/mod.rs", "utf8");
+const README_HASH = common.match(/README_HASH: &str = "([0-9a-f]{32})"/)[1];
+const README_PARAMS = Number(common.match(/README_PARAMS: u64 = ([0-9_]+)/)[1].replace(/_/g, ""));
+const withCommas = (n) => n.toLocaleString("en-US");
+
+const server = spawn(BIN, ["serve", "--addr", `127.0.0.1:${PORT}`, "--db", DB, "--web-root", WEB_ROOT, "--models-dir", MODELS], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
+async function healthy() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${ORIGIN}/healthz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("leti serve did not become healthy");
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--enable-unsafe-webgpu", "--enable-webgpu-developer-features", "--no-sandbox", "--disable-gpu-sandbox",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+  ],
+});
+let failed = false;
+try {
+  await healthy();
+  const models = (await (await fetch(`${ORIGIN}/api/v1/models`)).json()).models;
+  assert.ok(models.length > 0, "the server bundles at least one model");
+  log("models:", models.map((m) => m.name).join(", "));
+
+  // ---- Draw, on a phone, by taps.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+  const page = await phone.newPage();
+  page.on("console", (m) => { if (m.type() === "error") log("console:", m.text()); });
+  await page.goto(ORIGIN + "/draw");
+  await page.locator("svg.cell-drawing").waitFor();
+  const vertex = (v) => page.locator(`svg.cell-drawing [data-vertex="${v}"]`);
+  const edge = async (a, b) => { await vertex(a).tap(); await vertex(b).tap(); };
+  await page.getByRole("button", { name: "Start over" }).tap();
+  for (let i = 0; i < 5; i++) await page.getByRole("button", { name: "Add vertex" }).tap();
+  assert.equal(await page.locator("svg.cell-drawing [data-vertex]").count(), 7);
+  assert.equal(await page.getByRole("button", { name: "Add vertex" }).isDisabled(), true, "at most 7 vertices");
+  await vertex(1).tap();
+  await page.getByRole("button", { name: "conv 1×1" }).tap();
+  await vertex(5).tap();
+  await page.getByRole("button", { name: "max-pool 3×3" }).tap();
+  await edge(6, 0); // "Start over" joined input to output: tapped later-first, it is removed
+  await page.getByText("Not a valid cell: the input is not connected to the output").waitFor();
+  await edge(0, 1);
+  await edge(1, 6);
+  await edge(0, 2);
+  // Vertex 2 has no way to the output yet: shown as removed by pruning.
+  assert.ok((await vertex(2).getAttribute("class")).includes("pruned"), "a vertex without a path to the output is shown as pruned");
+  assert.ok(!(await vertex(1).getAttribute("class")).includes("pruned"));
+  await page.getByText(/Pruning removes vertex 2, 3, 4, 5/).waitFor();
+  for (const [a, b] of [[0, 3], [0, 5], [2, 6], [3, 4], [4, 6], [5, 6]]) await edge(a, b);
+  await page.locator(".hash").waitFor();
+  assert.equal(await page.locator(".hash").textContent(), README_HASH, "module hash of the drawn cell");
+  assert.equal(await page.locator(".params").textContent(), withCommas(README_PARAMS), "trainable parameters");
+  assert.equal(await page.locator("svg.cell-drawing .pruned").count(), 0, "nothing pruned in the README cell");
+  const est = page.locator("li.estimate").first();
+  await est.waitFor({ timeout: 60_000 });
+  const point = await est.locator(".point").textContent();
+  const range = await est.locator(".range").textContent();
+  assert.match(point, /^\d+(\.\d+)? ms$/, "a point estimate");
+  const m = range.match(/^range (\d+(?:\.\d+)?) ms–(\d+(?:\.\d+)?) ms$/);
+  assert.ok(m, `a range: ${range}`);
+  const p = parseFloat(point);
+  assert.ok(+m[1] <= p && p <= +m[2], `the range ${range} holds the point ${point}`);
+  log(`drawn by taps: hash ${README_HASH}, ${README_PARAMS} parameters, estimate ${point} (${range}) by ${await est.getAttribute("data-model")}`);
+  await page.screenshot({ path: `${SHOTS}/draw-phone.png`, fullPage: true });
+
+  // The cell lives in the URL: a reload (or a shared link) shows the same cell.
+  assert.ok(page.url().includes("/draw?spec="));
+  await page.reload();
+  await page.locator(".hash").waitFor();
+  assert.equal(await page.locator(".hash").textContent(), README_HASH, "the URL keeps the cell");
+  const shared = page.url();
+
+  // ---- Draw on a desktop: measure the shared cell on this device.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  const dpage = await desk.newPage();
+  dpage.on("console", (m) => { if (m.type() === "error") log("console:", m.text()); });
+  await dpage.goto(shared);
+  await dpage.locator("li.estimate").first().waitFor({ timeout: 60_000 });
+  assert.equal(await dpage.locator(".hash").textContent(), README_HASH, "the shared link opens the cell");
+  const measure = dpage.getByRole("button", { name: "Measure on this device" });
+  await dpage.waitForFunction(() => [...document.querySelectorAll("button")].some((b) => b.textContent === "Measure on this device" && !b.disabled), null, { timeout: 60_000 });
+  await measure.click();
+  await dpage.locator(".measured-ms").waitFor({ timeout: 300_000 });
+  const measured = await dpage.locator(".measured-ms").textContent();
+  assert.ok((await dpage.locator("table.side-by-side tbody tr").count()) >= 1, "measured next to predicted");
+  const layerBars = await dpage.locator(".layer-chart rect.layer-bar").count();
+  log(`measured here: ${measured}; ${layerBars} per-layer bars`);
+  await dpage.screenshot({ path: `${SHOTS}/draw-desktop.png`, fullPage: true });
+
+  // ---- Explore on a desktop.
+  await dpage.goto(ORIGIN + "/explore");
+  await dpage.locator("#predict-ms").waitFor({ timeout: 180_000 });
+  const predictMs = Number(await dpage.locator("#predict-ms").textContent());
+  await dpage.getByText(`Plotted ${withCommas(SPACE_SIZE)} of ${withCommas(SPACE_SIZE)} cells.`).waitFor({ timeout: 120_000 });
+  const inked = await dpage.evaluate(() => {
+    const c = document.getElementById("plot-scatter");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
+  assert.ok(inked > 2000, `the scatter has ink (${inked} pixels)`);
+  const model = await dpage.locator("#model").inputValue();
+  log(`explore: ${SPACE_SIZE} cells predicted with ${model} in ${predictMs} ms (request to predictions on the page), ${inked} inked pixels`);
+  await dpage.screenshot({ path: `${SHOTS}/explore-desktop.png`, fullPage: true });
+
+  // Filter: no max-pool vertex.
+  await dpage.locator("#f-maxpool").selectOption("0");
+  const plotted = await dpage.locator("#plotted").textContent();
+  const kept = Number(plotted.match(/Plotted ([\d,]+) of/)[1].replace(/,/g, ""));
+  assert.ok(kept > 0 && kept < SPACE_SIZE, `the op filter narrows the plot: ${plotted}`);
+  await dpage.locator("#f-maxpool").selectOption("any");
+  await dpage.getByText(`Plotted ${withCommas(SPACE_SIZE)} of`).waitFor();
+
+  // Search by hash, then open the hit in Draw.
+  await dpage.locator("#hash-search").fill(README_HASH.slice(0, 8));
+  await dpage.getByRole("button", { name: "Find" }).click();
+  const hit = dpage.locator("ul.hits a").first();
+  await hit.waitFor();
+  assert.equal(await hit.textContent(), README_HASH, "search finds the README cell");
+  await hit.click();
+  await dpage.locator(".hash").waitFor();
+  assert.equal(await dpage.locator(".hash").textContent(), README_HASH, "the hit opens in Draw");
+
+  // A click on the plot opens the nearest cell in Draw.
+  await dpage.goto(ORIGIN + "/explore");
+  await dpage.locator("#predict-ms").waitFor({ timeout: 180_000 });
+  await dpage.getByText(`Plotted ${withCommas(SPACE_SIZE)} of`).waitFor();
+  const box = await dpage.locator("#plot-scatter").boundingBox();
+  await dpage.locator("#plot-scatter").click({ position: { x: box.width * 0.5, y: box.height * 0.5 } });
+  await dpage.waitForURL(/\/draw\?spec=/);
+  await dpage.locator(".hash").waitFor();
+  log("plot click opened", await dpage.locator(".hash").textContent());
+
+  // Explore on the phone.
+  const ephone = await phone.newPage();
+  await ephone.goto(ORIGIN + "/explore");
+  await ephone.locator("#predict-ms").waitFor({ timeout: 180_000 });
+  await ephone.getByText(`Plotted ${withCommas(SPACE_SIZE)} of`).waitFor();
+  log(`explore on the phone page: ${await ephone.locator("#predict-ms").textContent()} ms`);
+  await ephone.screenshot({ path: `${SHOTS}/explore-phone.png`, fullPage: true });
+  log("ok");
+} catch (e) {
+  failed = true;
+  console.error("[e2e draw/explore] FAILED:", e);
+} finally {
+  await browser.close();
+  const exited = new Promise((r) => server.once("exit", r));
+  server.kill("SIGKILL");
+  await exited;
+}
+process.exit(failed ? 1 : 0);

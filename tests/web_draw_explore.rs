@@ -1,0 +1,262 @@
+//! The Draw and Explore pages' logic in a real browser (wasm-bindgen-test, headless
+//! Chromium): the cell editor's state (edge toggling, forward-only edges, vertex removal,
+//! pruning display, the URL round trip, taps), the model order by adapter, the Explore
+//! arithmetic (filters, binning, histogram, Pareto front, nearest cell, hash search, measured
+//! vs predicted, slicing the space for the workers) and the
+//! functions the Explore worker calls.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use leti::app::bundled_models::{match_score, order};
+use leti::app::cell_editor::{draw_url, percent_decode, tap, Draft, DraftError, EditError, TapOutcome};
+use leti::app::explore_data::{bin_grid, find_hash, hash_query, histogram, nearest, op_counts, pareto_front, Filter, LogAxis};
+use leti::app::{draw_page, space_worker_api};
+use leti::measure::anchors::ANCHOR_CODES;
+use leti::measure::AdapterInfo;
+use leti::net::{build, Cost, NetConfig};
+use leti::predict::Model;
+use leti::space::{decode, pack, CellSpec, Op};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The README cell drawn the way the end-to-end test taps it: start over, add five vertices,
+/// set two ops, remove the input-output edge, add the nine edges (later vertex tapped first).
+fn readme_by_edits() -> Draft {
+    let mut d = Draft::minimal();
+    for _ in 0..5 {
+        d.add_vertex(Op::Conv3x3).unwrap();
+    }
+    d.set_op(1, Op::Conv1x1).unwrap();
+    d.set_op(5, Op::MaxPool3x3).unwrap();
+    assert_eq!(d.toggle_edge(6, 0), Ok(false), "start over's input -> output edge moved to the end and is removed");
+    for (a, b) in [(0, 1), (0, 2), (0, 3), (0, 5), (1, 6), (2, 6), (3, 4), (4, 6), (5, 6)] {
+        assert_eq!(d.toggle_edge(b, a), Ok(true));
+    }
+    d
+}
+
+#[wasm_bindgen_test]
+fn drawing_the_readme_cell_gives_its_spec_hash_and_parameters() {
+    let d = readme_by_edits();
+    assert_eq!(d.to_spec(), common::readme_cell());
+    let a = draw_page::analyse(&draw_page::pretty(&d.to_spec())).unwrap();
+    assert_eq!(a.hash, common::README_HASH);
+    assert_eq!(a.cost.trainable_parameters, common::README_PARAMS);
+    assert!(d.pruned_away().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn edges_only_go_forward_and_toggle() {
+    let mut d = Draft::minimal();
+    d.add_vertex(Op::Conv3x3).unwrap();
+    // Tapped later vertex first: the edge still runs forward.
+    assert_eq!(d.toggle_edge(2, 1), Ok(true));
+    assert!(d.has_edge(1, 2) && !d.has_edge(2, 1));
+    let spec = d.to_spec();
+    assert_eq!((spec.module_adjacency[1][2], spec.module_adjacency[2][1]), (1, 0));
+    assert_eq!(d.toggle_edge(1, 2), Ok(false));
+    assert!(!d.has_edge(1, 2));
+    assert_eq!(d.toggle_edge(1, 1), Err(EditError::SelfLoop));
+    assert_eq!(d.toggle_edge(1, 9), Err(EditError::NoVertex(9)));
+    // No lower-triangular entry is ever written.
+    let spec = readme_by_edits().to_spec();
+    for (a, row) in spec.module_adjacency.iter().enumerate() {
+        for (b, &x) in row.iter().enumerate() {
+            assert!(x == 0 || a < b);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn removing_a_vertex_drops_its_edges_and_shows_what_pruning_removes() {
+    let mut d = readme_by_edits();
+    d.remove_vertex(3).unwrap(); // the conv3x3 that feeds vertex 4
+    assert_eq!(d.num_vertices(), 6);
+    assert_eq!(d.edges(), vec![(0, 1), (0, 2), (0, 4), (1, 5), (2, 5), (3, 5), (4, 5)]);
+    // The old vertex 4 (now 3) has no input left: pruning drops it, as the validator does.
+    assert_eq!(d.pruned_away(), vec![3]);
+    assert_eq!(draw_page::analyse(&draw_page::pretty(&d.to_spec())).unwrap().removed, vec![3]);
+    // A vertex with no way to the output is pruned too.
+    let mut d = Draft::minimal();
+    let v = d.add_vertex(Op::MaxPool3x3).unwrap();
+    d.toggle_edge(0, v).unwrap();
+    assert_eq!(d.pruned_away(), vec![v]);
+    // Disconnected input: nothing is marked, the cell is invalid instead.
+    d.toggle_edge(0, 2).unwrap();
+    assert!(d.pruned_away().is_empty());
+    assert!(draw_page::analyse(&draw_page::pretty(&d.to_spec())).is_err());
+    assert_eq!(d.remove_vertex(0), Err(EditError::Endpoint));
+    assert_eq!(d.remove_vertex(2), Err(EditError::Endpoint));
+}
+
+#[wasm_bindgen_test]
+fn at_most_seven_vertices_and_interior_ops_only() {
+    let mut d = readme_by_edits();
+    assert_eq!(d.add_vertex(Op::Conv3x3), Err(EditError::Full));
+    assert_eq!(d.set_op(0, Op::Conv1x1), Err(EditError::Endpoint));
+    assert_eq!(d.set_op(2, Op::Output), Err(EditError::NotInterior("output")));
+}
+
+#[wasm_bindgen_test]
+fn taps_select_then_toggle() {
+    assert_eq!(tap(None, 3), TapOutcome::Selected(3));
+    assert_eq!(tap(Some(3), 3), TapOutcome::Deselected);
+    assert_eq!(tap(Some(3), 1), TapOutcome::ToggleEdge(3, 1));
+}
+
+#[wasm_bindgen_test]
+fn the_url_round_trips_the_spec() {
+    for (_, json) in draw_page::PRESETS {
+        let text = draw_page::preset_text(json);
+        let url = draw_url(&text);
+        let q = url.strip_prefix("/draw?spec=").unwrap();
+        assert!(!q.contains(['"', '[', ' ', ',', '\n', '&', '#']), "{q}");
+        assert_eq!(q, String::from(js_sys::encode_uri_component(&text)), "same encoding as the browser's");
+        assert_eq!(percent_decode(q).unwrap(), text);
+        let spec = CellSpec::from_json_str(&text).unwrap();
+        assert_eq!(Draft::from_spec(&spec).unwrap().to_spec(), spec, "every preset can be drawn");
+    }
+    assert_eq!(percent_decode("%zz"), None);
+    let lower = CellSpec::new(vec![vec![0, 1], vec![1, 0]], vec!["input".into(), "output".into()]);
+    assert_eq!(Draft::from_spec(&lower), Err(DraftError::Entry(1, 0)));
+}
+
+fn adapter(description: &str, vendor: &str) -> AdapterInfo {
+    AdapterInfo { vendor: vendor.into(), description: description.into(), backend: "webgpu".into(), ..AdapterInfo::default() }
+}
+
+#[wasm_bindgen_test]
+fn the_model_of_this_adapter_comes_first() {
+    let devices = ["NVIDIA H200 [vulkan] NVIDIA 580.159.04 (h200-vulkan)", "llvmpipe (LLVM 15.0.6, 256 bits) [vulkan] Mesa 22.3.6 (lavapipe)", "SwiftShader Device (Subzero) [webgpu] (swiftshader-chromium)"];
+    let swiftshader = adapter("SwiftShader Device (Subzero)", "google");
+    assert!(match_score(&swiftshader, devices[2]) >= 2);
+    assert_eq!(match_score(&swiftshader, devices[0]), 0);
+    assert_eq!(order(Some(&swiftshader), &devices), vec![2, 0, 1]);
+    assert_eq!(order(Some(&adapter("NVIDIA H200", "nvidia")), &devices), vec![0, 1, 2]);
+    assert_eq!(order(Some(&adapter("Mali-G710", "arm")), &devices), vec![0, 1, 2], "no match keeps the file order");
+    assert_eq!(order(None, &devices), vec![0, 1, 2]);
+}
+
+#[wasm_bindgen_test]
+fn filters_select_by_op_counts_and_latency() {
+    let cells: Vec<_> = ANCHOR_CODES.iter().map(|&c| decode(c).unwrap().cell).collect();
+    let ops: Vec<[u8; 3]> = cells.iter().map(op_counts).collect();
+    for (c, o) in cells.iter().zip(&ops) {
+        assert_eq!(o.iter().map(|&k| k as usize).sum::<usize>(), c.num_vertices() - 2);
+    }
+    let lat: Vec<f32> = (0..cells.len()).map(|i| 1.0 + i as f32).collect();
+    assert_eq!(Filter::default().select(&ops, &lat).len(), cells.len());
+    let f = Filter { ops: [None, None, Some(0)], min_ms: Some(3.0), max_ms: Some(12.0), ..Filter::default() };
+    let kept = f.select(&ops, &lat);
+    let expect: Vec<u32> = (0..cells.len() as u32).filter(|&i| ops[i as usize][2] == 0 && (3.0..=12.0).contains(&lat[i as usize])).collect();
+    assert_eq!(kept, expect);
+    assert!(!kept.is_empty() && kept.len() < cells.len());
+}
+
+#[wasm_bindgen_test]
+fn binning_histogram_front_and_nearest() {
+    let xs = [20.0f32, 200.0, 2000.0, 2000.0, 50.0];
+    let ys = [2.0f32, 20.0, 200.0, 200.0, 0.0];
+    let idx: Vec<u32> = (0..5).collect();
+    let (x, y) = (LogAxis { lo: 10.0, hi: 10_000.0 }, LogAxis { lo: 1.0, hi: 1000.0 });
+    let g = bin_grid(&xs, &ys, &idx, x, y, 3, 3);
+    // Log axes in thirds: (20, 2) bottom left, (200, 20) the middle, (2000, 200) top right twice;
+    // the zero latency is not plotted.
+    assert_eq!(g, vec![0, 0, 2, 0, 1, 0, 1, 0, 0]);
+    assert_eq!(histogram(&ys, &idx, y, 3), vec![1, 1, 2]);
+    // Pareto front of fewer parameters and lower latency.
+    let params = [5.0f32, 1.0, 3.0, 2.0, 4.0];
+    let lat = [1.0f32, 9.0, 2.0, 5.0, 1.0];
+    assert_eq!(pareto_front(&params, &lat, &idx), vec![1, 3, 2, 4]);
+    assert_eq!(pareto_front(&params, &lat, &[0, 2]), vec![2, 0]);
+    // The point nearest the middle of a 300 x 300 plot is (200, 20); among the first and the
+    // third, (2000, 200).
+    assert_eq!(nearest(&xs, &ys, &idx, x, y, 300.0, 300.0, 150.0, 150.0), Some(1));
+    assert_eq!(nearest(&xs, &ys, &[0, 2], x, y, 300.0, 300.0, 150.0, 150.0), Some(2));
+}
+
+#[wasm_bindgen_test]
+fn hash_search_finds_by_prefix() {
+    let entries: Vec<_> = ANCHOR_CODES.iter().map(|&c| decode(c).unwrap()).collect();
+    let hashes: Vec<_> = entries.iter().map(|e| e.hash).collect();
+    let hex = hashes[7].to_hex();
+    assert_eq!(hash_query(&format!("  {} ", hex[..10].to_uppercase())), Some(hex[..10].to_string()));
+    assert_eq!(hash_query("28c"), None);
+    assert_eq!(hash_query("28cg1234"), None);
+    assert_eq!(find_hash(&hashes, &hex, 10), vec![7]);
+    assert_eq!(find_hash(&hashes, &hex[..4], 10).contains(&7), true);
+}
+
+#[wasm_bindgen_test]
+fn the_worker_functions_predict_and_cost_every_cell() {
+    let entries: Vec<_> = ANCHOR_CODES.iter().map(|&c| decode(c).unwrap()).collect();
+    let space = pack(&entries, true);
+    let model_json = include_bytes!("../trained/h200-vulkan.model.json");
+    let model = Model::from_json_bytes(model_json).unwrap();
+    let ms = space_worker_api::predict_space(model_json, &space).map_err(|_| "predict_space failed").unwrap().to_vec();
+    assert_eq!(ms.len(), entries.len());
+    for (e, m) in entries.iter().zip(&ms) {
+        assert_eq!(*m, model.predict(&e.cell).unwrap().ms as f32);
+    }
+    let costs = space_worker_api::space_costs(&space).map_err(|_| "space_costs failed").unwrap();
+    let get = |k: &str| js_sys::Float32Array::from(js_sys::Reflect::get(&costs, &k.into()).unwrap()).to_vec();
+    let (macs, params) = (get("macs"), get("params"));
+    for (i, e) in entries.iter().enumerate() {
+        let c = Cost::of(&build(&e.cell, &NetConfig::default()));
+        assert_eq!(macs[i], c.macs as f32);
+        assert_eq!(params[i], c.trainable_parameters as f32);
+    }
+    assert!(space_worker_api::predict_space(b"{}", &space).is_err());
+    assert!(space_worker_api::predict_space(model_json, &space[..10]).is_err());
+}
+
+#[wasm_bindgen_test]
+fn plot_ticks_are_round_and_fit() {
+    use leti::app::explore_plots::{tick_label, ticks};
+    assert_eq!(tick_label(3e8), "300M");
+    assert_eq!(tick_label(1e7), "10M");
+    assert_eq!(tick_label(0.5), "0.5");
+    assert_eq!(tick_label(2000.0), "2k");
+    let a = LogAxis { lo: 0.4, hi: 12.0 };
+    assert_eq!(ticks(a, 1000.0).iter().map(|&v| tick_label(v)).collect::<Vec<_>>(), ["0.5", "1", "2", "5", "10"]);
+    assert_eq!(ticks(a, 100.0).iter().map(|&v| tick_label(v)).collect::<Vec<_>>(), ["1", "10"]);
+    // The covering axis holds every value, with room at both ends.
+    let c = LogAxis::covering(&[0.5, 3.0, 11.0, 0.0, f32::NAN]);
+    assert!(c.lo < 0.5 && c.lo > 0.3 && c.hi > 11.0 && c.hi < 16.0, "{c:?}");
+}
+
+#[wasm_bindgen_test]
+fn the_space_splits_into_worker_slices_that_concatenate_back() {
+    use leti::app::explore_data::split_packed;
+    use leti::space::unpack;
+    let entries: Vec<_> = ANCHOR_CODES.iter().map(|&c| decode(c).unwrap()).collect();
+    let cells: Vec<_> = entries.iter().map(|e| e.cell).collect();
+    let codes: Vec<_> = entries.iter().map(|e| e.code).collect();
+    for n in [1, 3, 6, 40] {
+        let chunks = split_packed(&cells, &codes, n);
+        assert!(chunks.len() <= n && !chunks.is_empty());
+        let back: Vec<_> = chunks.iter().flat_map(|c| unpack(c).unwrap().cells).collect();
+        assert_eq!(back, cells, "{n} slices");
+    }
+    let model_json = include_bytes!("../trained/h200-vulkan.model.json");
+    let whole = space_worker_api::predict_space(model_json, &pack(&entries, false)).map_err(|_| "predict").unwrap().to_vec();
+    let parts: Vec<f32> = split_packed(&cells, &codes, 3)
+        .iter()
+        .flat_map(|c| space_worker_api::predict_space(model_json, c).map_err(|_| "predict").unwrap().to_vec())
+        .collect();
+    assert_eq!(parts, whole);
+}
+
+#[wasm_bindgen_test]
+fn measured_cells_are_matched_to_their_predictions_by_hash() {
+    use leti::app::explore_data::measured_vs_predicted;
+    let entries: Vec<_> = ANCHOR_CODES.iter().map(|&c| decode(c).unwrap()).collect();
+    let hashes: Vec<_> = entries.iter().map(|e| e.hash).collect();
+    let predicted: Vec<f32> = (0..entries.len()).map(|i| 1.0 + i as f32).collect();
+    let other = leti::space::ModuleHash([7; 16]);
+    let pairs = measured_vs_predicted(&[(hashes[4], 9.5), (other, 1.0), (hashes[0], 2.0)], &hashes, &predicted);
+    // In space order; a hash not in the space is left out.
+    assert_eq!(pairs, vec![(1.0, 2.0), (5.0, 9.5)]);
+}

@@ -1,0 +1,25 @@
+// The Explore page's Web Worker: loads the app's wasm module and, on request, computes the
+// per-cell costs of the packed space or predicts every cell with one model (src/app/
+// space_worker_api.rs), off the page's main thread. Replies carry the time the call took.
+import init, { predict_space, space_costs } from "./pkg/leti.js";
+
+const ready = init({ module_or_path: new URL("./pkg/leti_bg.wasm", import.meta.url) });
+
+self.onmessage = async (event) => {
+  const msg = event.data;
+  try {
+    await ready;
+    const t0 = performance.now();
+    if (msg.kind === "costs") {
+      const r = space_costs(new Uint8Array(msg.space));
+      self.postMessage({ kind: "costs", macs: r.macs, params: r.params, ms: performance.now() - t0 }, [r.macs.buffer, r.params.buffer]);
+    } else if (msg.kind === "predict") {
+      const ms = predict_space(new Uint8Array(msg.model), new Uint8Array(msg.space));
+      self.postMessage({ kind: "predict", latency: ms, ms: performance.now() - t0 }, [ms.buffer]);
+    } else {
+      throw new Error("unknown request " + msg.kind);
+    }
+  } catch (e) {
+    self.postMessage({ kind: "error", message: String((e && e.message) || e) });
+  }
+};
