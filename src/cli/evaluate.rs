@@ -7,26 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use crate::predict::dataset::group_by_device;
 use crate::predict::evaluate::{evaluate_device, few_shot, write_device_report, write_few_shot, EvalOptions};
 use crate::predict::train::{GbtOptions, ModelKind, TrainOptions};
 
-use super::train::{read_all, read_table, TargetArg};
+use super::records_args::RecordsArgs;
 
 #[derive(clap::Args, Debug)]
 pub struct EvaluateArgs {
-    /// Measurement records (JSONL, optionally gzip-compressed); repeat for several files.
-    #[arg(long, required = true)]
-    pub data: Vec<PathBuf>,
-    /// Evaluate only devices whose key contains this (case-insensitive).
-    #[arg(long)]
-    pub device: Option<String>,
-    #[arg(long, value_enum, default_value_t = TargetArg::Auto)]
-    pub target: TargetArg,
-    /// Per-layer latencies (JSONL of {config, median_ms}) for the lookup baseline; without
-    /// it the lookup baseline is left out.
-    #[arg(long)]
-    pub layer_table: Option<PathBuf>,
+    #[command(flatten)]
+    pub records: RecordsArgs,
     /// Output directory: report.md, report.json and SVGs (one subdirectory per device when
     /// there are several, plus few_shot.md).
     #[arg(long)]
@@ -50,9 +39,6 @@ pub struct EvaluateArgs {
     pub models: Vec<ModelKind>,
     #[arg(long, default_value_t = GbtOptions::default().n_trees)]
     pub trees: usize,
-    /// Leave out records the engine flagged noisy.
-    #[arg(long)]
-    pub drop_noisy: bool,
 }
 
 fn slug(s: &str) -> String {
@@ -71,15 +57,11 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     if !(args.test_fraction > 0.0 && args.test_fraction < 1.0) {
         bail!("--test-fraction must be between 0 and 1");
     }
-    let mut records = read_all(&args.data)?;
-    if args.drop_noisy {
-        records.retain(|r| !r.noisy);
-    }
-    let devices = group_by_device(&records, args.device.as_deref(), args.target.into())?;
+    let devices = args.records.devices()?;
     if devices.is_empty() {
-        bail!("no records match (device filter {:?})", args.device);
+        bail!("no records match (device filter {:?})", args.records.device);
     }
-    let table = read_table(&args.layer_table)?;
+    let table = args.records.table()?;
     let opts = EvalOptions {
         train: TrainOptions { seed: args.seed, gbt: GbtOptions { n_trees: args.trees, ..GbtOptions::default() }, ..TrainOptions::default() },
         kinds: args.models.clone(),

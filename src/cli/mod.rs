@@ -18,6 +18,7 @@ pub mod measure;
 mod measure_layers;
 pub mod output;
 pub mod predict;
+pub mod records_args;
 pub mod serve;
 pub mod space;
 pub mod train;
