@@ -45,6 +45,7 @@ fn record_for(cell: &Cell, ms: f64) -> MeasurementRecord {
         warmup_runs: 3,
         noisy: false,
         timestamp_resolution_ns: None,
+        kernels: None,
         adapter: AdapterInfo { vendor: "test".into(), backend: "webgpu".into(), ..AdapterInfo::default() },
         client: ClientInfo::default(),
         run: None,

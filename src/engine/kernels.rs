@@ -71,6 +71,15 @@ impl Tiling {
         self.wg1.min(64)
     }
 
+    /// A short description for measurement records, e.g.
+    /// `conv workgroup-tiled 64x64 per 16x16; 1-D 256`.
+    pub fn describe(&self) -> String {
+        match self.conv {
+            ConvStrategy::Workgroup => format!("conv workgroup-tiled {0}x{0} per {1}x{1}; 1-D {2}", self.conv_tile(), self.conv_wg, self.wg1),
+            ConvStrategy::Register => format!("conv register-tiled {}; 1-D {}", self.conv_register_wg(), self.wg1),
+        }
+    }
+
     /// Output tile edge of the workgroup-tiled conv kernels.
     pub fn conv_tile(&self) -> u32 {
         4 * self.conv_wg

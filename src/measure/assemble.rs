@@ -69,6 +69,7 @@ impl Measurement {
             warmup_runs: self.warmup_runs,
             noisy: self.noisy,
             timestamp_resolution_ns: self.timestamp_resolution_ns,
+            kernels: Some(self.kernels),
             adapter: ctx.adapter,
             client: ctx.client,
             run: ctx.run,

@@ -52,6 +52,8 @@ pub struct Measurement {
     pub warmup_runs: u32,
     pub noisy: bool,
     pub timestamp_resolution_ns: Option<f64>,
+    /// The engine's kernel configuration the network ran with.
+    pub kernels: String,
 }
 
 /// Whether warm-up has settled: the last `w` runs' median within `tol` of the `w` before.
@@ -144,6 +146,7 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
         warmup_runs: warm.len() as u32,
         noisy,
         timestamp_resolution_ns,
+        kernels: gpu.tiling().describe(),
     })
 }
 

@@ -136,6 +136,11 @@ pub struct MeasurementRecord {
     /// Timestamp resolution observed (smallest non-zero difference), nanoseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp_resolution_ns: Option<f64>,
+    /// The engine's kernel configuration on this device (convolution family and tiling, which
+    /// the engine picks per device), e.g. `conv workgroup-tiled 64x64 per 16x16; 1-D 256`.
+    /// Absent in records made before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<String>,
     pub adapter: AdapterInfo,
     pub client: ClientInfo,
     #[serde(default, skip_serializing_if = "Option::is_none")]

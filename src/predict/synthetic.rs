@@ -121,6 +121,7 @@ impl SyntheticDevice {
                     warmup_runs: 0,
                     noisy: false,
                     timestamp_resolution_ns: None,
+                    kernels: None,
                     adapter: AdapterInfo {
                         vendor: SYNTHETIC_VENDOR.into(),
                         architecture: String::new(),

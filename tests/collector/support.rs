@@ -196,6 +196,7 @@ pub fn record(cell: &CellSpec, device: usize, seed: u64, with_layers: bool) -> M
         warmup_runs: 5,
         noisy: false,
         timestamp_resolution_ns: Some(1000.0),
+        kernels: Some("conv workgroup-tiled 64x64 per 16x16; 1-D 256".into()),
         adapter: AdapterInfo {
             vendor: format!("vendor-{device}"),
             architecture: "arch".into(),
