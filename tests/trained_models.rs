@@ -2,11 +2,10 @@
 //! the default network, predicts its own bundled records closely, and its fast path (rank
 //! forest) gives the same bits as the reference tree walk.
 
-use std::io::Read;
 use std::path::Path;
 
-use leti::measure::MeasurementRecord;
 use leti::net::NetConfig;
+use leti::predict::dataset::read_records;
 use leti::predict::{Model, Target};
 
 fn bundled() -> Vec<(String, Model)> {
@@ -23,12 +22,6 @@ fn bundled() -> Vec<(String, Model)> {
     v
 }
 
-fn records(dir: &Path) -> Vec<MeasurementRecord> {
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(dir.join("records.jsonl.gz")).unwrap()).read_to_string(&mut text).unwrap();
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
-}
-
 #[test]
 fn bundled_models_fit_their_bundled_records() {
     let models = bundled();
@@ -36,7 +29,7 @@ fn bundled_models_fit_their_bundled_records() {
     for (dev, m) in models {
         assert!(!m.file.training.synthetic, "{dev}: a synthetic model must never ship");
         assert_eq!(m.file.network, NetConfig::default(), "{dev}");
-        let recs = records(&Path::new("trained").join(&dev));
+        let recs = read_records(&Path::new("trained").join(&dev).join("records.jsonl.gz")).unwrap();
         assert!(recs.len() >= 1000, "{dev}: {} records", recs.len());
         let mut within = 0;
         for r in &recs {
