@@ -121,7 +121,7 @@ fn MeasureHere(cell: Cell, models: LocalResource<Result<Vec<Bundled>, String>>) 
         result.set(None);
         spawn_local(async move {
             let outcome = async {
-                let mut m = EngineMeasurer::new(info, software).await?;
+                let mut m = EngineMeasurer::new(info, software, true).await?;
                 m.measure(&cell).await.map_err(|e| e.to_string())
             }
             .await;

@@ -15,12 +15,24 @@ use crate::space::Cell;
 const WEIGHT_SEED: u64 = 1;
 
 /// The app's protocol: the engine's, with fewer timed and profiling runs, since a phone
-/// contributor's minutes are better spent on more cells (still re-measured when noisy). On a
-/// software adapter (the GPU emulated on the CPU, seconds per inference) it is shorter still
-/// and does not re-measure.
-pub fn app_protocol(software: bool) -> Protocol {
+/// contributor's minutes are better spent on more cells (still re-measured when noisy).
+///
+/// On a software adapter (the GPU emulated on the CPU: seconds per inference, timestamps with
+/// no overhead) it is shorter still: one warm-up run (pipelines are compiled once per session,
+/// so the first run of a cell only allocates), three whole-pass runs without plain ones in
+/// between, no re-measuring. `profile` adds one per-layer profiling run there (the Draw page's
+/// bars); the Measure page's bulk runs leave it out.
+pub fn app_protocol(software: bool, profile: bool) -> Protocol {
     if software {
-        Protocol { warmup_min: 2, warmup_max: 4, runs: 3, max_remeasure: 0, profile_runs: 1, ..Protocol::default() }
+        Protocol {
+            warmup_min: 1,
+            warmup_max: 1,
+            runs: 3,
+            max_remeasure: 0,
+            profile_runs: u32::from(profile),
+            interleave_plain: false,
+            ..Protocol::default()
+        }
     } else {
         Protocol { runs: 10, warmup_max: 15, profile_runs: 3, ..Protocol::default() }
     }
@@ -54,10 +66,11 @@ async fn open() -> Result<(Gpu, Arc<LostWatch>), String> {
 impl EngineMeasurer {
     /// Opens the adapter; `browser_adapter` (from the WebGPU check) replaces wgpu's vendor,
     /// architecture, device and description strings in the records; `software` says the
-    /// browser reported a fallback (CPU) adapter.
-    pub async fn new(browser_adapter: Option<AdapterInfo>, software: bool) -> Result<EngineMeasurer, String> {
+    /// browser reported a fallback (CPU) adapter; `profile` asks for a per-layer breakdown
+    /// even there (see [`app_protocol`]).
+    pub async fn new(browser_adapter: Option<AdapterInfo>, software: bool, profile: bool) -> Result<EngineMeasurer, String> {
         let (gpu, lost) = open().await?;
-        Ok(EngineMeasurer { gpu, lost, browser_adapter, protocol: app_protocol(software) })
+        Ok(EngineMeasurer { gpu, lost, browser_adapter, protocol: app_protocol(software, profile) })
     }
 
     fn lost_error(&self) -> Option<MeasureError> {

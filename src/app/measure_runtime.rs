@@ -322,7 +322,7 @@ async fn drive(rt: Rc<Runtime>, mut run: RunState) {
                 Some(WebGpuStatus::Ready(a)) => (Some(a.info), a.is_fallback),
                 _ => (None, false),
             };
-            match EngineMeasurer::new(browser_adapter, software).await {
+            match EngineMeasurer::new(browser_adapter, software, false).await {
                 Ok(m) => m,
                 Err(e) => {
                     run.status = RunStatus::Failed;

@@ -51,6 +51,10 @@ pub struct MeasureArgs {
     /// time with twice the runs.
     #[arg(long, default_value_t = 2)]
     pub max_remeasure: u32,
+    /// Time only the whole-pass runs, without plain runs in between to record the
+    /// timestamps' overhead: half the cost where that overhead is nil (software adapters).
+    #[arg(long)]
+    pub no_plain: bool,
     /// Use the first adapter whose name contains this (case-insensitive); see `leti adapters`.
     #[arg(long, value_name = "NAME")]
     pub adapter: Option<String>,
@@ -173,6 +177,7 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
         cov_threshold: args.cov_threshold,
         warmup_max: args.warmup_max.max(1),
         max_remeasure: args.max_remeasure,
+        interleave_plain: !args.no_plain,
         ..Protocol::default()
     };
     let client = ClientInfo { user_agent: os_description(), device_label: args.device_label.clone(), engine_version: env!("CARGO_PKG_VERSION").into() };

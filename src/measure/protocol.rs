@@ -5,7 +5,8 @@
 //!    median of the 3 before (at least `warmup_min`, at most `warmup_max` runs).
 //! 2. Timed: `runs` whole inferences without timestamps (`Plain`), interleaved with as many with
 //!    pass-boundary timestamps (`WholePass`, when the adapter has `timestamp-query`), so drift
-//!    hits both alike. If the headline CoV is above `cov_threshold`, measure again with twice the
+//!    hits both alike (with `interleave_plain` off, only the `WholePass` runs: half the cost
+//!    where the overhead is known to be nil, e.g. a software adapter). If the headline CoV is above `cov_threshold`, measure again with twice the
 //!    runs (up to `max_remeasure` times); if it stays above, the record is flagged `noisy`.
 //! 3. Headline: `WholePass` (wall and GPU totals from the same runs) unless its median wall is
 //!    measurably above `Plain` (by more than max(2 %, the plain CoV)); then `Plain`, no GPU stats.
@@ -13,7 +14,8 @@
 //!    native) or one pass per dispatch (`PerPass`, the browser's way) give per-layer medians.
 //!    Every instrumented mode's median wall is recorded relative to `Plain`.
 //! 5. The observed timestamp resolution is the quantum of the timestamps (the GCD of their
-//!    differences within a run, times the tick period; the smallest over runs): browsers
+//!    differences within a run, times the tick period; the smallest over the runs that have
+//!    more than two timestamps, i.e. the profiling runs; unknown without them): browsers
 //!    coarsen it, e.g. Chrome to 100 us unless WebGPU developer features are on.
 
 use super::record::{LayerTime, ModeOverhead, Stats, TimingMode};
@@ -32,11 +34,16 @@ pub struct Protocol {
     pub max_remeasure: u32,
     /// Runs of the per-layer profiling mode (0: no per-layer breakdown).
     pub profile_runs: u32,
+    /// Interleave plain runs with the whole-pass ones to record the timestamps' overhead.
+    /// `false` halves the cost where timestamps are known to be free (software adapters):
+    /// only whole-pass runs are timed, and no plain ratio is recorded. Ignored (plain runs
+    /// are timed) when the adapter has no timestamps.
+    pub interleave_plain: bool,
 }
 
 impl Default for Protocol {
     fn default() -> Self {
-        Protocol { warmup_min: 3, warmup_max: 30, settle_tol: 0.05, runs: 20, cov_threshold: 0.1, max_remeasure: 2, profile_runs: 5 }
+        Protocol { warmup_min: 3, warmup_max: 30, settle_tol: 0.05, runs: 20, cov_threshold: 0.1, max_remeasure: 2, profile_runs: 5, interleave_plain: true }
     }
 }
 
@@ -67,6 +74,14 @@ pub fn settled(walls: &[f64], w: usize, tol: f64) -> bool {
     last > 0.0 && ((last - prev) / last).abs() <= tol
 }
 
+/// The timer's observed resolution from each run's timestamp ticks and tick period: the
+/// smallest quantum over runs with at least three timestamps. A whole-pass run has only two,
+/// whose one difference is the run's duration, not a quantum, so without profiling runs the
+/// resolution is unknown (`None`).
+fn resolution_ns(stamps: &[(Vec<u64>, f64)]) -> Option<f64> {
+    stamps.iter().filter(|(t, _)| t.len() >= 3).filter_map(|(t, period)| tick_quantum(t).map(|q| q as f64 * period)).min_by(f64::total_cmp)
+}
+
 /// Runs the protocol on a planned network.
 pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measurement, ProgramError> {
     // 1. Warm-up.
@@ -76,6 +91,7 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
     }
     // 2. Timed runs, interleaved.
     let whole = Program::supports(gpu, TimingMode::WholePass);
+    let time_plain = p.interleave_plain || !whole;
     let mut plain = Vec::new();
     let mut wp_wall = Vec::new();
     let mut wp_gpu = Vec::new();
@@ -83,8 +99,10 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
     let mut target = p.runs.max(1);
     let mut remeasures = 0;
     loop {
-        while (plain.len() as u32) < target {
-            plain.push(program.run(gpu, TimingMode::Plain).await?.wall_ms);
+        while (plain.len().max(wp_wall.len()) as u32) < target {
+            if time_plain {
+                plain.push(program.run(gpu, TimingMode::Plain).await?.wall_ms);
+            }
             if whole {
                 let t = program.run(gpu, TimingMode::WholePass).await?;
                 wp_wall.push(t.wall_ms);
@@ -92,7 +110,7 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
                 stamps.push((t.timestamp_ticks, t.timestamp_period_ns));
             }
         }
-        let worst = summarize(&plain).cov.max(if whole { summarize(&wp_wall).cov } else { 0.0 });
+        let worst = (if time_plain { summarize(&plain).cov } else { 0.0 }).max(if whole { summarize(&wp_wall).cov } else { 0.0 });
         if worst <= p.cov_threshold || remeasures >= p.max_remeasure {
             break;
         }
@@ -103,14 +121,17 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
         wp_wall.clear();
         wp_gpu.clear();
     }
-    let plain_s = summarize(&plain);
     let mut overheads = Vec::new();
-    let (mut wall, mut gpu_stats, mut mode) = (plain_s, None, TimingMode::Plain);
-    if whole {
+    let plain_s = time_plain.then(|| summarize(&plain));
+    let (mut wall, mut gpu_stats, mut mode) = match plain_s {
+        Some(ps) => (ps, None, TimingMode::Plain),
+        None => (summarize(&wp_wall), Some(summarize(&wp_gpu)), TimingMode::WholePass),
+    };
+    if let (true, Some(ps)) = (whole, plain_s) {
         let wp = summarize(&wp_wall);
-        let ratio = wp.median_ms / plain_s.median_ms;
+        let ratio = wp.median_ms / ps.median_ms;
         overheads.push(ModeOverhead { mode: TimingMode::WholePass, wall_median_ms: wp.median_ms, ratio_to_plain: ratio });
-        if ratio <= 1.0 + plain_s.cov.max(0.02) {
+        if ratio <= 1.0 + ps.cov.max(0.02) {
             (wall, gpu_stats, mode) = (wp, Some(summarize(&wp_gpu)), TimingMode::WholePass);
         }
     }
@@ -130,12 +151,14 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
             stamps.push((t.timestamp_ticks, t.timestamp_period_ns));
         }
         let wm = median(&walls);
-        overheads.push(ModeOverhead { mode: pm, wall_median_ms: wm, ratio_to_plain: wm / plain_s.median_ms });
+        if let Some(ps) = plain_s {
+            overheads.push(ModeOverhead { mode: pm, wall_median_ms: wm, ratio_to_plain: wm / ps.median_ms });
+        }
         layers = Some(program.dispatches.iter().zip(&per).map(|(d, v)| LayerTime { name: d.name.clone(), median_ms: median(v) }).collect());
         layers_mode = Some(pm);
     }
     // 5. Observed timestamp resolution.
-    let timestamp_resolution_ns = stamps.iter().filter_map(|(t, period)| tick_quantum(t).map(|q| q as f64 * period)).min_by(f64::total_cmp);
+    let timestamp_resolution_ns = resolution_ns(&stamps);
     Ok(Measurement {
         wall,
         gpu: gpu_stats,
@@ -160,5 +183,17 @@ mod tests {
         assert!(!settled(&[20.0, 15.0, 12.0, 5.0, 5.0, 5.0], 3, 0.05));
         assert!(settled(&[5.1, 5.0, 5.2, 5.0, 5.1, 4.9], 3, 0.05));
         assert!(!settled(&[5.0, 5.0, 5.0, 6.0, 6.0, 6.0], 3, 0.05));
+    }
+
+    #[test]
+    fn resolution_comes_only_from_runs_with_three_or_more_timestamps() {
+        // Whole-pass runs (two stamps: begin and end of a 35 ms pass) say nothing of the quantum.
+        let whole = |b: u64| (vec![b, b + 35_000_000], 1.0);
+        assert_eq!(resolution_ns(&[whole(0), whole(7)]), None);
+        // A profiling run on a 100 us grid, ticks of 2 ns: 100 us; the finer of two runs wins.
+        let coarse = (vec![0, 50_000, 150_000, 400_000], 2.0);
+        let fine = (vec![1_000, 1_016, 1_040], 2.0);
+        assert_eq!(resolution_ns(&[whole(0), coarse.clone()]), Some(100_000.0));
+        assert_eq!(resolution_ns(&[coarse, whole(3), fine]), Some(16.0));
     }
 }
