@@ -133,7 +133,8 @@ pub struct MeasurementRecord {
     pub warmup_runs: u32,
     /// True when the coefficient of variation stayed above the threshold after re-measuring.
     pub noisy: bool,
-    /// Timestamp resolution observed (smallest non-zero difference), nanoseconds.
+    /// Timestamp resolution observed in the profiling runs (the quantum of their ticks),
+    /// nanoseconds; absent when no run had more than the two whole-pass timestamps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp_resolution_ns: Option<f64>,
     /// The engine's kernel configuration on this device (convolution family and tiling, which
