@@ -10,6 +10,7 @@ use agreement_cells::cases;
 use leti::engine::{agreement, seeded_input, Gpu, Program, Weights};
 use leti::measure::{measure, Protocol, TimingMode};
 use leti::net::{build, NetConfig};
+use leti::predict::{distinct_layer_configs, layer_timing_mode, table_line, time_layer};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -85,4 +86,24 @@ async fn readme_network_latency_in_the_browser() {
         gpu.info.name, m.wall.median_ms, m.wall.p10_ms, m.wall.p90_ms, m.wall.cov, m.wall.runs, m.mode, gflops,
         m.gpu.map(|g| g.median_ms), m.mode_overheads, m.timestamp_resolution_ns
     ));
+}
+
+/// A tool, not a check: the lookup-table baseline's layer table for this browser's adapter.
+/// Every distinct layer configuration of the space is timed alone (one pass per layer, as
+/// `leti measure --layers` does natively, with 15 timed runs), one JSONL line per
+/// configuration logged after `LAYER `; `grep '^LAYER ' | cut -c7-` gives the table
+/// (trained/swiftshader-chromium/layers.jsonl). Ignored by default; run it with the test
+/// runner's `--include-ignored layer_table --nocapture`.
+#[wasm_bindgen_test]
+#[ignore = "tool: times the space's distinct layers on this adapter (minutes on SwiftShader)"]
+async fn layer_table_in_the_browser() {
+    let Some(gpu) = open().await else { return };
+    let mode = layer_timing_mode(&gpu).expect("this adapter has no timestamp queries");
+    let cells: Vec<_> = leti::space::enumerate().entries.iter().map(|e| e.cell).collect();
+    let configs = distinct_layer_configs(&cells, &NetConfig::default());
+    log(&format!("adapter: {:?}; {} layer configurations, {mode:?} timing", gpu.info, configs.len()));
+    for c in &configs {
+        let stats = time_layer(&gpu, c, 1, mode, 6, 15).await.unwrap();
+        log(&format!("LAYER {}", table_line(c, stats.as_ref())));
+    }
 }

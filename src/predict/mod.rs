@@ -12,6 +12,7 @@ mod calibrate;
 mod compact;
 mod features;
 mod isolation;
+mod layer_timing;
 mod linalg;
 mod lookup;
 mod metrics;
@@ -32,6 +33,7 @@ pub use calibrate::{anchor_set, calibrate, spread_order, CalibrationOptions, ANC
 pub use compact::{CellInstance, CompactNet, LayerClass};
 pub use features::{feature_names, features, features_from_net, features_with, idx, Features, FEATURE_SET_VERSION, NUM_FEATURES};
 pub use isolation::{isolation_net, TARGET as ISOLATION_TARGET};
+pub use layer_timing::{layer_timing_mode, table_line, time_layer};
 pub use linalg::{ridge_toward, solve_spd};
 pub use lookup::{
     distinct_layer_configs, for_each_layer_config, layer_configs_of_net, LayerConfig, LayerOp, LayerTable, LayerTableError,
