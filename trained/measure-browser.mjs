@@ -4,42 +4,24 @@
 // sampled cells never measured twice, records kept in IndexedDB and uploaded to the
 // collector). The browser profile is persistent, so a later call resumes the same run.
 //
-// Run through trained/measure-browser.sh, which sets the variables below.
+// Run through trained/measure-browser.sh, which sets the variables below and copies
+// tests/e2e/harness.mjs next to this file.
 import { chromium } from "playwright-core";
-import { spawn } from "node:child_process";
+import { CHROMIUM, CHROMIUM_ARGS, Serve, measureCounts } from "./harness.mjs";
 
-const BIN = process.env.LETI_BIN;
-const PORT = process.env.LETI_PORT || "18555";
-const DB = process.env.LETI_DB;
-const WEB_ROOT = process.env.LETI_WEB_ROOT;
-const PROFILE = process.env.LETI_PROFILE;
 const LABEL = process.env.LETI_LABEL || "swiftshader-chromium";
 const SECONDS = Number(process.env.LETI_SECONDS || "600");
-const ORIGIN = `http://127.0.0.1:${PORT}`;
 const log = (...a) => console.log(new Date().toISOString(), "[measure-browser]", ...a);
 
-const server = spawn(BIN, ["serve", "--addr", `127.0.0.1:${PORT}`, "--db", DB, "--web-root", WEB_ROOT], { stdio: ["ignore", "inherit", "inherit"] });
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${ORIGIN}/healthz`)).ok) break;
-  } catch {}
-  if (i > 100) throw new Error("leti serve did not become healthy");
-  await new Promise((r) => setTimeout(r, 100));
-}
-const ctx = await chromium.launchPersistentContext(PROFILE, {
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  viewport: { width: 1280, height: 900 },
-  args: [
-    "--enable-unsafe-webgpu", "--enable-webgpu-developer-features", "--no-sandbox", "--disable-gpu-sandbox",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-  ],
+const server = new Serve({
+  bin: process.env.LETI_BIN, port: process.env.LETI_PORT || "18555", db: process.env.LETI_DB, webRoot: process.env.LETI_WEB_ROOT,
 });
-const counts = async (page) => {
-  const m = (await page.locator("p.counts").textContent()).match(/(\d+) stored on this device · (\d+) uploaded · (\d+) waiting/);
-  return m ? { stored: +m[1], uploaded: +m[2], pending: +m[3] } : null;
-};
+const ORIGIN = server.origin;
+await server.start();
+const ctx = await chromium.launchPersistentContext(process.env.LETI_PROFILE, {
+  executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 900 }, args: CHROMIUM_ARGS,
+});
+const counts = measureCounts;
 let failed = false;
 try {
   const page = ctx.pages()[0] || (await ctx.newPage());
@@ -79,6 +61,6 @@ try {
   console.error("[measure-browser] FAILED:", e);
 } finally {
   await ctx.close();
-  server.kill("SIGTERM");
+  await server.stop();
 }
 process.exit(failed ? 1 : 0);

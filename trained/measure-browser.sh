@@ -17,6 +17,7 @@ mkdir -p "$DIR/profile"
 [ -x "$DIR/leti" ] || cp target/release/leti "$DIR/leti"
 ln -sfn "$TOOLS/node_modules" "$DIR/node_modules"
 cp trained/measure-browser.mjs "$DIR/measure-browser.mjs"
+cp tests/e2e/harness.mjs "$DIR/harness.mjs"
 LETI_BIN="$DIR/leti" LETI_DB="$DIR/collector.sqlite" LETI_WEB_ROOT="$DIR/www" LETI_PROFILE="$DIR/profile" \
   node "$DIR/measure-browser.mjs"
 "$DIR/leti" export --db "$DIR/collector.sqlite" --out "$DIR/records.jsonl"

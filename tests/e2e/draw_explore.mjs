@@ -10,17 +10,16 @@
 //
 // Run through .ci/e2e-web, which builds the app and sets LETI_BIN / LETI_PORT / LETI_DB.
 import { chromium } from "playwright-core";
-import { spawn } from "node:child_process";
 import { readFileSync, mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
+import { CHROMIUM, CHROMIUM_ARGS, Serve } from "./harness.mjs";
 
-const BIN = process.env.LETI_BIN;
-const PORT = process.env.LETI_PORT || "18081";
-const DB = process.env.LETI_DB;
-const WEB_ROOT = process.env.LETI_WEB_ROOT || "www";
-const MODELS = process.env.LETI_MODELS || "trained";
 const SHOTS = process.env.LETI_SHOTS || "docs/screenshots";
-const ORIGIN = `http://127.0.0.1:${PORT}`;
+const server = new Serve({
+  bin: process.env.LETI_BIN, port: process.env.LETI_PORT || "18081", db: process.env.LETI_DB,
+  webRoot: process.env.LETI_WEB_ROOT || "www", modelsDir: process.env.LETI_MODELS || "trained",
+});
+const ORIGIN = server.origin;
 const SPACE_SIZE = 423624;
 mkdirSync(SHOTS, { recursive: true });
 const log = (...a) => console.log("[e2e draw/explore]", ...a);
@@ -31,30 +30,10 @@ const README_HASH = common.match(/README_HASH: &str = "([0-9a-f]{32})"/)[1];
 const README_PARAMS = Number(common.match(/README_PARAMS: u64 = ([0-9_]+)/)[1].replace(/_/g, ""));
 const withCommas = (n) => n.toLocaleString("en-US");
 
-const server = spawn(BIN, ["serve", "--addr", `127.0.0.1:${PORT}`, "--db", DB, "--web-root", WEB_ROOT, "--models-dir", MODELS], {
-  stdio: ["ignore", "inherit", "inherit"],
-});
-async function healthy() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${ORIGIN}/healthz`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("leti serve did not become healthy");
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--enable-unsafe-webgpu", "--enable-webgpu-developer-features", "--no-sandbox", "--disable-gpu-sandbox",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-  ],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 let failed = false;
 try {
-  await healthy();
+  await server.start();
   const models = (await (await fetch(`${ORIGIN}/api/v1/models`)).json()).models;
   assert.ok(models.length > 0, "the server bundles at least one model");
   log("models:", models.map((m) => m.name).join(", "));
@@ -185,8 +164,6 @@ try {
   console.error("[e2e draw/explore] FAILED:", e);
 } finally {
   await browser.close();
-  const exited = new Promise((r) => server.once("exit", r));
-  server.kill("SIGKILL");
-  await exited;
+  await server.stop("SIGKILL");
 }
 process.exit(failed ? 1 : 0);

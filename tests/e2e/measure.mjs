@@ -7,53 +7,30 @@
 //
 // Run through .ci/e2e-web, which builds the app and sets LETI_BIN / LETI_PORT / LETI_DB.
 import { chromium } from "playwright-core";
-import { spawn } from "node:child_process";
 import { readFileSync, mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
+import { CHROMIUM, CHROMIUM_ARGS, Serve, measureCounts } from "./harness.mjs";
 
-const BIN = process.env.LETI_BIN;
 const PORT = process.env.LETI_PORT || "18080";
-const DB = process.env.LETI_DB;
-const WEB_ROOT = process.env.LETI_WEB_ROOT || "www";
 const SHOTS = process.env.LETI_SHOTS || "docs/screenshots";
-const ORIGIN = `http://127.0.0.1:${PORT}`;
 const CELLS_BEFORE_RELOAD = 2;
 const CELLS_WHILE_DOWN = 1;
 mkdirSync(SHOTS, { recursive: true });
 
 const log = (...a) => console.log("[e2e]", ...a);
 
-let server = null;
-async function startServer() {
-  server = spawn(BIN, ["serve", "--addr", `127.0.0.1:${PORT}`, "--db", DB, "--web-root", WEB_ROOT], {
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${ORIGIN}/healthz`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("leti serve did not become healthy");
-}
-async function stopServer() {
-  const exited = new Promise((r) => server.once("exit", r));
-  server.kill("SIGKILL");
-  await exited;
-  server = null;
-}
+const server = new Serve({ bin: process.env.LETI_BIN, port: PORT, db: process.env.LETI_DB, webRoot: process.env.LETI_WEB_ROOT || "www" });
+const ORIGIN = server.origin;
 
 async function serverIds() {
   const text = await (await fetch(`${ORIGIN}/api/v1/measurements?format=jsonl`)).text();
   return text.split("\n").filter(Boolean).map((l) => JSON.parse(l).id);
 }
 
-// The page's "N stored on this device · U uploaded · P waiting to upload" line.
 async function counts(page) {
-  const t = await page.locator("p.counts").textContent();
-  const m = t.match(/(\d+) stored on this device · (\d+) uploaded · (\d+) waiting/);
-  assert.ok(m, `unexpected counts line: ${t}`);
-  return { stored: +m[1], uploaded: +m[2], pending: +m[3] };
+  const c = await measureCounts(page);
+  assert.ok(c, `unexpected counts line: ${await page.locator("p.counts").textContent()}`);
+  return c;
 }
 async function waitFor(page, what, pred, timeoutMs = 240_000) {
   const t0 = Date.now();
@@ -65,17 +42,10 @@ async function waitFor(page, what, pred, timeoutMs = 240_000) {
   }
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--enable-unsafe-webgpu", "--enable-webgpu-developer-features", "--no-sandbox", "--disable-gpu-sandbox",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-  ],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 let failed = false;
 try {
-  await startServer();
+  await server.start();
   const phone = await browser.newContext({
     viewport: { width: 412, height: 915 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, acceptDownloads: true,
   });
@@ -106,14 +76,14 @@ try {
 
   // Cut the collector: new records wait on the device.
   await waitFor(page, "uploads to catch up", (c) => c.pending === 0);
-  await stopServer();
+  await server.stop("SIGKILL");
   const down = await counts(page);
   await waitFor(page, "records waiting while the collector is down", (c) => c.pending >= CELLS_WHILE_DOWN && c.stored >= down.stored + CELLS_WHILE_DOWN);
   await page.getByText(/Upload failed/).waitFor({ timeout: 30_000 });
   log("collector down: waiting", (await counts(page)).pending);
 
   // Bring it back: the queue drains (backoff is capped at 60 s).
-  await startServer();
+  await server.start();
   await page.getByRole("button", { name: "Stop" }).click();
   await page.getByText(/^Stopped/).waitFor({ timeout: 240_000 });
   const final = await waitFor(page, "every record uploaded", (c) => c.pending === 0, 120_000);
@@ -158,6 +128,6 @@ try {
   console.error("[e2e] FAILED:", e);
 } finally {
   await browser.close();
-  if (server) await stopServer();
+  await server.stop("SIGKILL");
 }
 process.exit(failed ? 1 : 0);
