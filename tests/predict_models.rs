@@ -9,7 +9,7 @@ use leti::predict::train::{
     Subset, TrainOptions,
 };
 use leti::predict::{
-    calibrate, features, idx, layer_configs_of_net, spread_order, CalibrationOptions, LayerTable, LayerTableError, LayerTiming, Metrics,
+    calibrate, calibrate_best, features, idx, layer_configs_of_net, spread_order, CalibrationOptions, LayerTable, LayerTableError, LayerTiming, Metrics,
     Model, ModelError, Predictor, Target, TrainingInfo,
 };
 use leti::space::ModuleHash;
@@ -236,6 +236,28 @@ fn calibration_to_another_synthetic_device_beats_the_uncalibrated_source() {
     let before = Metrics::of(&predict_rows(&source, &eval.data()).unwrap(), &eval.ms);
     let after = Metrics::of(&predict_rows(&cal, &eval.data()).unwrap(), &eval.ms);
     assert!(after.mape < before.mape, "calibrated MAPE {} vs uncalibrated {}", after.mape, before.mape);
+}
+
+#[test]
+fn calibration_keeps_the_source_device_that_predicts_held_out_anchors_best() {
+    let devs = synthetic_devices(250, 13);
+    let target = &devs[1];
+    let unlike = as_model(fit(ModelKind::Gbt, &data(&devs[0]), &small_opts(), None).unwrap(), Target::GpuMedianMs).unwrap();
+    // A model of the target device itself, measured on other cells: the source to pick.
+    let like = as_model(fit(ModelKind::Gbt, &data(target), &small_opts(), None).unwrap(), Target::GpuMedianMs).unwrap();
+    let order = spread_order(&target.features, 12);
+    let anchors: Vec<_> = order.iter().map(|&i| (target.cells[i], target.ms[i])).collect();
+    let best = calibrate_best(&[&unlike, &like], &anchors, &target.key, &CalibrationOptions::default()).unwrap();
+    assert_eq!(best.source, 1, "leave-one-out errors {:?}", best.loo_rmse);
+    let (e0, e1) = (best.loo_rmse[0].unwrap(), best.loo_rmse[1].unwrap());
+    assert!(e1 < e0 && e1 > 0.0, "{e1} vs {e0}");
+    // The kept model is that source calibrated on all the anchors.
+    let direct = calibrate(&like, &anchors, &target.key, &CalibrationOptions::default()).unwrap();
+    assert_eq!(best.model.predict(&target.cells[0]).unwrap().ms.to_bits(), direct.predict(&target.cells[0]).unwrap().ms.to_bits());
+    // Two anchors leave nothing to hold out: the first source, no error estimate.
+    let two = calibrate_best(&[&unlike, &like], &anchors[..2], &target.key, &CalibrationOptions::default()).unwrap();
+    assert_eq!((two.source, two.loo_rmse.clone()), (0, vec![None, None]));
+    assert!(calibrate_best(&[], &anchors, "none", &CalibrationOptions::default()).is_err());
 }
 
 #[test]

@@ -7,6 +7,10 @@
 //! the identity (`b = 1`, `c = 0`); only the overall scale `a` is left nearly free, so 5
 //! anchors give a scale correction and more anchors let the slope and the cost terms move.
 //! It is a 5 x 5 solve: cheap enough to run in the browser right after measuring.
+//!
+//! With several source models (one per known device), [`calibrate_best`] calibrates each and
+//! keeps the one whose calibration best predicts anchors it was not fitted on (leave one out),
+//! so a new device borrows from the known device it resembles instead of from a blend.
 
 use crate::space::Cell;
 
@@ -196,4 +200,53 @@ pub fn calibrate(source: &Model, anchors: &[(Cell, f64)], device: &str, opts: &C
         ..src.clone()
     };
     Model::new(file)
+}
+
+/// Calibration of one source chosen among several (see [`calibrate_best`]).
+#[derive(Clone, Debug)]
+pub struct BestCalibration {
+    pub model: Model,
+    /// Index of the chosen source.
+    pub source: usize,
+    /// Each source's leave-one-out root mean squared log error on the anchors (`None` with
+    /// fewer than three anchors, when the first source is used).
+    pub loo_rmse: Vec<Option<f64>>,
+}
+
+/// Root mean squared error in log space of `source` calibrated on all anchors but one,
+/// predicting the one left out, over every anchor. `None` with fewer than three anchors.
+pub fn leave_one_out_rmse(source: &Model, anchors: &[(Cell, f64)], opts: &CalibrationOptions) -> Result<Option<f64>, ModelError> {
+    if anchors.len() < 3 {
+        return Ok(None);
+    }
+    let mut sum = 0.0;
+    let mut rest = Vec::with_capacity(anchors.len() - 1);
+    for (i, (cell, ms)) in anchors.iter().enumerate() {
+        rest.clear();
+        rest.extend(anchors.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, a)| *a));
+        let cal = calibrate(source, &rest, "leave-one-out", opts)?;
+        let e = libm::log(cal.predict(cell)?.ms.max(1e-9)) - libm::log(*ms);
+        sum += e * e;
+    }
+    Ok(Some((sum / anchors.len() as f64).sqrt()))
+}
+
+/// Calibrates each of `sources` with `anchors` (see [`calibrate`]) and keeps the source with
+/// the lowest leave-one-out error (ties: the earlier source). With fewer than three anchors
+/// the first source is used. `K` anchors cost `K + 1` small solves per source.
+pub fn calibrate_best(sources: &[&Model], anchors: &[(Cell, f64)], device: &str, opts: &CalibrationOptions) -> Result<BestCalibration, ModelError> {
+    if sources.is_empty() {
+        return Err(ModelError::Invalid("calibration needs at least one source model".into()));
+    }
+    let loo_rmse = sources.iter().map(|s| leave_one_out_rmse(s, anchors, opts)).collect::<Result<Vec<_>, _>>()?;
+    let mut best = 0;
+    for (i, e) in loo_rmse.iter().enumerate() {
+        if let (Some(e), Some(b)) = (e, loo_rmse[best]) {
+            if *e < b {
+                best = i;
+            }
+        }
+    }
+    let model = calibrate(sources[best], anchors, device, opts)?;
+    Ok(BestCalibration { model, source: best, loo_rmse })
 }

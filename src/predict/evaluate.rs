@@ -9,11 +9,11 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
-use super::calibrate::{calibrate, spread_order, CalibrationOptions};
+use super::calibrate::{calibrate, calibrate_best, spread_order, CalibrationOptions};
 use super::dataset::DeviceData;
 use super::lookup::LayerTable;
 use super::metrics::Metrics;
-use super::model::{Interval, Target, TrainingInfo};
+use super::model::{Interval, Model, Predictor, Target, TrainingInfo};
 use super::plot;
 use super::train::{as_model, fit, fit_flops, folds_by_hash, predict_rows, residual_interval, split_by_hash, Data, ModelKind, Subset, TrainOptions};
 
@@ -266,11 +266,20 @@ pub fn write_device_report(dir: &Path, r: &DeviceReport) -> anyhow::Result<()> {
 #[derive(Clone, Debug, Serialize)]
 pub struct FewShotRow {
     pub k: usize,
-    /// The source model calibrated with K anchors.
+    /// The per-device source model chosen by leave-one-out on the K anchors, calibrated with
+    /// them ([`calibrate_best`]).
     pub calibrated: Metrics,
+    /// The source device that was chosen.
+    pub chosen_source: String,
+    /// The pooled model (one GBT on every source device) calibrated with the same anchors;
+    /// `None` with a single source device (then it is the same model).
+    pub pooled: Option<Metrics>,
     /// FLOPs line fitted on the K anchors alone (the cheapest from-scratch alternative).
     pub flops_on_anchors: Option<Metrics>,
 }
+
+/// The few-shot candidate without a source device (see [`few_shot`]).
+pub const MACS_ONLY: &str = "none (MACs power law)";
 
 /// The few-shot evaluation with one device held out.
 #[derive(Clone, Debug, Serialize)]
@@ -279,19 +288,22 @@ pub struct FewShotReport {
     pub sources: Vec<String>,
     pub source_cells: usize,
     pub eval_cells: usize,
-    /// The source model without calibration.
+    /// The pooled source model without calibration.
     pub uncalibrated: Metrics,
     pub rows: Vec<FewShotRow>,
 }
 
-/// Trains a GBT on every device but `holdout` (pooled), then calibrates it to the held-out
-/// device with the first K of the held-out device's spread-ordered cells (the anchor rule of
-/// [`spread_order`], applied to the cells that device has measured) and scores on its other
-/// cells (the same evaluation cells for every K).
+/// Trains a GBT on each device but `holdout` (and, with several, one on all of them pooled),
+/// then calibrates to the held-out device with the first K of its spread-ordered cells (the
+/// anchor rule of [`spread_order`], applied to the cells that device has measured): of the
+/// per-device sources and a source-free MACs model ([`MACS_ONLY`]), the one with the lowest
+/// leave-one-out error on those K anchors; and the pooled model, for comparison. Scores on the held-out device's other cells (the same evaluation cells
+/// for every K).
 pub fn few_shot(devices: &[DeviceData], holdout: usize, opts: &EvalOptions) -> anyhow::Result<FewShotReport> {
     let target = &devices[holdout];
     let mut pooled = Subset::default();
     let mut sources = Vec::new();
+    let mut per_device = Vec::new();
     for (i, d) in devices.iter().enumerate() {
         if i == holdout {
             continue;
@@ -300,29 +312,43 @@ pub fn few_shot(devices: &[DeviceData], holdout: usize, opts: &EvalOptions) -> a
         pooled.cells.extend_from_slice(&d.cells);
         pooled.features.extend_from_slice(&d.features);
         pooled.ms.extend_from_slice(&d.ms);
+        per_device.push(as_model(fit(ModelKind::Gbt, &data_of(d), &opts.train, None)?, target.target)?);
     }
     anyhow::ensure!(!sources.is_empty(), "few-shot evaluation needs at least two devices");
-    let source = as_model(fit(ModelKind::Gbt, &pooled.data(), &opts.train, None)?, target.target)?;
+    let pooled_model = if per_device.len() > 1 { Some(as_model(fit(ModelKind::Gbt, &pooled.data(), &opts.train, None)?, target.target)?) } else { None };
     let max_k = opts.few_shot_ks.iter().copied().max().unwrap_or(0).min(target.len() / 2);
     let order = spread_order(&target.features, max_k);
     let anchor_set: rustc_hash::FxHashSet<usize> = order.iter().copied().collect();
     let eval_rows: Vec<usize> = (0..target.len()).filter(|i| !anchor_set.contains(i)).collect();
     let eval = Subset::of(&data_of(target), &eval_rows);
-    let uncalibrated = Metrics::of(&predict_rows(&source, &eval.data())?, &eval.ms);
+    let uncalibrated = Metrics::of(&predict_rows(pooled_model.as_ref().unwrap_or(&per_device[0]), &eval.data())?, &eval.ms);
+    // Also a candidate: no source device at all, latency proportional to MACs, which the
+    // calibration turns into a power law in MACs with cost-feature terms.
+    let macs_only = as_model(Predictor::Flops { a: 0.0, b: 1e-6 }, target.target)?;
+    let source_refs: Vec<&Model> = per_device.iter().chain([&macs_only]).collect();
+    let mut source_names = sources.clone();
+    source_names.push(MACS_ONLY.to_string());
     let mut rows = Vec::new();
     for &k in &opts.few_shot_ks {
         if k > order.len() {
             continue;
         }
         let anchors: Vec<_> = order[..k].iter().map(|&i| (target.cells[i], target.ms[i])).collect();
-        let cal = calibrate(&source, &anchors, &target.key, &CalibrationOptions::default())?;
-        let calibrated = Metrics::of(&predict_rows(&cal, &eval.data())?, &eval.ms);
+        let best = calibrate_best(&source_refs, &anchors, &target.key, &CalibrationOptions::default())?;
+        let calibrated = Metrics::of(&predict_rows(&best.model, &eval.data())?, &eval.ms);
+        let pooled_cal = pooled_model
+            .as_ref()
+            .map(|m| -> anyhow::Result<Metrics> {
+                let cal = calibrate(m, &anchors, &target.key, &CalibrationOptions::default())?;
+                Ok(Metrics::of(&predict_rows(&cal, &eval.data())?, &eval.ms))
+            })
+            .transpose()?;
         let sub = Subset::of(&data_of(target), &order[..k]);
         let flops_on_anchors = fit_flops(&sub.data())
             .ok()
             .map(|p| -> anyhow::Result<Metrics> { Ok(Metrics::of(&predict_rows(&as_model(p, target.target)?, &eval.data())?, &eval.ms)) })
             .transpose()?;
-        rows.push(FewShotRow { k, calibrated, flops_on_anchors });
+        rows.push(FewShotRow { k, calibrated, chosen_source: source_names[best.source].clone(), pooled: pooled_cal, flops_on_anchors });
     }
     Ok(FewShotReport { holdout: target.key.clone(), sources, source_cells: pooled.ms.len(), eval_cells: eval_rows.len(), uncalibrated, rows })
 }
@@ -333,17 +359,27 @@ pub fn few_shot_markdown(reports: &[FewShotReport], synthetic: bool) -> String {
     if synthetic {
         s.push_str("> **SYNTHETIC DATA** (test generator, not real devices): these numbers only exercise the pipeline.\n\n");
     }
-    s.push_str("A gradient-boosted tree model is trained on the other devices (pooled), then corrected in log space with K anchor measurements of the held-out device (ridge toward identity, see `src/predict/calibrate.rs`). Anchors are the first K of the held-out device's cells in farthest-point order; every row is scored on the same remaining cells.\n");
+    s.push_str("A gradient-boosted tree model is trained on each other device, then corrected in log space with K anchor measurements of the held-out device (ridge toward identity, see `src/predict/calibrate.rs`); a source-free candidate (latency proportional to MACs, which the same correction turns into a power law in MACs with cost terms) competes, and the candidate whose correction best predicts anchors it was not fitted on (leave one out over the K) is kept. For comparison, one model trained on all other devices pooled, corrected with the same anchors, and a FLOPs line fitted on the K anchors alone. Anchors are the first K of the held-out device's cells in farthest-point order; every row is scored on the same remaining cells.\n");
     for r in reports {
         let _ = writeln!(s, "\n## Held out: {}\n\nSources: {} ({} cells). Evaluated on {} cells.\n", r.holdout, r.sources.join(", "), r.source_cells, r.eval_cells);
-        let _ = writeln!(s, "| K | calibrated ±10% | calibrated ±5% | calibrated τ | calibrated MAPE % | FLOPs fit on K: ±10% | FLOPs fit on K: τ |");
-        let _ = writeln!(s, "|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(s, "| K | chosen source | calibrated ±10% | calibrated ±5% | calibrated τ | calibrated MAPE % | pooled, calibrated: ±10% | FLOPs fit on K: ±10% | FLOPs fit on K: τ |");
+        let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         let u = &r.uncalibrated;
-        let _ = writeln!(s, "| 0 (uncalibrated) | {:.1}% | {:.1}% | {:.4} | {:.2} | – | – |", 100.0 * u.within10, 100.0 * u.within5, u.kendall_tau, u.mape);
+        let _ = writeln!(s, "| 0 (pooled, uncalibrated) | – | {:.1}% | {:.1}% | {:.4} | {:.2} | – | – | – |", 100.0 * u.within10, 100.0 * u.within5, u.kendall_tau, u.mape);
         for row in &r.rows {
             let c = &row.calibrated;
             let (f10, ft) = row.flops_on_anchors.map_or(("–".to_string(), "–".to_string()), |f| (format!("{:.1}%", 100.0 * f.within10), format!("{:.4}", f.kendall_tau)));
-            let _ = writeln!(s, "| {} | {:.1}% | {:.1}% | {:.4} | {:.2} | {f10} | {ft} |", row.k, 100.0 * c.within10, 100.0 * c.within5, c.kendall_tau, c.mape);
+            let p10 = row.pooled.map_or("–".to_string(), |p| format!("{:.1}%", 100.0 * p.within10));
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.1}% | {:.1}% | {:.4} | {:.2} | {p10} | {f10} | {ft} |",
+                row.k,
+                row.chosen_source,
+                100.0 * c.within10,
+                100.0 * c.within5,
+                c.kendall_tau,
+                c.mape
+            );
         }
     }
     s

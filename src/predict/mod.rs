@@ -29,7 +29,7 @@ pub mod synthetic;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 
-pub use calibrate::{anchor_set, calibrate, spread_order, CalibrationOptions, ANCHOR_SET_SIZE};
+pub use calibrate::{anchor_set, calibrate, calibrate_best, leave_one_out_rmse, spread_order, BestCalibration, CalibrationOptions, ANCHOR_SET_SIZE};
 pub use compact::{CellInstance, CompactNet, LayerClass};
 pub use features::{feature_names, features, features_from_net, features_with, idx, Features, FEATURE_SET_VERSION, NUM_FEATURES};
 pub use isolation::{isolation_net, TARGET as ISOLATION_TARGET};
