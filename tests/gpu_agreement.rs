@@ -11,16 +11,6 @@ use leti::engine::{agreement, ConvStrategy, Gpu};
 use leti::net::{build, NetConfig};
 use leti::space::CellSpec;
 
-fn open() -> Option<Gpu> {
-    match pollster::block_on(Gpu::open(std::env::var("LETI_ADAPTER").ok().as_deref())) {
-        Ok(gpu) => Some(gpu),
-        Err(e) if std::env::var_os("LETI_REQUIRE_GPU").is_some() => panic!("LETI_REQUIRE_GPU is set but there is no GPU adapter: {e}"),
-        Err(e) => {
-            eprintln!("SKIPPED: no GPU adapter available ({e}); install mesa-vulkan-drivers (lavapipe) to run these tests");
-            None
-        }
-    }
-}
 
 /// Checks every tensor, with both convolution kernel families.
 fn check(gpu: &mut Gpu, name: &str, cell: &CellSpec, cfg: &NetConfig) {
@@ -37,7 +27,7 @@ fn check(gpu: &mut Gpu, name: &str, cell: &CellSpec, cfg: &NetConfig) {
 /// Reduced networks with every rule: 3 stacks (two downsamples), uneven channel splits.
 #[test]
 fn gpu_matches_cpu_on_every_rule() {
-    let Some(mut gpu) = open() else { return };
+    let Some(mut gpu) = common::open_gpu() else { return };
     eprintln!("adapter: {:?}", gpu.info);
     let cfg = NetConfig { input_size: 8, stem_channels: 16, num_stacks: 3, cells_per_stack: 1, ..NetConfig::default() };
     for (name, cell) in cases() {
@@ -49,7 +39,7 @@ fn gpu_matches_cpu_on_every_rule() {
 /// counts force the scalar conv path and unaligned offsets; batch 2 checks batch strides.
 #[test]
 fn gpu_matches_cpu_on_odd_sizes_and_batches() {
-    let Some(mut gpu) = open() else { return };
+    let Some(mut gpu) = common::open_gpu() else { return };
     let cfg = NetConfig { batch: 2, input_size: 7, stem_channels: 10, num_stacks: 2, cells_per_stack: 2, ..NetConfig::default() };
     for (name, cell) in cases() {
         check(&mut gpu, name, &cell, &cfg);
@@ -59,7 +49,7 @@ fn gpu_matches_cpu_on_odd_sizes_and_batches() {
 /// Pipelines are compiled once per kernel variant and reused by every later network.
 #[test]
 fn pipelines_are_cached_across_networks() {
-    let Some(gpu) = open() else { return };
+    let Some(gpu) = common::open_gpu() else { return };
     let cfg = NetConfig { input_size: 8, stem_channels: 8, num_stacks: 2, cells_per_stack: 1, ..NetConfig::default() };
     let at_open = gpu.pipelines_compiled();
     let mut counts = Vec::new();

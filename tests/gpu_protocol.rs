@@ -11,16 +11,6 @@ use leti::engine::{seeded_input, Gpu, Program, Weights};
 use leti::measure::{measure, Protocol, TimingMode};
 use leti::net::{build, NetConfig};
 
-fn open() -> Option<Gpu> {
-    match pollster::block_on(Gpu::open(std::env::var("LETI_ADAPTER").ok().as_deref())) {
-        Ok(gpu) => Some(gpu),
-        Err(e) if std::env::var_os("LETI_REQUIRE_GPU").is_some() => panic!("LETI_REQUIRE_GPU is set but there is no GPU adapter: {e}"),
-        Err(e) => {
-            eprintln!("SKIPPED: no GPU adapter available ({e}); install mesa-vulkan-drivers (lavapipe) to run these tests");
-            None
-        }
-    }
-}
 
 fn small_program(gpu: &Gpu) -> Program {
     let cfg = NetConfig { input_size: 8, stem_channels: 8, num_stacks: 2, cells_per_stack: 1, ..NetConfig::default() };
@@ -32,7 +22,7 @@ fn small_program(gpu: &Gpu) -> Program {
 /// mode recorded against plain, and a per-layer profile.
 #[test]
 fn full_protocol_records_mode_overheads_and_layers() {
-    let Some(gpu) = open() else { return };
+    let Some(gpu) = common::open_gpu() else { return };
     let program = small_program(&gpu);
     let p = Protocol { runs: 4, profile_runs: 2, warmup_min: 2, warmup_max: 3, max_remeasure: 0, cov_threshold: 10.0, ..Protocol::default() };
     let m = pollster::block_on(measure(&gpu, &program, &p)).unwrap();
@@ -57,7 +47,7 @@ fn full_protocol_records_mode_overheads_and_layers() {
 /// no profiling runs there is no per-layer breakdown. Without timestamps it falls back to plain.
 #[test]
 fn whole_pass_only_protocol_times_no_plain_runs() {
-    let Some(gpu) = open() else { return };
+    let Some(gpu) = common::open_gpu() else { return };
     let program = small_program(&gpu);
     let p = Protocol { runs: 3, profile_runs: 0, warmup_min: 1, warmup_max: 1, max_remeasure: 0, interleave_plain: false, ..Protocol::default() };
     let m = pollster::block_on(measure(&gpu, &program, &p)).unwrap();

@@ -8,9 +8,9 @@ mod common;
 
 use agreement_cells::cases;
 use leti::engine::{agreement, seeded_input, Gpu, Program, Weights};
-use leti::measure::{measure, Protocol, TimingMode};
+use leti::measure::{measure, profile_mode, Protocol, TimingMode};
 use leti::net::{build, NetConfig};
-use leti::predict::{distinct_layer_configs, layer_timing_mode, table_line, time_layer};
+use leti::predict::{distinct_layer_configs, table_line, time_layer};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -98,7 +98,7 @@ async fn readme_network_latency_in_the_browser() {
 #[ignore = "tool: times the space's distinct layers on this adapter (minutes on SwiftShader)"]
 async fn layer_table_in_the_browser() {
     let Some(gpu) = open().await else { return };
-    let mode = layer_timing_mode(&gpu).expect("this adapter has no timestamp queries");
+    let mode = profile_mode(&gpu).expect("this adapter has no timestamp queries");
     let cells: Vec<_> = leti::space::enumerate().entries.iter().map(|e| e.cell).collect();
     let configs = distinct_layer_configs(&cells, &NetConfig::default());
     log(&format!("adapter: {:?}; {} layer configurations, {mode:?} timing", gpu.info, configs.len()));

@@ -18,7 +18,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::measure::MeasureArgs;
 use crate::engine::Gpu;
 use crate::net::NetConfig;
-use crate::predict::{distinct_layer_configs, layer_timing_mode, table_line, time_layer, LayerConfig, LayerTable};
+use crate::measure::profile_mode;
+use crate::predict::{distinct_layer_configs, table_line, time_layer, LayerConfig, LayerTable};
 
 /// Runs `leti measure --layers` with the network size and protocol options of `args`.
 pub fn run(args: &MeasureArgs, config: NetConfig) -> anyhow::Result<ExitCode> {
@@ -35,7 +36,7 @@ pub fn run(args: &MeasureArgs, config: NetConfig) -> anyhow::Result<ExitCode> {
     }
     let todo: Vec<LayerConfig> = configs.iter().copied().filter(|c| !done.contains(c)).collect();
     let gpu = pollster::block_on(Gpu::open(args.adapter.as_deref())).context("opening the GPU")?;
-    let Some(mode) = layer_timing_mode(&gpu) else {
+    let Some(mode) = profile_mode(&gpu) else {
         bail!("adapter {} has no timestamp queries: layers cannot be timed in isolation on it", gpu.info.name);
     };
     eprintln!(

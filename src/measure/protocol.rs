@@ -82,6 +82,12 @@ fn resolution_ns(stamps: &[(Vec<u64>, f64)]) -> Option<f64> {
     stamps.iter().filter(|(t, _)| t.len() >= 3).filter_map(|(t, period)| tick_quantum(t).map(|q| q as f64 * period)).min_by(f64::total_cmp)
 }
 
+/// The finest per-layer timing mode the adapter supports: timestamps between dispatches
+/// (native), else one pass per dispatch (the browser); `None` without timestamp queries.
+pub fn profile_mode(gpu: &Gpu) -> Option<TimingMode> {
+    [TimingMode::PerDispatch, TimingMode::PerPass].into_iter().find(|&m| Program::supports(gpu, m))
+}
+
 /// Runs the protocol on a planned network.
 pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measurement, ProgramError> {
     // 1. Warm-up.
@@ -137,7 +143,7 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
     }
     let noisy = wall.cov > p.cov_threshold;
     // 4. Per-layer profile.
-    let profile_mode = [TimingMode::PerDispatch, TimingMode::PerPass].into_iter().find(|&m| Program::supports(gpu, m));
+    let profile_mode = profile_mode(gpu);
     let (mut layers, mut layers_mode) = (None, None);
     if let (Some(pm), true) = (profile_mode, p.profile_runs > 0) {
         let mut per: Vec<Vec<f64>> = vec![Vec::new(); program.dispatches.len()];

@@ -11,11 +11,6 @@ use crate::measure::{settled, Stats, TimingMode};
 use super::isolation::{isolation_net, TARGET};
 use super::lookup::LayerConfig;
 
-/// The finest per-layer timing mode the adapter supports, if any.
-pub fn layer_timing_mode(gpu: &Gpu) -> Option<TimingMode> {
-    [TimingMode::PerDispatch, TimingMode::PerPass].into_iter().find(|&m| Program::supports(gpu, m))
-}
-
 /// One line of a layer table: the configuration, and its timing (`None`: computed in place by
 /// its producers, no launch of its own, 0 ms).
 pub fn table_line(config: &LayerConfig, stats: Option<&Stats>) -> serde_json::Value {
@@ -37,7 +32,7 @@ pub fn table_line(config: &LayerConfig, stats: Option<&Stats>) -> serde_json::Va
     line
 }
 
-/// Times `config` at `batch` in `mode`: warm-up until the medians of the last two triples of
+/// Times `config` at `batch` in `mode` (see [`crate::measure::profile_mode`]): warm-up until the medians of the last two triples of
 /// the layer's times agree within 5 % (at least 3, at most `warmup_max` runs), then `repeats`
 /// timed runs. `Ok(None)` when the layer launches nothing of its own.
 pub async fn time_layer(gpu: &Gpu, config: &LayerConfig, batch: usize, mode: TimingMode, warmup_max: u32, repeats: u32) -> Result<Option<Stats>, String> {

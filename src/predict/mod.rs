@@ -33,7 +33,7 @@ pub use calibrate::{anchor_set, calibrate, calibrate_best, leave_one_out_rmse, s
 pub use compact::{CellInstance, CompactNet, LayerClass};
 pub use features::{feature_names, features, features_from_net, features_with, idx, Features, FEATURE_SET_VERSION, NUM_FEATURES};
 pub use isolation::{isolation_net, TARGET as ISOLATION_TARGET};
-pub use layer_timing::{layer_timing_mode, table_line, time_layer};
+pub use layer_timing::{table_line, time_layer};
 pub use linalg::{ridge_toward, solve_spd};
 pub use lookup::{
     distinct_layer_configs, for_each_layer_config, layer_configs_of_net, LayerConfig, LayerOp, LayerTable, LayerTableError,

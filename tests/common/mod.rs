@@ -60,3 +60,17 @@ pub fn relabel(s: &CellSpec, order: &[usize]) -> CellSpec {
     let ops = order.iter().map(|&o| s.module_operations[o].clone()).collect();
     CellSpec::new(adj, ops)
 }
+
+/// The GPU adapter of the native GPU tests (`LETI_ADAPTER` picks one by name): `None`, with a
+/// message, when there is none; a panic instead when `LETI_REQUIRE_GPU` is set (CI).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn open_gpu() -> Option<leti::engine::Gpu> {
+    match pollster::block_on(leti::engine::Gpu::open(std::env::var("LETI_ADAPTER").ok().as_deref())) {
+        Ok(gpu) => Some(gpu),
+        Err(e) if std::env::var_os("LETI_REQUIRE_GPU").is_some() => panic!("LETI_REQUIRE_GPU is set but there is no GPU adapter: {e}"),
+        Err(e) => {
+            eprintln!("SKIPPED: no GPU adapter available ({e}); install mesa-vulkan-drivers (lavapipe) to run these tests");
+            None
+        }
+    }
+}
