@@ -1,6 +1,10 @@
 //! `leti measure`: measures networks on a GPU adapter with the timing protocol and appends one
 //! JSON record per cell to a JSONL file, flushed per cell (an interrupted run loses nothing;
-//! `--resume` skips cells whose hash is already in the file).
+//! `--resume` skips cells whose hash is already in the file). With `--reference-every N` the
+//! reference cell (anchor 0, the thermal probe) is measured before the first cell and after every
+//! N cells; each record's `run.thermal_ratio` is then the latest reference latency over the
+//! first one, so a host whose speed drifts (a CPU renderer on a shared machine, a phone that
+//! heats up) leaves its drift in the data next to the absolute timings.
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
@@ -81,6 +85,52 @@ pub struct MeasureArgs {
     /// Optional device label stored in every record (e.g. "ci-runner").
     #[arg(long)]
     pub device_label: Option<String>,
+    /// Measure the reference cell (anchor 0) first and again after every N cells, and store
+    /// the drift (latest reference latency / first) in each record's `run.thermal_ratio`.
+    /// The reference measurements are written as records too (`run.anchor` true). 0: off.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub reference_every: usize,
+}
+
+/// The reference cell's first latency and its latest one, for `--reference-every`.
+struct Drift {
+    first_ms: Option<f64>,
+    last_ms: f64,
+}
+
+impl Drift {
+    fn ratio(&self) -> Option<f64> {
+        self.first_ms.map(|f| self.last_ms / f)
+    }
+}
+
+/// What every record of one `leti measure` run shares.
+struct Session<'a> {
+    gpu: &'a Gpu,
+    config: NetConfig,
+    protocol: Protocol,
+    client: ClientInfo,
+    run_id: String,
+}
+
+impl Session<'_> {
+    /// Measures one cell with the protocol and assembles its record.
+    fn record(&self, cell: &Cell, sequence: u32, anchor: bool, thermal_ratio: Option<f64>) -> anyhow::Result<MeasurementRecord> {
+        let net = build(cell, &self.config);
+        let weights = Weights::seeded(&net, 0);
+        let input = seeded_input(net.tensors[net.input].shape, 0);
+        let program = Program::new(self.gpu, &net, &weights, &input, true).with_context(|| format!("planning cell {}", cell.hash()))?;
+        let m = pollster::block_on(measure(self.gpu, &program, &self.protocol)).with_context(|| format!("measuring cell {}", cell.hash()))?;
+        let run = RunInfo { run_id: self.run_id.clone(), sequence, anchor, thermal_ratio, ..RunInfo::default() };
+        let ctx = RecordContext { adapter: self.gpu.adapter_info(), client: self.client.clone(), run: Some(run) };
+        Ok(m.into_record(&net, ctx))
+    }
+}
+
+fn write_record(out: &mut File, path: &PathBuf, record: &MeasurementRecord) -> anyhow::Result<()> {
+    let mut line = serde_json::to_string(record)?;
+    line.push('\n');
+    out.write_all(line.as_bytes()).and_then(|_| out.flush()).with_context(|| format!("writing {}", path.display()))
 }
 
 fn read_cells(path: &PathBuf) -> anyhow::Result<Vec<Cell>> {
@@ -181,34 +231,35 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
         ..Protocol::default()
     };
     let client = ClientInfo { user_agent: os_description(), device_label: args.device_label.clone(), engine_version: env!("CARGO_PKG_VERSION").into() };
-    let run_id = new_record_id();
+    let session = Session { gpu: &gpu, config, protocol, client, run_id: new_record_id() };
+    let reference = crate::measure::anchors::anchor_cells()[0];
+    let mut drift = Drift { first_ms: None, last_ms: 0.0 };
     let bar = ProgressBar::new(todo.len() as u64);
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} cells  elapsed {elapsed_precise}  ETA {eta_precise}  {msg}").unwrap());
     let mut noisy = 0;
+    let mut sequence = 0u32;
     for (i, cell) in todo.iter().enumerate() {
-        let net = build(cell, &config);
-        let weights = Weights::seeded(&net, 0);
-        let input = seeded_input(net.tensors[net.input].shape, 0);
-        let program = Program::new(&gpu, &net, &weights, &input, true).with_context(|| format!("planning cell {}", cell.hash()))?;
-        let m = pollster::block_on(measure(&gpu, &program, &protocol)).with_context(|| format!("measuring cell {}", cell.hash()))?;
-        let ctx = RecordContext {
-            adapter: gpu.adapter_info(),
-            client: client.clone(),
-            run: Some(RunInfo { run_id: run_id.clone(), sequence: i as u32, ..RunInfo::default() }),
-        };
-        let record = m.into_record(&net, ctx);
+        if args.reference_every > 0 && i % args.reference_every == 0 {
+            let r = session.record(&reference, sequence, true, drift.ratio())?;
+            drift.last_ms = r.wall.median_ms;
+            drift.first_ms.get_or_insert(r.wall.median_ms);
+            let r = MeasurementRecord { run: r.run.map(|run| RunInfo { thermal_ratio: drift.ratio(), ..run }), ..r };
+            write_record(&mut out, &args.out, &r)?;
+            sequence += 1;
+        }
+        let record = session.record(cell, sequence, false, drift.ratio())?;
+        sequence += 1;
         noisy += record.noisy as usize;
-        let mut line = serde_json::to_string(&record)?;
-        line.push('\n');
-        out.write_all(line.as_bytes()).and_then(|_| out.flush()).with_context(|| format!("writing {}", args.out.display()))?;
-        bar.set_message(format!("last {} {:.2} ms{}", record.hash, record.wall.median_ms, if record.noisy { " (noisy)" } else { "" }));
+        write_record(&mut out, &args.out, &record)?;
+        let drift_msg = drift.ratio().map(|d| format!("; reference x{d:.3}")).unwrap_or_default();
+        bar.set_message(format!("last {} {:.2} ms{}{drift_msg}", record.hash, record.wall.median_ms, if record.noisy { " (noisy)" } else { "" }));
         bar.inc(1);
     }
     bar.finish();
     eprintln!(
-        "wrote {} records to {} ({noisy} noisy); {} pipelines compiled in all",
-        todo.len(),
+        "wrote {sequence} records to {} ({noisy} of {} cells noisy); {} pipelines compiled in all",
         args.out.display(),
+        todo.len(),
         gpu.pipelines_compiled()
     );
     Ok(ExitCode::SUCCESS)

@@ -10,4 +10,4 @@ pub mod stats;
 
 pub use assemble::{new_record_id, unix_ms, RecordContext};
 pub use protocol::{measure, profile_mode, settled, Measurement, Protocol};
-pub use record::{AdapterInfo, ClientInfo, LayerTime, MeasurementRecord, ModeOverhead, RunInfo, Stats, TimingMode, SCHEMA_VERSION};
+pub use record::{device_key, AdapterInfo, ClientInfo, LayerTime, MeasurementRecord, ModeOverhead, RunInfo, Stats, TimingMode, SCHEMA_VERSION};

@@ -147,3 +147,25 @@ pub struct MeasurementRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunInfo>,
 }
+
+/// The key that tells devices apart in models and datasets: the adapter's description (its
+/// device name when there is none), backend and driver, and the contributor's label, e.g.
+/// `llvmpipe (LLVM 15.0.6, 256 bits) [vulkan] llvmpipe Mesa 22.3.6 (LLVM 15.0.6) (xeon)`.
+pub fn device_key(adapter: &AdapterInfo, label: Option<&str>) -> String {
+    let name = if adapter.description.is_empty() { &adapter.device } else { &adapter.description };
+    let mut key = format!("{name} [{}]", adapter.backend);
+    if !adapter.driver.is_empty() {
+        key.push_str(&format!(" {}", adapter.driver));
+    }
+    if let Some(label) = label {
+        key.push_str(&format!(" ({label})"));
+    }
+    key
+}
+
+impl MeasurementRecord {
+    /// This record's [`device_key`].
+    pub fn device_key(&self) -> String {
+        device_key(&self.adapter, self.client.device_label.as_deref())
+    }
+}

@@ -61,16 +61,7 @@ impl DeviceData {
 /// A stable name for the device a record was measured on: adapter description (or device),
 /// backend, driver and the contributor's label when present.
 pub fn device_key(r: &MeasurementRecord) -> String {
-    let a = &r.adapter;
-    let name = if a.description.is_empty() { &a.device } else { &a.description };
-    let mut key = format!("{name} [{}]", a.backend);
-    if !a.driver.is_empty() {
-        key.push_str(&format!(" {}", a.driver));
-    }
-    if let Some(label) = &r.client.device_label {
-        key.push_str(&format!(" ({label})"));
-    }
-    key
+    r.device_key()
 }
 
 /// Reads records from a JSONL file (`.gz` compressed when the file starts with the gzip

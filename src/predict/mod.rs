@@ -1,7 +1,8 @@
 //! Latency predictors: cell features computed analytically (`features`, over the compact
 //! network form in `compact`), the FLOPs and lookup-table baselines (`lookup`), the
 //! versioned model file and its inference (`model`), few-shot calibration to a new device
-//! and the anchor set (`calibrate`), and evaluation metrics (`metrics`). All of these compile
+//! and the anchor set (`calibrate`), a device's own model from however few of its measurements
+//! (`device_fit`, over `ridge_fit`), and evaluation metrics (`metrics`). All of these compile
 //! for wasm32: the web app loads a model from JSON bytes and predicts the whole space.
 //!
 //! Native only: reading measurement files (`dataset`), training (`train`), evaluation
@@ -10,6 +11,7 @@
 
 mod calibrate;
 mod compact;
+mod device_fit;
 mod features;
 mod isolation;
 mod layer_timing;
@@ -17,6 +19,7 @@ mod linalg;
 mod lookup;
 mod metrics;
 mod model;
+mod ridge_fit;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod dataset;
@@ -30,6 +33,7 @@ pub mod synthetic;
 pub mod train;
 
 pub use calibrate::{anchor_set, calibrate, calibrate_best, leave_one_out_rmse, spread_order, BestCalibration, CalibrationOptions, ANCHOR_SET_SIZE};
+pub use device_fit::{fit_device, DeviceFit, FOLDS, LOO_MAX, OWN_MODEL_MIN_CELLS};
 pub use compact::{CellInstance, CompactNet, LayerClass};
 pub use features::{feature_names, features, features_from_net, features_with, idx, Features, FEATURE_SET_VERSION, NUM_FEATURES};
 pub use isolation::{isolation_net, TARGET as ISOLATION_TARGET};

@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::space::{Cell, ModuleHash};
 
 use super::features::{idx, Features, NUM_FEATURES};
-use super::linalg::ridge_toward;
+use super::ridge_fit::{ridge_target, ridge_with};
 use super::lookup::LayerTable;
 use super::model::{Gbt, Interval, Model, ModelFile, Predictor, Ridge, Target, TrainingInfo, Tree};
 
@@ -191,56 +191,6 @@ pub fn fit_lookup(d: &Data, table: &LayerTable) -> anyhow::Result<Predictor> {
     Ok(Predictor::Lookup { constant: s / d.len() as f64, table: table.timings() })
 }
 
-fn ridge_target(y: f64, log: bool) -> f64 {
-    if log {
-        libm::log(y)
-    } else {
-        y
-    }
-}
-
-/// Ridge with a given penalty (per sample) on the given rows.
-#[allow(clippy::needless_range_loop)] // feature index j addresses several arrays
-fn ridge_with(d: &Data, rows: &[usize], log: bool, lambda: f64) -> Option<Ridge> {
-    let n = rows.len();
-    let nf = n as f64;
-    let t = |x: f64| if log { libm::log1p(x) } else { x };
-    let mut mean = vec![0.0; NUM_FEATURES];
-    let mut scale = vec![0.0; NUM_FEATURES];
-    for &i in rows {
-        for j in 0..NUM_FEATURES {
-            mean[j] += t(d.features[i][j]) / nf;
-        }
-    }
-    for &i in rows {
-        for j in 0..NUM_FEATURES {
-            let z = t(d.features[i][j]) - mean[j];
-            scale[j] += z * z / nf;
-        }
-    }
-    let mut active = [true; NUM_FEATURES];
-    for j in 0..NUM_FEATURES {
-        scale[j] = scale[j].sqrt();
-        if scale[j] < 1e-12 * (1.0 + mean[j].abs()) {
-            scale[j] = 1.0;
-            active[j] = false;
-        }
-    }
-    let ys: Vec<f64> = rows.iter().map(|&i| ridge_target(d.ms[i], log)).collect();
-    let my = ys.iter().sum::<f64>() / nf;
-    let mut x = Vec::with_capacity(n * NUM_FEATURES);
-    for &i in rows {
-        for j in 0..NUM_FEATURES {
-            x.push(if active[j] { (t(d.features[i][j]) - mean[j]) / scale[j] } else { 0.0 });
-        }
-    }
-    let yc: Vec<f64> = ys.iter().map(|y| y - my).collect();
-    // Inactive (constant) columns are all zero; a penalty keeps the system definite.
-    let penalty: Vec<f64> = active.iter().map(|&a| if a { lambda * nf } else { 1.0 }).collect();
-    let coef = ridge_toward(&x, &yc, NUM_FEATURES, &penalty, &vec![0.0; NUM_FEATURES])?;
-    Some(Ridge { log_features: log, log_target: log, mean, scale, coef, intercept: my, lambda })
-}
-
 /// Ridge, penalty chosen by `opts.folds`-fold cross-validation on squared error of the
 /// target (latency, or its log), then refitted on all rows.
 pub fn fit_ridge(d: &Data, log: bool, opts: &TrainOptions) -> anyhow::Result<Predictor> {
@@ -256,7 +206,7 @@ pub fn fit_ridge(d: &Data, log: bool, opts: &TrainOptions) -> anyhow::Result<Pre
         let mut sse = 0.0;
         for f in 0..k {
             let train: Vec<usize> = order.iter().enumerate().filter(|(p, _)| p % k != f).map(|(_, &i)| i).collect();
-            let Some(m) = ridge_with(d, &train, log, lambda) else { continue };
+            let Some(m) = ridge_with(d.features, d.ms, &train, log, lambda) else { continue };
             for (_, &i) in order.iter().enumerate().filter(|(p, _)| p % k == f) {
                 let e = m.raw(&d.features[i]) - ridge_target(d.ms[i], log);
                 sse += e * e;
@@ -266,7 +216,7 @@ pub fn fit_ridge(d: &Data, log: bool, opts: &TrainOptions) -> anyhow::Result<Pre
             best = (sse, lambda);
         }
     }
-    let m = ridge_with(d, &rows, log, best.1).context("ridge system is singular")?;
+    let m = ridge_with(d.features, d.ms, &rows, log, best.1).context("ridge system is singular")?;
     Ok(Predictor::Ridge(m))
 }
 
