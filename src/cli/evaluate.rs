@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use crate::predict::evaluate::{evaluate_device, few_shot, write_device_report, write_few_shot, EvalOptions};
+use crate::predict::evaluate::{evaluate_device, write_device_report, EvalOptions};
+use crate::predict::few_shot::{few_shot, write_few_shot};
 use crate::predict::train::{GbtOptions, ModelKind, TrainOptions};
 
 use super::records_args::RecordsArgs;
@@ -31,8 +32,9 @@ pub struct EvaluateArgs {
     /// Learning-curve training sizes, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "50,100,200,500,1000,2000,5000,10000")]
     pub curve: Vec<usize>,
-    /// Anchor counts of the few-shot curve, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "5,10,20,50")]
+    /// Cell counts K of the few-shot curve (leave one device out; each held-out device's
+    /// model from K of its cells), comma-separated; Ks above 80% of a device's cells are skipped.
+    #[arg(long, value_delimiter = ',', default_value = "5,10,20,50,100,200,500,1000")]
     pub few_shot: Vec<usize>,
     /// Model kinds to evaluate, comma-separated (lookup needs --layer-table).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "flops,lookup,ridge,ridge-log,gbt")]

@@ -9,13 +9,12 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
-use super::calibrate::{calibrate, calibrate_best, spread_order, CalibrationOptions};
 use super::dataset::DeviceData;
 use super::lookup::LayerTable;
 use super::metrics::Metrics;
-use super::model::{Interval, Model, Predictor, Target, TrainingInfo};
+use super::model::{Interval, Target, TrainingInfo};
 use super::plot;
-use super::train::{as_model, fit, fit_flops, folds_by_hash, predict_rows, residual_interval, split_by_hash, Data, ModelKind, Subset, TrainOptions};
+use super::train::{as_model, fit, folds_by_hash, predict_rows, residual_interval, split_by_hash, Data, ModelKind, Subset, TrainOptions};
 
 /// What to evaluate and how.
 #[derive(Clone, Debug)]
@@ -41,7 +40,7 @@ impl Default for EvalOptions {
             test_fraction: 0.2,
             cv_folds: 5,
             curve_sizes: vec![50, 100, 200, 500, 1000, 2000, 5000, 10000],
-            few_shot_ks: vec![5, 10, 20, 50],
+            few_shot_ks: vec![5, 10, 20, 50, 100, 200, 500, 1000],
         }
     }
 }
@@ -259,147 +258,6 @@ pub fn write_device_report(dir: &Path, r: &DeviceReport) -> anyhow::Result<()> {
         .map(|k| (k.kind.to_string(), sizes.iter().map(|n| k.curve.iter().find(|c| c.0 == *n).map_or(f64::NAN, |c| 100.0 * c.1.within10)).collect()))
         .collect();
     plot::learning_curve(&dir.join("learning_curve.svg"), &format!("Learning curve: {}{tag}", r.device), "test cells within ±10% (%)", &sizes, &series)?;
-    Ok(())
-}
-
-/// One row of the few-shot curve.
-#[derive(Clone, Debug, Serialize)]
-pub struct FewShotRow {
-    pub k: usize,
-    /// The per-device source model chosen by leave-one-out on the K anchors, calibrated with
-    /// them ([`calibrate_best`]).
-    pub calibrated: Metrics,
-    /// The source device that was chosen.
-    pub chosen_source: String,
-    /// The pooled model (one GBT on every source device) calibrated with the same anchors;
-    /// `None` with a single source device (then it is the same model).
-    pub pooled: Option<Metrics>,
-    /// FLOPs line fitted on the K anchors alone (the cheapest from-scratch alternative).
-    pub flops_on_anchors: Option<Metrics>,
-}
-
-/// The few-shot candidate without a source device (see [`few_shot`]).
-pub const MACS_ONLY: &str = "none (MACs power law)";
-
-/// The few-shot evaluation with one device held out.
-#[derive(Clone, Debug, Serialize)]
-pub struct FewShotReport {
-    pub holdout: String,
-    pub sources: Vec<String>,
-    pub source_cells: usize,
-    pub eval_cells: usize,
-    /// The pooled source model without calibration.
-    pub uncalibrated: Metrics,
-    pub rows: Vec<FewShotRow>,
-}
-
-/// Trains a GBT on each device but `holdout` (and, with several, one on all of them pooled),
-/// then calibrates to the held-out device with the first K of its spread-ordered cells (the
-/// anchor rule of [`spread_order`], applied to the cells that device has measured): of the
-/// per-device sources and a source-free MACs model ([`MACS_ONLY`]), the one with the lowest
-/// leave-one-out error on those K anchors; and the pooled model, for comparison. Scores on the held-out device's other cells (the same evaluation cells
-/// for every K).
-pub fn few_shot(devices: &[DeviceData], holdout: usize, opts: &EvalOptions) -> anyhow::Result<FewShotReport> {
-    let target = &devices[holdout];
-    let mut pooled = Subset::default();
-    let mut sources = Vec::new();
-    let mut per_device = Vec::new();
-    for (i, d) in devices.iter().enumerate() {
-        if i == holdout {
-            continue;
-        }
-        sources.push(d.key.clone());
-        pooled.cells.extend_from_slice(&d.cells);
-        pooled.features.extend_from_slice(&d.features);
-        pooled.ms.extend_from_slice(&d.ms);
-        per_device.push(as_model(fit(ModelKind::Gbt, &data_of(d), &opts.train, None)?, target.target)?);
-    }
-    anyhow::ensure!(!sources.is_empty(), "few-shot evaluation needs at least two devices");
-    let pooled_model = if per_device.len() > 1 { Some(as_model(fit(ModelKind::Gbt, &pooled.data(), &opts.train, None)?, target.target)?) } else { None };
-    let max_k = opts.few_shot_ks.iter().copied().max().unwrap_or(0).min(target.len() / 2);
-    let order = spread_order(&target.features, max_k);
-    let anchor_set: rustc_hash::FxHashSet<usize> = order.iter().copied().collect();
-    let eval_rows: Vec<usize> = (0..target.len()).filter(|i| !anchor_set.contains(i)).collect();
-    let eval = Subset::of(&data_of(target), &eval_rows);
-    let uncalibrated = Metrics::of(&predict_rows(pooled_model.as_ref().unwrap_or(&per_device[0]), &eval.data())?, &eval.ms);
-    // Also a candidate: no source device at all, latency proportional to MACs, which the
-    // calibration turns into a power law in MACs with cost-feature terms.
-    let macs_only = as_model(Predictor::Flops { a: 0.0, b: 1e-6 }, target.target)?;
-    let source_refs: Vec<&Model> = per_device.iter().chain([&macs_only]).collect();
-    let mut source_names = sources.clone();
-    source_names.push(MACS_ONLY.to_string());
-    let mut rows = Vec::new();
-    for &k in &opts.few_shot_ks {
-        if k > order.len() {
-            continue;
-        }
-        let anchors: Vec<_> = order[..k].iter().map(|&i| (target.cells[i], target.ms[i])).collect();
-        let best = calibrate_best(&source_refs, &anchors, &target.key, &CalibrationOptions::default())?;
-        let calibrated = Metrics::of(&predict_rows(&best.model, &eval.data())?, &eval.ms);
-        let pooled_cal = pooled_model
-            .as_ref()
-            .map(|m| -> anyhow::Result<Metrics> {
-                let cal = calibrate(m, &anchors, &target.key, &CalibrationOptions::default())?;
-                Ok(Metrics::of(&predict_rows(&cal, &eval.data())?, &eval.ms))
-            })
-            .transpose()?;
-        let sub = Subset::of(&data_of(target), &order[..k]);
-        let flops_on_anchors = fit_flops(&sub.data())
-            .ok()
-            .map(|p| -> anyhow::Result<Metrics> { Ok(Metrics::of(&predict_rows(&as_model(p, target.target)?, &eval.data())?, &eval.ms)) })
-            .transpose()?;
-        rows.push(FewShotRow { k, calibrated, chosen_source: source_names[best.source].clone(), pooled: pooled_cal, flops_on_anchors });
-    }
-    Ok(FewShotReport { holdout: target.key.clone(), sources, source_cells: pooled.ms.len(), eval_cells: eval_rows.len(), uncalibrated, rows })
-}
-
-/// Markdown of few-shot reports.
-pub fn few_shot_markdown(reports: &[FewShotReport], synthetic: bool) -> String {
-    let mut s = String::from("# Few-shot calibration to a held-out device\n\n");
-    if synthetic {
-        s.push_str("> **SYNTHETIC DATA** (test generator, not real devices): these numbers only exercise the pipeline.\n\n");
-    }
-    s.push_str("A gradient-boosted tree model is trained on each other device, then corrected in log space with K anchor measurements of the held-out device (ridge toward identity, see `src/predict/calibrate.rs`); a source-free candidate (latency proportional to MACs, which the same correction turns into a power law in MACs with cost terms) competes, and the candidate whose correction best predicts anchors it was not fitted on (leave one out over the K) is kept. For comparison, one model trained on all other devices pooled, corrected with the same anchors, and a FLOPs line fitted on the K anchors alone. Anchors are the first K of the held-out device's cells in farthest-point order; every row is scored on the same remaining cells.\n");
-    for r in reports {
-        let _ = writeln!(s, "\n## Held out: {}\n\nSources: {} ({} cells). Evaluated on {} cells.\n", r.holdout, r.sources.join(", "), r.source_cells, r.eval_cells);
-        let _ = writeln!(s, "| K | chosen source | calibrated ±10% | calibrated ±5% | calibrated τ | calibrated MAPE % | pooled, calibrated: ±10% | FLOPs fit on K: ±10% | FLOPs fit on K: τ |");
-        let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-        let u = &r.uncalibrated;
-        let _ = writeln!(s, "| 0 (pooled, uncalibrated) | – | {:.1}% | {:.1}% | {:.4} | {:.2} | – | – | – |", 100.0 * u.within10, 100.0 * u.within5, u.kendall_tau, u.mape);
-        for row in &r.rows {
-            let c = &row.calibrated;
-            let (f10, ft) = row.flops_on_anchors.map_or(("–".to_string(), "–".to_string()), |f| (format!("{:.1}%", 100.0 * f.within10), format!("{:.4}", f.kendall_tau)));
-            let p10 = row.pooled.map_or("–".to_string(), |p| format!("{:.1}%", 100.0 * p.within10));
-            let _ = writeln!(
-                s,
-                "| {} | {} | {:.1}% | {:.1}% | {:.4} | {:.2} | {p10} | {f10} | {ft} |",
-                row.k,
-                row.chosen_source,
-                100.0 * c.within10,
-                100.0 * c.within5,
-                c.kendall_tau,
-                c.mape
-            );
-        }
-    }
-    s
-}
-
-/// Writes `few_shot.md`, `few_shot.json` and `few_shot.svg` (±10% against K per held-out
-/// device).
-pub fn write_few_shot(dir: &Path, reports: &[FewShotReport], synthetic: bool) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("few_shot.md"), few_shot_markdown(reports, synthetic))?;
-    std::fs::write(dir.join("few_shot.json"), serde_json::to_string_pretty(reports)?)?;
-    let sizes: Vec<usize> = reports.first().map(|r| r.rows.iter().map(|x| x.k).collect()).unwrap_or_default();
-    let series: Vec<(String, Vec<f64>)> = reports
-        .iter()
-        .map(|r| (r.holdout.clone(), sizes.iter().map(|k| r.rows.iter().find(|x| x.k == *k).map_or(f64::NAN, |x| 100.0 * x.calibrated.within10)).collect()))
-        .collect();
-    if !sizes.is_empty() {
-        let tag = if synthetic { " (SYNTHETIC)" } else { "" };
-        plot::learning_curve(&dir.join("few_shot.svg"), &format!("Few-shot calibration{tag}"), "cells within ±10% (%)", &sizes, &series)?;
-    }
     Ok(())
 }
 

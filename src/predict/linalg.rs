@@ -1,5 +1,5 @@
 //! Small dense linear algebra for ridge fits: solving a symmetric positive-definite system by
-//! Cholesky decomposition. Plain loops in a fixed order (no fused multiply-add), so results
+//! Cholesky decomposition, and non-negative least squares (Lawson-Hanson) on top of it. Plain loops in a fixed order (no fused multiply-add), so results
 //! are the same on every platform. Systems here are at most ~100 x 100.
 
 /// Solves `a x = b` for symmetric positive-definite `a` (row-major, `n x n`). Returns `None`
@@ -72,6 +72,70 @@ pub fn ridge_toward(x: &[f64], y: &[f64], p: usize, penalty: &[f64], prior: &[f6
     solve_spd(&a, &b)
 }
 
+/// Non-negative least squares: minimises `|x w - y|^2` subject to `w >= 0` (Lawson and
+/// Hanson's active-set method; each inner solve is a Cholesky solve of the normal equations on
+/// the free columns). `x` is row-major with `p` columns. Columns should be of similar scale
+/// (callers standardise them). Deterministic: fixed loop order, no randomness.
+pub fn nnls(x: &[f64], y: &[f64], p: usize) -> Vec<f64> {
+    let n = y.len();
+    assert_eq!(x.len(), n * p);
+    let mut w = vec![0.0; p];
+    let mut free = vec![false; p];
+    let tol = 1e-10 * (1.0 + y.iter().map(|v| v.abs()).fold(0.0, f64::max));
+    for _outer in 0..3 * p {
+        // Gradient of the objective's negative: x^T (y - x w).
+        let r: Vec<f64> = (0..n).map(|i| y[i] - (0..p).map(|j| x[i * p + j] * w[j]).sum::<f64>()).collect();
+        let g: Vec<f64> = (0..p).map(|j| (0..n).map(|i| x[i * p + j] * r[i]).sum()).collect();
+        let Some(t) = (0..p).filter(|&j| !free[j] && g[j] > tol).max_by(|&a, &b| g[a].total_cmp(&g[b]).then(b.cmp(&a))) else { break };
+        free[t] = true;
+        for _inner in 0..3 * p {
+            let Some(z) = solve_on(x, y, p, &free) else {
+                free[t] = false;
+                return w;
+            };
+            if (0..p).all(|j| !free[j] || z[j] > 0.0) {
+                w = z;
+                break;
+            }
+            // Step from w toward z until the first free coefficient reaches zero.
+            let mut alpha = 1.0f64;
+            for j in (0..p).filter(|&j| free[j] && z[j] <= 0.0) {
+                let a = w[j] / (w[j] - z[j]);
+                if a < alpha {
+                    alpha = a;
+                }
+            }
+            for j in 0..p {
+                w[j] += alpha * (z[j] - w[j]);
+                if free[j] && w[j] <= 1e-15 * (1.0 + w.iter().fold(0.0f64, |m, v| m.max(v.abs()))) {
+                    free[j] = false;
+                    w[j] = 0.0;
+                }
+            }
+        }
+    }
+    w
+}
+
+/// Unconstrained least squares on the `free` columns (others fixed at 0), by the normal
+/// equations; a tiny ridge keeps nearly collinear columns solvable.
+fn solve_on(x: &[f64], y: &[f64], p: usize, free: &[bool]) -> Option<Vec<f64>> {
+    let cols: Vec<usize> = (0..p).filter(|&j| free[j]).collect();
+    let q = cols.len();
+    let n = y.len();
+    let mut sub = Vec::with_capacity(n * q);
+    for i in 0..n {
+        sub.extend(cols.iter().map(|&j| x[i * p + j]));
+    }
+    let diag: f64 = (0..q).map(|k| (0..n).map(|i| sub[i * q + k] * sub[i * q + k]).sum::<f64>()).sum::<f64>() / q.max(1) as f64;
+    let z = ridge_toward(&sub, y, q, &vec![1e-12 * diag.max(1e-300); q], &vec![0.0; q])?;
+    let mut out = vec![0.0; p];
+    for (k, &j) in cols.iter().enumerate() {
+        out[j] = z[k];
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +160,17 @@ mod tests {
         // Penalty 14 = sum x^2: w = (28 + 14) / 28 = 1.5.
         let half = ridge_toward(&x, &y, 1, &[14.0], &[1.0]).unwrap();
         assert!((half[0] - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn nnls_matches_least_squares_when_unconstrained_and_clips_otherwise() {
+        // y = 1 + 2 x exactly: both coefficients positive, recovered.
+        let x = [1.0, 0.0, 1.0, 1.0, 1.0, 2.0, 1.0, 3.0];
+        let w = nnls(&x, &[1.0, 3.0, 5.0, 7.0], 2);
+        assert!((w[0] - 1.0).abs() < 1e-9 && (w[1] - 2.0).abs() < 1e-9, "{w:?}");
+        // y = 3 - x: the slope would be negative, so it is 0 and the intercept is the mean.
+        let w = nnls(&x, &[3.0, 2.0, 1.0, 0.0], 2);
+        assert_eq!(w[1], 0.0, "{w:?}");
+        assert!((w[0] - 1.5).abs() < 1e-9, "{w:?}");
     }
 }

@@ -316,6 +316,9 @@ pub enum Predictor {
     Gbt(Gbt),
     /// A source predictor corrected to another device with a few measurements.
     Calibrated { source: Box<Predictor>, correction: Correction },
+    /// `ms = sum_j coef_j t_j` over the structural terms (`predict::structural`): device
+    /// constants, each non-negative.
+    Structural { coef: Vec<f64> },
 }
 
 /// The prediction range.
@@ -390,6 +393,11 @@ impl Predictor {
         match self {
             Predictor::Flops { a, b } if a.is_finite() && b.is_finite() => Ok(()),
             Predictor::Flops { .. } => Err("FLOPs coefficients are not finite".into()),
+            Predictor::Structural { coef } if coef.len() != super::structural::NUM_TERMS => {
+                Err(format!("structural model has {} constants, expected {}", coef.len(), super::structural::NUM_TERMS))
+            }
+            Predictor::Structural { coef } if coef.iter().all(|c| c.is_finite() && *c >= 0.0) && coef.iter().any(|c| *c > 0.0) => Ok(()),
+            Predictor::Structural { .. } => Err("structural constants must be finite, non-negative and not all zero".into()),
             Predictor::Lookup { constant, .. } if constant.is_finite() => Ok(()),
             Predictor::Lookup { .. } => Err("lookup constant is not finite".into()),
             Predictor::Ridge(r) => {
@@ -432,6 +440,7 @@ impl Predictor {
     fn point(&self, f: &Features, table_sum: f64, forest: Option<&Forest>) -> f64 {
         match self {
             Predictor::Flops { a, b } => a + b * f[super::features::idx::MACS],
+            Predictor::Structural { coef } => super::structural::eval(coef, &super::structural::terms(f)),
             Predictor::Lookup { constant, .. } => constant + table_sum,
             Predictor::Ridge(r) => {
                 let y = r.raw(f);

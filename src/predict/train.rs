@@ -12,10 +12,10 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::space::{Cell, ModuleHash};
 
-use super::features::{idx, Features, NUM_FEATURES};
+use super::features::{idx, Features};
 use super::ridge_fit::{ridge_target, ridge_with};
 use super::lookup::LayerTable;
-use super::model::{Gbt, Interval, Model, ModelFile, Predictor, Ridge, Target, TrainingInfo, Tree};
+use super::model::{Gbt, Interval, Model, ModelFile, Predictor, Target, TrainingInfo, Tree};
 
 /// The model families `leti train` / `leti evaluate` know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
