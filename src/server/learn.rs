@@ -84,7 +84,7 @@ impl Refusal {
                 "repeated measurements disagree: {agreeing} of {repeated} cells measured more than once agree within ±10% of their median (at least half must)"
             ),
             Refusal::Implausible { ms_per_gmac, low, high } => format!(
-                "median time per MAC {ms_per_gmac:.4} ms/GMAC is outside {low:.4}..{high:.4} ms/GMAC (known devices' range widened {PLAUSIBLE_FACTOR}x)"
+                "median time per MAC {ms_per_gmac:.3e} ms/GMAC is outside {low:.3e}..{high:.3e} ms/GMAC (known devices' range widened {PLAUSIBLE_FACTOR}x)"
             ),
             Refusal::FitFailed(e) => format!("fitting failed: {e}"),
         };
