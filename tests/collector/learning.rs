@@ -1,7 +1,8 @@
 //! Device-model learning over real HTTP: a device crossing the cell threshold gets a learned
 //! model listed by `/api/v1/models` whose file loads and predicts; inconsistent, implausible
 //! and synthetic devices are refused (visible in `/api/v1/devices`) and get none; uploads go
-//! on while a fit runs; `leti train --from-db` learns the same way from a script.
+//! on while a fit runs; `leti train --from-db` learns the same way from a script; rows keyed by
+//! an older build are re-keyed when the database is opened.
 //!
 //! Latencies come from the synthetic roofline generator (`predict::synthetic`) but the records
 //! carry an ordinary adapter, as a phone's would: records marked synthetic are refused by design.
@@ -299,3 +300,35 @@ async fn train_from_db_learns_every_device(b: Backend) {
     server.shutdown().await.unwrap();
 }
 both_backends!(train_from_db_learns_every_device);
+
+/// Sets every stored record's device key to `key`, as an older build's hashing would have left it.
+async fn overwrite_device_keys(b: &Backend, key: &str) {
+    let sql = "UPDATE measurements SET device_key = $1";
+    match &b.database_url {
+        Some(url) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(sql).bind(key).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        None => {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", b.db_path().display())).await.unwrap();
+            sqlx::query(sql).bind(key).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+async fn old_device_keys_are_rekeyed_on_open(b: Backend) {
+    let recs = device_records("old", &random_cells(3, 6), 1.0, 12);
+    store_records(&b, &recs).await;
+    overwrite_device_keys(&b, "00112233445566778899aabbccddeeff").await;
+    let store = Store::open(&b.db_path(), b.database_url.as_deref()).await.unwrap();
+    let devices = store.devices().await.unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].key, leti::server::hex_key(&key_of(&recs)), "the key follows measure::device_key again");
+    assert_eq!(devices[0].device, key_of(&recs));
+    assert_eq!(devices[0].records, 3);
+    assert_eq!(store.device_records(&devices[0].key).await.unwrap().len(), 3);
+    store.close().await;
+}
+both_backends!(old_device_keys_are_rekeyed_on_open);
