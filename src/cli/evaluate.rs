@@ -41,6 +41,9 @@ pub struct EvaluateArgs {
     pub models: Vec<ModelKind>,
     #[arg(long, default_value_t = GbtOptions::default().n_trees)]
     pub trees: usize,
+    /// Only the few-shot curve (leave one device out), without the per-device reports.
+    #[arg(long)]
+    pub few_shot_only: bool,
 }
 
 fn slug(s: &str) -> String {
@@ -73,7 +76,7 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         few_shot_ks: args.few_shot.clone(),
     };
     let several = devices.len() > 1;
-    for dev in &devices {
+    for dev in devices.iter().filter(|_| !args.few_shot_only) {
         let dir = if several { args.out_dir.join(slug(&dev.key)) } else { args.out_dir.clone() };
         eprintln!("{}: {} cells, evaluating...", dev.key, dev.len());
         let report = evaluate_device(dev, table.as_ref(), &opts)?;
@@ -89,6 +92,9 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             );
         }
         eprintln!("  -> {}", dir.join("report.md").display());
+    }
+    if args.few_shot_only && !several {
+        bail!("--few-shot-only needs records of two or more devices");
     }
     if several && !args.few_shot.is_empty() {
         let mut reports = Vec::new();

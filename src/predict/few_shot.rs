@@ -3,11 +3,12 @@
 //! from only K of its cells through [`fit_device`], the same function the browser and the
 //! collector run. Two baselines get the same K cells: a FLOPs line fitted on them, and a
 //! ridge regression on log features fitted on them alone. Every K is scored on the same
-//! held-out cells of that device.
+//! held-out cells of that device: [`EVAL_SHARE`] of its cells, split by module hash.
 //!
-//! The K cells come in measuring order: the fixed anchors ([`crate::measure::anchors`]) that
-//! the device measured, first, then the rest of its cells in farthest-point order
-//! ([`spread_order`]), as a device measuring anchors then well-spread cells would.
+//! The K cells come from the others in measuring order: the fixed anchors
+//! ([`crate::measure::anchors`]) that the device measured, first, then the rest in
+//! farthest-point order ([`spread_order`]), as a device measuring anchors then well-spread
+//! cells would.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -21,7 +22,7 @@ use super::evaluate::EvalOptions;
 use super::metrics::Metrics;
 use super::model::Model;
 use super::plot;
-use super::train::{as_model, fit, fit_flops, fit_ridge, predict_rows, Data, ModelKind, Subset};
+use super::train::{as_model, fit, fit_flops, fit_ridge, predict_rows, split_by_hash, Data, ModelKind, Subset};
 
 /// Share of a held-out device's cells kept for scoring (the largest K uses the rest).
 pub const EVAL_SHARE: f64 = 0.2;
@@ -54,11 +55,11 @@ fn data_of(d: &DeviceData) -> Data<'_> {
     Data { cells: &d.cells, features: &d.features, ms: &d.ms }
 }
 
-/// The held-out device's cells in measuring order: its anchors, then the rest spread.
-fn measuring_order(d: &DeviceData) -> Vec<usize> {
+/// The rows `pool` of the held-out device in measuring order: its anchors, then the rest spread.
+fn measuring_order(d: &DeviceData, pool: &[usize]) -> Vec<usize> {
     let anchors = crate::measure::anchors::anchor_cells();
-    let mut order: Vec<usize> = anchors.iter().filter_map(|a| d.cells.iter().position(|c| c.hash() == a.hash())).collect();
-    let rest: Vec<usize> = (0..d.len()).filter(|i| !order.contains(i)).collect();
+    let mut order: Vec<usize> = anchors.iter().filter_map(|a| pool.iter().copied().find(|&i| d.cells[i].hash() == a.hash())).collect();
+    let rest: Vec<usize> = pool.iter().copied().filter(|i| !order.contains(i)).collect();
     let rest_feats: Vec<_> = rest.iter().map(|&i| d.features[i]).collect();
     order.extend(spread_order(&rest_feats, rest.len()).into_iter().map(|j| rest[j]));
     order
@@ -68,8 +69,8 @@ fn score(m: &Model, eval: &Data) -> anyhow::Result<Metrics> {
     Ok(Metrics::of(&predict_rows(m, eval)?, eval.ms))
 }
 
-/// The few-shot curve of device `holdout` at each of `opts.few_shot_ks` that leaves
-/// [`EVAL_SHARE`] of its cells for scoring.
+/// The few-shot curve of device `holdout` at each of `opts.few_shot_ks` up to the number of
+/// its cells outside the scored [`EVAL_SHARE`].
 pub fn few_shot(devices: &[DeviceData], holdout: usize, opts: &EvalOptions) -> anyhow::Result<FewShotReport> {
     let target = &devices[holdout];
     let mut sources = Vec::new();
@@ -85,9 +86,10 @@ pub fn few_shot(devices: &[DeviceData], holdout: usize, opts: &EvalOptions) -> a
     }
     anyhow::ensure!(!models.is_empty(), "few-shot evaluation needs at least two devices");
     let refs: Vec<&Model> = models.iter().collect();
-    let order = measuring_order(target);
-    let max_k = ((1.0 - EVAL_SHARE) * target.len() as f64).floor() as usize;
-    let eval = Subset::of(&data_of(target), &order[max_k.min(order.len())..]);
+    let (pool, held_out) = split_by_hash(&target.hashes, EVAL_SHARE, opts.train.seed);
+    let order = measuring_order(target, &pool);
+    let max_k = order.len();
+    let eval = Subset::of(&data_of(target), &held_out);
     let mut rows = Vec::new();
     for &k in opts.few_shot_ks.iter().filter(|&&k| k <= max_k) {
         let train = Subset::of(&data_of(target), &order[..k]);
@@ -112,7 +114,7 @@ pub fn few_shot_markdown(reports: &[FewShotReport], synthetic: bool) -> String {
     if synthetic {
         s.push_str("> **SYNTHETIC DATA** (test generator, not real devices): these numbers only exercise the pipeline.\n\n");
     }
-    s.push_str("Leave one device out: every other device's GBT (all its cells) is a source for `fit_device` (`src/predict/device_fit.rs`), which fits the held-out device from K of its cells and keeps, by cross-validation on those K cells, the best of: the structural model (`src/predict/structural.rs`) pulled toward each source's constants, each source calibrated, a MACs power law, and (from 30 cells) a ridge on the K cells alone. Baselines on the same K cells: a FLOPs line, and a ridge on log features fitted on them alone. The K cells are the device's anchors first, then its other cells in farthest-point order; every K is scored on the same held-out cells (the last 20% of that order).\n");
+    s.push_str("Leave one device out: every other device's GBT (all its cells) is a source for `fit_device` (`src/predict/device_fit.rs`), which fits the held-out device from K of its cells and keeps, by cross-validation on those K cells, the best of: the structural model (`src/predict/structural.rs`) pulled toward each source's constants, each source calibrated, a MACs power law, and (from 30 cells) a ridge on the K cells alone. Baselines on the same K cells: a FLOPs line, and a ridge on log features fitted on them alone. Every K is scored on the same held-out 20% of the device's cells (split by module hash); the K cells come from the other 80%, the device's anchors first, then farthest-point order.\n");
     for r in reports {
         let _ = writeln!(s, "\n## Held out: {}\n\nSources: {} ({} cells). Scored on {} cells.\n", r.holdout, r.sources.join(", "), r.source_cells, r.eval_cells);
         let _ = writeln!(s, "| K | device model ±10% | ±5% | τ | MAPE % | FLOPs line on K: ±10% | ridge-log on K alone: ±10% | chosen |");
