@@ -131,6 +131,8 @@ async fn bench_backend(name: &str, database_url: Option<String>) {
         tls: Tls::Off,
         cors_origins: Vec::new(),
         limits: Limits { rate_per_minute: 0, ..Limits::default() },
+        // Uploads only: no learning passes during the measurement.
+        learning: leti::server::Learning { interval: std::time::Duration::ZERO, ..Default::default() },
     };
     let server = leti::server::start(&config).await.expect("starting the server");
     let base = server.url();

@@ -164,3 +164,27 @@ fn usage_errors_exit_non_zero() {
     let out = leti().args(["inspect", "--stem-channels", "2"]).output().unwrap();
     assert!(!out.status.success());
 }
+
+#[test]
+fn train_needs_data_or_from_db() {
+    let out = leti().args(["train", "--out", "/dev/null"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--data FILE"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = leti().args(["train", "--data", "x.jsonl"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out FILE"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = leti().args(["train", "--from-db", "--data", "x.jsonl"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = leti().args(["train", "--out-dir", "d", "--data", "x.jsonl"]).output().unwrap();
+    assert!(!out.status.success(), "--out-dir needs --from-db");
+    // An empty database: a pass over no devices succeeds and says so.
+    let db = std::env::temp_dir().join(format!("leti-train-db-{}.sqlite", std::process::id()));
+    let out = leti().args(["train", "--from-db", "--db"]).arg(&db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1, "only the header");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no records"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}

@@ -61,7 +61,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Validate a JSONL file of measurements and add its records to a database.
     Import(import::ImportArgs),
-    /// Train a latency model for one device from measurement records.
+    /// Train a latency model for one device from measurement records, or for every device of
+    /// a collector database (--from-db).
     Train(train::TrainArgs),
     /// Evaluate every baseline and model on held-out cells; write reports and plots.
     Evaluate(evaluate::EvaluateArgs),

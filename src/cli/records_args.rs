@@ -13,7 +13,8 @@ use crate::predict::LayerTable;
 #[derive(clap::Args, Debug)]
 pub struct RecordsArgs {
     /// Measurement records (JSONL, optionally gzip-compressed); repeat for several files.
-    #[arg(long, required = true)]
+    /// Required (`leti train --from-db` reads a database instead).
+    #[arg(long)]
     pub data: Vec<PathBuf>,
     /// Use only devices whose key contains this (case-insensitive). `leti train` needs it
     /// when the data holds more than one device.
@@ -53,6 +54,7 @@ impl RecordsArgs {
     /// Every record of every data file (noisy ones left out with --drop-noisy), grouped by
     /// device and filtered by --device.
     pub fn devices(&self) -> anyhow::Result<Vec<DeviceData>> {
+        anyhow::ensure!(!self.data.is_empty(), "give the measurement records with --data FILE (repeatable)");
         let mut records: Vec<MeasurementRecord> = Vec::new();
         for p in &self.data {
             records.extend(read_records(p)?);

@@ -1,4 +1,4 @@
-//! `leti serve`: the web app and the measurement collector.
+//! `leti serve`: the web app, the measurement collector and its device-model learning.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::db_args::{runtime, DbArgs};
-use crate::server::{lan_addresses, qr_code, start, Limits, ServerConfig, Tls};
+use crate::server::{lan_addresses, qr_code, start, Learning, Limits, ServerConfig, Tls};
 
 #[derive(Clone, Debug, Args)]
 pub struct ServeArgs {
@@ -19,7 +19,8 @@ pub struct ServeArgs {
     /// Directory of the built web app.
     #[arg(long, value_name = "DIR", default_value = "www")]
     pub web_root: PathBuf,
-    /// Directory of trained regressors (*.json) offered to the app.
+    /// Directory of trained regressors (*.json) offered to the app; its *.model.json are the
+    /// known devices that learned device models borrow from.
     #[arg(long, value_name = "DIR", default_value = "trained")]
     pub models_dir: PathBuf,
     /// Serve HTTPS (phones need it for WebGPU): with a self-signed certificate for this machine's
@@ -53,6 +54,13 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered with 503.
     #[arg(long, default_value_t = Limits::default().request_timeout.as_secs())]
     pub request_timeout_s: u64,
+    /// Seconds between learning passes (a model for every device with new records and at least
+    /// --learn-min-cells distinct consistent cells); 0 turns learning off.
+    #[arg(long, default_value_t = Learning::default().interval.as_secs())]
+    pub learn_interval_s: u64,
+    /// Distinct cells a device needs before the collector learns its model.
+    #[arg(long, default_value_t = Learning::default().min_cells)]
+    pub learn_min_cells: usize,
 }
 
 impl ServeArgs {
@@ -81,6 +89,7 @@ impl ServeArgs {
                 rate_burst: self.rate_burst,
                 request_timeout: Duration::from_secs(self.request_timeout_s.max(1)),
             },
+            learning: Learning { interval: Duration::from_secs(self.learn_interval_s), min_cells: self.learn_min_cells },
         }
     }
 }

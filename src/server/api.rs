@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::app::AppState;
 use super::error::{codes, ApiError};
 use super::export::{export_stream, Format};
+use super::learned_store::LearningState;
 use super::storage::{Inserted, Row, StoreError};
 use super::validate::check_records;
 
@@ -104,9 +105,14 @@ pub async fn post_measurements(
     }
 }
 
-/// `GET /api/v1/devices`.
+/// `GET /api/v1/devices`, each with its latest learning outcome (learned, refused and why, waiting).
 pub async fn get_devices(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let devices = state.store.devices().await.map_err(ApiError::storage)?;
+    let mut devices = state.store.devices().await.map_err(ApiError::storage)?;
+    let outcomes: HashMap<String, LearningState> =
+        state.store.outcomes().await.map_err(ApiError::storage)?.into_iter().map(|o| (o.device_key.clone(), o.state())).collect();
+    for d in &mut devices {
+        d.learning = outcomes.get(&d.key).cloned();
+    }
     Ok(Json(serde_json::json!({ "devices": devices })).into_response())
 }
 
@@ -145,39 +151,6 @@ pub async fn get_measurements(
     Ok(resp)
 }
 
-/// One model file offered to the app.
-#[derive(Serialize)]
-pub struct ModelFile {
-    /// File name without `.json`.
-    pub name: String,
-    pub file: String,
-    pub bytes: u64,
-    /// Where the app fetches it.
-    pub url: String,
-}
-
-/// `GET /api/v1/models`: the JSON regressors in the models directory (an empty list if none).
-pub async fn get_models(State(state): State<AppState>) -> Result<Json<HashMap<&'static str, Vec<ModelFile>>>, ApiError> {
-    let mut models = Vec::new();
-    match tokio::fs::read_dir(state.models_dir.as_path()).await {
-        Ok(mut dir) => {
-            while let Some(entry) = dir.next_entry().await.map_err(|e| ApiError::internal(format!("reading the models directory: {e}")))? {
-                let file = entry.file_name().to_string_lossy().into_owned();
-                let Some(name) = file.strip_suffix(".json") else { continue };
-                let meta = entry.metadata().await.map_err(|e| ApiError::internal(format!("reading {file}: {e}")))?;
-                if !meta.is_file() || name.is_empty() || !file.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
-                    continue;
-                }
-                models.push(ModelFile { name: name.to_string(), url: format!("/models/{file}"), file, bytes: meta.len() });
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(ApiError::internal(format!("reading the models directory: {e}"))),
-    }
-    models.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Json(HashMap::from([("models", models)])))
-}
-
 /// `GET /healthz`: 200 when the database answers.
 pub async fn healthz(State(state): State<AppState>) -> Result<Response, ApiError> {
     state.store.ping().await.map_err(ApiError::storage)?;
@@ -186,7 +159,7 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Response, ApiError
 
 /// Unknown API paths.
 pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such endpoint; see /api/v1/measurements, /api/v1/devices, /api/v1/models, /healthz")
+    ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such endpoint; see /api/v1/measurements, /api/v1/devices, /api/v1/models, /api/v1/models/learned/NAME, /healthz")
 }
 
 /// Known paths with the wrong method.

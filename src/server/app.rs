@@ -1,6 +1,6 @@
 //! The application: shared state, the router (API, health, models, static app) with its
 //! layers (limits, compression, security headers, CORS, tracing), and starting / stopping
-//! the HTTP(S) server.
+//! the HTTP(S) server and its background learning job.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,7 +20,9 @@ use tower_http::trace::TraceLayer;
 use super::api;
 use super::config::{Limits, ServerConfig, Tls};
 use super::headers;
+use super::learn_job::{self, LearnerStatus};
 use super::limits::{rate_limit, time_limit, RateLimiter};
+use super::models_api;
 use super::static_files;
 use super::storage::Store;
 use super::tls;
@@ -39,7 +41,8 @@ pub fn router(config: &ServerConfig, store: Store) -> anyhow::Result<Router> {
     let mut api = Router::new()
         .route("/measurements", post(api::post_measurements).get(api::get_measurements))
         .route("/devices", get(api::get_devices))
-        .route("/models", get(api::get_models))
+        .route("/models", get(models_api::get_models))
+        .route("/models/learned/{name}", get(models_api::get_learned))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes));
@@ -70,6 +73,9 @@ pub struct Running {
     /// `http` or `https`.
     pub scheme: &'static str,
     pub store: Store,
+    /// What the background learning job is doing.
+    pub learner: Arc<LearnerStatus>,
+    learn_task: Option<tokio::task::JoinHandle<()>>,
     handle: Handle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -80,8 +86,12 @@ impl Running {
         format!("{}://{}", self.scheme, self.addr)
     }
 
-    /// Stops accepting connections, lets requests in flight finish (up to 10 s), closes the database.
+    /// Stops learning and accepting connections, lets requests in flight finish (up to 10 s),
+    /// closes the database.
     pub async fn shutdown(self) -> anyhow::Result<()> {
+        if let Some(t) = &self.learn_task {
+            t.abort();
+        }
         self.handle.graceful_shutdown(Some(Duration::from_secs(10)));
         self.task.await??;
         self.store.close().await;
@@ -131,5 +141,7 @@ pub async fn start(config: &ServerConfig) -> anyhow::Result<Running> {
             ("https", tokio::spawn(server.serve(service)))
         }
     };
-    Ok(Running { addr, scheme, store, handle, task })
+    let learner = Arc::new(LearnerStatus::default());
+    let learn_task = learn_job::spawn(store.clone(), config.learning.clone(), config.models_dir.clone(), learner.clone());
+    Ok(Running { addr, scheme, store, learner, learn_task, handle, task })
 }

@@ -1,5 +1,6 @@
 //! The collector's configuration: where it listens, which database, which directories it
-//! serves, TLS, CORS and request limits. Filled by `leti serve`'s flags or directly by tests.
+//! serves, TLS, CORS, request limits and background learning. Filled by `leti serve`'s flags
+//! or directly by tests.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -42,6 +43,21 @@ pub enum Tls {
     Files { cert: PathBuf, key: PathBuf },
 }
 
+/// The background learning job (`server::learn_job`).
+#[derive(Clone, Debug)]
+pub struct Learning {
+    /// Time between passes; zero turns learning off. The first pass runs at start.
+    pub interval: Duration,
+    /// Distinct cells a device needs before a model is learned.
+    pub min_cells: usize,
+}
+
+impl Default for Learning {
+    fn default() -> Self {
+        Learning { interval: Duration::from_secs(60), min_cells: super::learn::DEFAULT_MIN_CELLS }
+    }
+}
+
 /// Everything `leti serve` needs.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -52,12 +68,14 @@ pub struct ServerConfig {
     pub database_url: Option<String>,
     /// The built web app.
     pub web_root: PathBuf,
-    /// JSON regressors listed by `/api/v1/models` and served under `/models/`.
+    /// JSON regressors listed by `/api/v1/models` and served under `/models/`; its
+    /// `*.model.json` are the sources of learned device models.
     pub models_dir: PathBuf,
     pub tls: Tls,
     /// Origins other than the app's own allowed to call the API from a browser.
     pub cors_origins: Vec<String>,
     pub limits: Limits,
+    pub learning: Learning,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +89,7 @@ impl Default for ServerConfig {
             tls: Tls::Off,
             cors_origins: Vec::new(),
             limits: Limits::default(),
+            learning: Learning::default(),
         }
     }
 }

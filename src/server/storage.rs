@@ -22,6 +22,8 @@ const INSERT: &str = "INSERT INTO measurements (id, hash, device_key, device, cr
 const SELECT_RECORD: &str = "SELECT record FROM measurements WHERE id = $1";
 const DEVICES: &str = "SELECT device_key, MIN(device), COUNT(*), MIN(created_unix_ms), MAX(created_unix_ms) \
                        FROM measurements GROUP BY device_key ORDER BY device_key";
+const DISTINCT_DEVICES: &str = "SELECT DISTINCT device_key, device FROM measurements";
+const REKEY: &str = "UPDATE measurements SET device_key = $1 WHERE device_key = $2 AND device = $3";
 const COUNT_ALL: &str = "SELECT COUNT(*) FROM measurements";
 const COUNT_DEVICE: &str = "SELECT COUNT(*) FROM measurements WHERE device_key = $1";
 const PAGE_ALL: &str = "SELECT created_unix_ms, id, record FROM measurements \
@@ -47,6 +49,7 @@ macro_rules! with_pool {
         }
     };
 }
+pub(super) use with_pool;
 
 /// A record prepared for storage.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,11 +78,16 @@ pub struct Device {
 pub struct DeviceSummary {
     /// Pass as `?device=` to export only this device's records.
     pub key: String,
+    /// The readable device key ([`crate::measure::device_key`]) that models name as `training.device`.
+    pub device: String,
     pub adapter: AdapterInfo,
     pub device_label: Option<String>,
     pub records: i64,
     pub first_created_unix_ms: i64,
     pub last_created_unix_ms: i64,
+    /// The latest learning outcome (learned, refused with the reason, waiting), if any.
+    #[serde(default)]
+    pub learning: Option<super::learned_store::LearningState>,
 }
 
 /// The outcome of a stored batch.
@@ -117,10 +125,20 @@ impl Row {
     }
 }
 
-/// A short stable key for a device: hex of the first 8 bytes of the MD5 of its JSON.
+/// A short stable key for a device, safe in URLs: [`hex_key`] of the one device key
+/// ([`crate::measure::device_key`]), so the collector groups records as training does.
 pub fn device_key(device: &Device) -> String {
-    let json = serde_json::to_string(device).expect("device info serialises");
-    hex::encode(&Md5::digest(json.as_bytes())[..8])
+    hex_key(&readable_key(device))
+}
+
+/// The readable device key ([`crate::measure::device_key`]) of a stored device.
+pub fn readable_key(device: &Device) -> String {
+    crate::measure::device_key(&device.adapter, device.device_label.as_deref())
+}
+
+/// Hex of the first 8 bytes of the MD5 of a readable device key.
+pub fn hex_key(readable: &str) -> String {
+    hex::encode(&Md5::digest(readable.as_bytes())[..8])
 }
 
 impl Store {
@@ -144,13 +162,42 @@ impl Store {
             .busy_timeout(Duration::from_secs(30));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store::Sqlite { pool, write: Arc::new(tokio::sync::Mutex::new(())) })
+        let store = Store::Sqlite { pool, write: Arc::new(tokio::sync::Mutex::new(())) };
+        store.rekey().await?;
+        Ok(store)
     }
 
     async fn open_postgres(url: &str) -> Result<Store, StoreError> {
         let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect(url).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store::Postgres { pool })
+        let store = Store::Postgres { pool };
+        store.rekey().await?;
+        Ok(store)
+    }
+
+    /// Brings `device_key` of rows stored by an older build (which hashed the device JSON) to
+    /// [`device_key`]; one UPDATE per stale device, nothing when all keys are current.
+    async fn rekey(&self) -> Result<(), StoreError> {
+        let pairs: Vec<(String, String)> = with_pool!(self, pool => sqlx::query_as(DISTINCT_DEVICES).fetch_all(pool).await?);
+        for (old, json) in pairs {
+            let Ok(device) = serde_json::from_str::<Device>(&json) else { continue };
+            let new = device_key(&device);
+            if new != old {
+                let _guard = self.write_lock().await;
+                with_pool!(self, pool => {
+                    sqlx::query(REKEY).bind(&new).bind(&old).bind(&json).execute(pool).await?;
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// This process's SQLite write lock (none for PostgreSQL): hold it around every write.
+    pub(super) async fn write_lock(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self {
+            Store::Sqlite { write, .. } => Some(write.lock().await),
+            Store::Postgres { .. } => None,
+        }
     }
 
     /// `sqlite` or `postgres`.
@@ -164,10 +211,7 @@ impl Store {
     /// Writes `rows` in one transaction. A row whose id is stored already counts as a duplicate
     /// when its content is identical; if any differs, nothing is written and their ids are returned.
     pub async fn insert(&self, rows: &[Row]) -> Result<Inserted, StoreError> {
-        let _guard = match self {
-            Store::Sqlite { write, .. } => Some(write.lock().await),
-            Store::Postgres { .. } => None,
-        };
+        let _guard = self.write_lock().await;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut out = Inserted::default();
@@ -224,11 +268,13 @@ impl Store {
                 let d: Device = serde_json::from_str(&device).unwrap_or(Device { adapter: AdapterInfo::default(), device_label: None });
                 DeviceSummary {
                     key,
+                    device: readable_key(&d),
                     adapter: d.adapter,
                     device_label: d.device_label,
                     records,
                     first_created_unix_ms: first,
                     last_created_unix_ms: last,
+                    learning: None,
                 }
             })
             .collect())

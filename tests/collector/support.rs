@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use leti::measure::{AdapterInfo, ClientInfo, LayerTime, MeasurementRecord, RunInfo, Stats, TimingMode, SCHEMA_VERSION};
 use leti::net::{build, NetConfig};
-use leti::server::{Limits, Running, ServerConfig, Tls};
+use leti::server::{Learning, Limits, Running, ServerConfig, Tls};
 use leti::space::CellSpec;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -62,6 +62,7 @@ impl Backend {
             tls: Tls::Off,
             cors_origins: Vec::new(),
             limits: Limits { rate_per_minute: 0, ..test_limits() },
+            learning: Learning::default(),
         }
     }
 }
