@@ -1,8 +1,9 @@
 //! The Explore page: the whole space (`space-full.bin`, with module hashes) predicted by a
-//! listed model (this device's own first, in [`bundled_models::page_order`]) in Web Workers ([`super::space_worker`]), and plotted on canvases: predicted
-//! latency vs MACs (density-shaded), the latency histogram, and latency vs parameters with its
-//! Pareto front, and the cells measured in this browser (the Measure page's records) against
-//! their predictions. Filters by op counts and latency range, search by hash, and a click on
+//! listed model (this device's own first: [`bundled_models::page_order`]) in Web Workers
+//! ([`super::space_worker`]), and plotted on canvases: predicted latency vs MACs
+//! (density-shaded), the latency histogram, and latency vs parameters with its Pareto front,
+//! and the cells measured in this browser (the Measure page's records) against their
+//! predictions. Filters by op counts and latency range, search by hash, and a click on
 //! the latency/MACs plot opens the nearest shown cell in Draw.
 
 use std::sync::Arc;

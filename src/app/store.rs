@@ -248,7 +248,7 @@ impl Store {
     pub async fn device_model(&self, device: &str) -> Result<Option<String>, StoreError> {
         let tx = self.db.transaction(&[DEVICE_MODELS], TransactionMode::ReadOnly)?;
         let v = tx.object_store(DEVICE_MODELS)?.get(Query::Key(JsValue::from_str(device)))?.await?;
-        v.map(|v| Ok(serde_wasm_bindgen::from_value::<DeviceModelRow>(v)?.json)).transpose()
+        v.map(|v| -> Result<String, StoreError> { Ok(serde_wasm_bindgen::from_value::<DeviceModelRow>(v)?.json) }).transpose()
     }
 
     /// Closes the connection (tests delete their databases afterwards).
