@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use idb::{Factory, KeyPath, ObjectStoreParams, TransactionMode};
+use idb::{DatabaseEvent, Factory, KeyPath, ObjectStoreParams, TransactionMode};
 use js_sys::{Array, Uint8Array};
 use leti::app::bundled_models::{page_order, Bundled, ModelKind};
 use leti::app::device_model::{needs_fit, OwnModel, SavedModel, Tally, MIN_CELLS};
@@ -127,7 +127,7 @@ async fn version_one_database(record: &MeasurementRecord) {
     let db = req.await.unwrap();
     let row = serde_json::json!({"id": record.id, "state": 0, "json": serde_json::to_string(record).unwrap()});
     let tx = db.transaction(&["records"], TransactionMode::ReadWrite).unwrap();
-    let js = serde_wasm_bindgen::to_value(&row).unwrap();
+    let js = serde::Serialize::serialize(&row, &serde_wasm_bindgen::Serializer::json_compatible()).unwrap();
     tx.object_store("records").unwrap().put(&js, None).unwrap().await.unwrap();
     tx.commit().unwrap().await.unwrap();
     db.close();
