@@ -1,7 +1,8 @@
-// The Explore page's Web Worker: loads the app's wasm module and, on request, computes the
-// per-cell costs of the packed space or predicts every cell with one model (src/app/
-// space_worker_api.rs), off the page's main thread. Replies carry the time the call took.
-import init, { predict_space, space_costs } from "./pkg/leti.js";
+// The app's Web Worker: loads the app's wasm module and, on request, computes the per-cell
+// costs of the packed space or predicts every cell with one model (Explore, src/app/
+// space_worker_api.rs), or fits this device's model from its measured cells (Measure, src/app/
+// fit_worker.rs), off the page's main thread. Replies carry the time the call took.
+import init, { predict_space, space_costs, fit_device_model } from "./pkg/leti.js";
 
 const ready = init({ module_or_path: new URL("./pkg/leti_bg.wasm", import.meta.url) });
 
@@ -16,6 +17,9 @@ self.onmessage = async (event) => {
     } else if (msg.kind === "predict") {
       const ms = predict_space(new Uint8Array(msg.model), new Uint8Array(msg.space));
       self.postMessage({ kind: "predict", latency: ms, ms: performance.now() - t0 }, [ms.buffer]);
+    } else if (msg.kind === "fit") {
+      const json = fit_device_model(msg.request, msg.sources.map((b) => new Uint8Array(b)));
+      self.postMessage({ kind: "fit", json, ms: performance.now() - t0 });
     } else {
       throw new Error("unknown request " + msg.kind);
     }

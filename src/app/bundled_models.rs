@@ -1,6 +1,9 @@
-//! The latency models the server bundles (`GET /api/v1/models`, then each file's `url`),
-//! loaded into [`Model`]s, and their order on the page: the model trained on a device like
-//! this browser's adapter first, then the others in the server's order.
+//! The latency models the server lists (`GET /api/v1/models`, then each file's `url`): the
+//! bundled models of known devices and the models the collector learned from contributed
+//! devices, loaded into [`Model`]s, and their order on the page ([`page_order`]): this
+//! device's own model first (fitted in this browser, see [`super::device_model`]); without
+//! one, a model learned on another device with this browser's GPU; else the model trained on
+//! a device like this browser's adapter, then the others in the server's order.
 
 use std::sync::Arc;
 
@@ -21,9 +24,44 @@ struct Listing {
 struct Entry {
     name: String,
     url: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    adapter: Option<AdapterInfo>,
+    #[serde(default)]
+    n_cells: Option<u64>,
+    #[serde(default)]
+    within_10: Option<f64>,
+    #[serde(default)]
+    eval_cells: u64,
 }
 
-/// One bundled model file: loaded, or the reason it could not be.
+/// Where a model on the page comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    /// Bundled with the server (`trained/`): a known device's model.
+    Bundled,
+    /// Learned by the collector from a contributed device's records.
+    Learned,
+    /// This device's own model, fitted in this browser.
+    Own,
+}
+
+impl ModelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Bundled => "bundled",
+            ModelKind::Learned => "learned",
+            ModelKind::Own => "own",
+        }
+    }
+
+    fn parse(s: Option<&str>) -> ModelKind {
+        if s == Some("learned") { ModelKind::Learned } else { ModelKind::Bundled }
+    }
+}
+
+/// One listed model file: loaded, or the reason it could not be.
 #[derive(Clone)]
 pub struct Bundled {
     pub name: String,
@@ -31,6 +69,15 @@ pub struct Bundled {
     pub model: Result<Arc<Model>, String>,
     /// The raw file, for handing to a worker.
     pub bytes: Arc<Vec<u8>>,
+    pub kind: ModelKind,
+    /// The adapter the model was learned on (learned models; `None` for most bundled ones).
+    pub adapter: Option<AdapterInfo>,
+    /// Distinct cells trained on, as listed.
+    pub n_cells: Option<u64>,
+    /// Share of held-out cells within ±10% (learned: that device's held-out cells; own: cells
+    /// measured after the fit), and how many cells it is over.
+    pub within_10: Option<f64>,
+    pub eval_cells: u64,
 }
 
 impl Bundled {
@@ -64,7 +111,8 @@ pub async fn load_all() -> Result<Vec<Bundled>, String> {
             Ok(b) => (Model::from_json_bytes(&b).map(Arc::new).map_err(|err| format!("{}: {err}", e.name)), b),
             Err(err) => (Err(err), Vec::new()),
         };
-        out.push(Bundled { name: e.name, url: e.url, model, bytes: Arc::new(bytes) });
+        let kind = ModelKind::parse(e.kind.as_deref());
+        out.push(Bundled { name: e.name, url: e.url, model, bytes: Arc::new(bytes), kind, adapter: e.adapter, n_cells: e.n_cells, within_10: e.within_10, eval_cells: e.eval_cells });
     }
     Ok(out)
 }
@@ -102,4 +150,52 @@ pub fn order(adapter: Option<&AdapterInfo>, devices: &[&str]) -> Vec<usize> {
         idx.sort_by_key(|&i| std::cmp::Reverse(match_score(a, devices[i])));
     }
     idx
+}
+
+/// Whether two adapters are the same GPU: vendor, architecture, device, description and
+/// backend all equal (the driver and the contributor's label may differ).
+pub fn same_gpu(a: &AdapterInfo, b: &AdapterInfo) -> bool {
+    (&a.vendor, &a.architecture, &a.device, &a.description, &a.backend) == (&b.vendor, &b.architecture, &b.device, &b.description, &b.backend)
+}
+
+/// The learned model for this browser's GPU: a loaded `Learned` entry whose adapter is the
+/// same GPU; with a device label, one whose device key carries that label is preferred, then
+/// the one learned from the most cells.
+pub fn learned_for<'a>(models: &'a [Bundled], adapter: &AdapterInfo, label: &str) -> Option<&'a Bundled> {
+    let tag = format!("({})", label.trim());
+    models
+        .iter()
+        .filter(|m| m.kind == ModelKind::Learned && m.model.is_ok() && m.adapter.as_ref().is_some_and(|a| same_gpu(a, adapter)))
+        .max_by_key(|m| (!label.trim().is_empty() && m.device().ends_with(&tag), m.n_cells.unwrap_or(0)))
+}
+
+/// The models in page order, and whether the first is this device's: its own model when
+/// there is one; else the learned model of this GPU ([`learned_for`]); then the rest in
+/// [`order`] (best name match to the adapter first). Without either, the first is this
+/// device's when its device key matches the adapter ([`match_score`] above 0).
+pub fn page_order(models: &[Bundled], own: Option<Bundled>, adapter: Option<&AdapterInfo>, label: &str) -> (Vec<Bundled>, bool) {
+    let first = own.or_else(|| adapter.and_then(|a| learned_for(models, a, label)).cloned());
+    let rest: Vec<&Bundled> = models.iter().filter(|m| first.as_ref().is_none_or(|f| f.name != m.name)).collect();
+    let devices: Vec<&str> = rest.iter().map(|m| m.device()).collect();
+    let ordered = order(adapter, &devices).into_iter().map(|i| rest[i].clone());
+    match first {
+        Some(f) => (std::iter::once(f).chain(ordered).collect(), true),
+        None => {
+            let list: Vec<Bundled> = ordered.collect();
+            let here = adapter.is_some_and(|a| list.first().is_some_and(|m| match_score(a, m.device()) > 0));
+            (list, here)
+        }
+    }
+}
+
+/// What the page says about a model listed first as this device's: its measured accuracy.
+pub fn here_note(m: &Bundled) -> String {
+    let pct = |w: f64| format!("{:.0}%", w * 100.0);
+    match (m.kind, m.within_10) {
+        (ModelKind::Own, Some(w)) => format!("your GPU's own model, learned in this browser from {} cells; {} of the {} cells measured after it was fitted were within ±10%", m.n_cells.unwrap_or(0), pct(w), m.eval_cells),
+        (ModelKind::Own, None) => format!("your GPU's own model, learned in this browser from {} cells; its accuracy appears as more cells are measured", m.n_cells.unwrap_or(0)),
+        (ModelKind::Learned, Some(w)) => format!("learned from {} cells measured on another device with this GPU ({} within ±10% on its {} held-out cells)", m.n_cells.unwrap_or(0), pct(w), m.eval_cells),
+        (ModelKind::Learned, None) => format!("learned from {} cells measured on another device with this GPU (no held-out cells yet)", m.n_cells.unwrap_or(0)),
+        (ModelKind::Bundled, _) => "trained on a device like this one".to_string(),
+    }
 }

@@ -1,5 +1,6 @@
-//! The Draw page's latency side: the estimate of every bundled model for the drawn cell (point
-//! and range, the model matching this browser's adapter first), the FLOPs baseline for
+//! The Draw page's latency side: the estimate of every listed model for the drawn cell (point
+//! and range; this device's own model first, else a model learned on this GPU, else the
+//! model matching this browser's adapter: [`bundled_models::page_order`]), the FLOPs baseline for
 //! contrast, and "Measure on this device": the drawn network run by the engine on this
 //! browser's WebGPU adapter, measured next to predicted, with the per-layer times as a bar chart.
 
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::bundled_models::{self, Bundled};
+use super::device_model::DeviceModels;
 use super::draw_page::thousands;
 use super::engine_measurer::EngineMeasurer;
 use super::engine_port::CellMeasurer;
@@ -43,15 +45,29 @@ fn adapter(ui: &MeasureUi) -> Option<AdapterInfo> {
     }
 }
 
-/// The models in page order: the adapter's best match first.
-fn ordered(models: &[Bundled], adapter: Option<&AdapterInfo>) -> Vec<Bundled> {
-    let devices: Vec<&str> = models.iter().map(|m| m.device()).collect();
-    bundled_models::order(adapter, &devices).into_iter().map(|i| models[i].clone()).collect()
+/// The models in page order and the name of this device's (see [`bundled_models::page_order`]).
+fn ordered(models: &[Bundled], ui: &MeasureUi, own: &DeviceModels) -> (Vec<Bundled>, Option<String>) {
+    let adapter = adapter(ui);
+    let own = own.own.with(|o| o.as_ref().map(|m| m.listed()));
+    let (list, here) = bundled_models::page_order(models, own, adapter.as_ref(), &ui.label.get());
+    let name = here.then(|| list[0].name.clone());
+    (list, name)
+}
+
+/// What the page says under this device's model when it is its own or a learned one (with its
+/// measured accuracy), as a sentence.
+fn here_note(m: &Bundled) -> Option<String> {
+    (m.kind != bundled_models::ModelKind::Bundled).then(|| {
+        let note = bundled_models::here_note(m);
+        let mut c = note.chars();
+        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>() + ".").unwrap_or_default()
+    })
 }
 
 #[component]
 pub fn Estimates(cell: Signal<Option<(Cell, u64)>>) -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
+    let own = expect_context::<DeviceModels>();
     let models = LocalResource::new(bundled_models::load_all);
     view! {
         <section class="card" aria-labelledby="est-h">
@@ -64,22 +80,23 @@ pub fn Estimates(cell: Signal<Option<(Cell, u64)>>) -> impl IntoView {
                     None => view! { <p role="status">"Loading the bundled models…"</p> }.into_any(),
                     Some(Err(e)) => view! { <p class="error" role="alert">{format!("The models could not be loaded: {e}")}</p> }.into_any(),
                     Some(Ok(list)) => {
-                        let adapter = adapter(&ui);
-                        let list = ordered(&list, adapter.as_ref());
-                        let best = adapter.as_ref().and_then(|a| list.first().filter(|m| bundled_models::match_score(a, m.device()) > 0).map(|m| m.name.clone()));
+                        let (list, best) = ordered(&list, &ui, &own);
                         let flops = list.iter().find(|m| m.is_flops()).and_then(|m| m.model.as_ref().ok().map(|x| (m.name.clone(), x.predict(&cell))));
                         view! {
                             {list.is_empty().then(|| view! { <p class="notice">"The server bundles no latency models (leti serve --models-dir)."</p> })}
                             <ul class="estimates">
                                 {list.into_iter().filter(|m| !m.is_flops()).map(|m| {
                                     let here = best.as_deref() == Some(m.name.as_str());
+                                    let note = here.then(|| here_note(&m)).flatten();
+                                    let suffix = (here && note.is_none()).then_some(" (this device)");
                                     match m.model.as_ref().map(|x| (x.predict(&cell), x.file.target)) {
                                         Ok((Ok(p), target)) => view! {
                                             <li class="estimate" class:here=here data-model=m.name.clone()>
-                                                <span class="model">{m.name.clone()}{here.then_some(" (this device)")}</span>
+                                                <span class="model">{m.name.clone()}{suffix}</span>
                                                 <span class="point">{ms(p.ms)}</span>
                                                 <span class="range">{format!("range {}–{}", ms(p.lo_ms), ms(p.hi_ms))}</span>
                                                 <span class="device">{format!("{} on {}", target_name(target), m.device())}</span>
+                                                {note.map(|n| view! { <span class="note">{n}</span> })}
                                             </li>
                                         }.into_any(),
                                         Ok((Err(e), _)) => view! { <li class="error">{format!("{}: {e}", m.name)}</li> }.into_any(),

@@ -1,8 +1,9 @@
 //! The Explore page: the whole space (`space-full.bin`, with module hashes) predicted by a
-//! bundled model in Web Workers ([`super::space_worker`]), and plotted on canvases: predicted
-//! latency vs MACs (density-shaded), the latency histogram, and latency vs parameters with its
-//! Pareto front, and the cells measured in this browser (the Measure page's records) against
-//! their predictions. Filters by op counts and latency range, search by hash, and a click on
+//! listed model (this device's own first: [`bundled_models::page_order`]) in Web Workers
+//! ([`super::space_worker`]), and plotted on canvases: predicted latency vs MACs
+//! (density-shaded), the latency histogram, and latency vs parameters with its Pareto front,
+//! and the cells measured in this browser (the Measure page's records) against their
+//! predictions. Filters by op counts and latency range, search by hash, and a click on
 //! the latency/MACs plot opens the nearest shown cell in Draw.
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use super::bundled_models::{self, Bundled};
+use super::device_model::DeviceModels;
 use super::cell_editor::draw_url;
 use super::draw_estimates::ms;
 use super::draw_page::{pretty, thousands};
@@ -97,6 +99,7 @@ fn op_select(label: &'static str, id: &'static str, value: RwSignal<Option<u8>>)
 #[component]
 pub fn ExplorePage() -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
+    let own = expect_context::<DeviceModels>();
     let navigate = use_navigate();
     let space = RwSignal::new(None::<Result<Arc<Space>, String>>);
     let costs = RwSignal::new(None::<Result<Arc<CostData>, String>>);
@@ -136,17 +139,21 @@ pub fn ExplorePage() -> impl IntoView {
         let _ = costs.try_set(Some(c));
     });
 
-    // The model to use: the chosen one, else the best match for this adapter.
-    let ordered = Memo::new(move |_| -> Vec<(String, Arc<Vec<u8>>)> {
-        let Some(Ok(list)) = models.get() else { return Vec::new() };
+    // The models in page order (this device's first), and what is said of this device's.
+    let listing = Memo::new(move |_| -> (Vec<(String, Arc<Vec<u8>>)>, Option<(String, String)>) {
+        let Some(Ok(list)) = models.get() else { return (Vec::new(), None) };
         let adapter = match ui.gpu.get() {
             Some(WebGpuStatus::Ready(a)) => Some(a.info),
             _ => None,
         };
-        let ok: Vec<&Bundled> = list.iter().filter(|m| m.model.is_ok()).collect();
-        let devices: Vec<&str> = ok.iter().map(|m| m.device()).collect();
-        bundled_models::order(adapter.as_ref(), &devices).into_iter().map(|i| (ok[i].name.clone(), ok[i].bytes.clone())).collect()
+        let ok: Vec<Bundled> = list.iter().filter(|m| m.model.is_ok()).cloned().collect();
+        let mine = own.own.with(|o| o.as_ref().map(|m| m.listed()));
+        let (ordered, here) = bundled_models::page_order(&ok, mine, adapter.as_ref(), &ui.label.get());
+        let note = here.then(|| (ordered[0].name.clone(), bundled_models::here_note(&ordered[0])));
+        (ordered.into_iter().map(|m| (m.name, m.bytes)).collect(), note)
     });
+    // The model to use: the chosen one, else the first.
+    let ordered = Memo::new(move |_| listing.with(|l| l.0.clone()));
     let model = Memo::new(move |_| {
         let list = ordered.get();
         let want = chosen.get();
@@ -276,6 +283,7 @@ pub fn ExplorePage() -> impl IntoView {
                             }).collect_view() }}
                         </select>
                     </label>
+                    {move || listing.with(|l| l.1.clone()).filter(|(n, _)| model.get().is_some_and(|m| m.0 == *n)).map(|(_, note)| view! { <p class="help model-note">{format!("This device: {note}.")}</p> })}
                 }.into_any(),
             }}
             <ul class="progress-steps" role="status" aria-live="polite">

@@ -1,11 +1,13 @@
 //! The Measure page (the default route): WebGPU checks with explanations, the adapter found,
-//! what will be sent and consent, the budget, the run's progress with a live chart, and this
-//! device's stored records with upload state and downloads.
+//! what will be sent and consent, the budget, the run's progress with a live chart, this
+//! device's own model as it is learned ([`super::model_card`]), and this device's stored
+//! records with upload state and downloads.
 
 use leptos::prelude::*;
 
 use super::chart::{self, Point};
 use super::measure_runtime::{self as rt, MeasureUi, Summary};
+use super::model_card::ModelCard;
 pub use super::measure_runtime::provide_runtime;
 use super::run_state::{Budget, RunStatus};
 use super::settings;
@@ -29,9 +31,9 @@ pub fn MeasurePage() -> impl IntoView {
             // past the setup to see them); otherwise the setup does.
             let ready = gpu_ready.get();
             if active.get() {
-                view! { <RunCard/> <ResultsCard/> <GpuCard/> {ready.then(|| view! { <ContributeCard/> })} }.into_any()
+                view! { <RunCard/> <ModelCard/> <ResultsCard/> <GpuCard/> {ready.then(|| view! { <ContributeCard/> })} }.into_any()
             } else {
-                view! { <GpuCard/> {ready.then(|| view! { <ContributeCard/> <RunCard/> })} <ResultsCard/> }.into_any()
+                view! { <GpuCard/> {ready.then(|| view! { <ContributeCard/> <RunCard/> })} <ModelCard/> <ResultsCard/> }.into_any()
             }
         }}
     }

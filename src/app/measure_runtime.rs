@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 use rustc_hash::FxHashMap;
 use wasm_bindgen::prelude::*;
 
+use super::device_model::{self, DeviceModels};
 use super::engine_measurer::EngineMeasurer;
 use super::engine_port::{client_info, latency_ms};
 use super::plan::Plan;
@@ -76,6 +77,7 @@ struct Runtime {
     wake_lock: RefCell<Option<WakeLock>>,
     looping: StdCell<bool>,
     macs: RefCell<FxHashMap<ModuleHash, u64>>,
+    models: DeviceModels,
 }
 
 thread_local! {
@@ -86,7 +88,7 @@ fn runtime() -> Option<Rc<Runtime>> {
     RUNTIME.with(|r| r.borrow().clone())
 }
 
-/// Creates the runtime (once) and provides [`MeasureUi`] as context.
+/// Creates the runtime (once) and provides [`MeasureUi`] and [`DeviceModels`] as context.
 pub fn provide_runtime() {
     let ui = MeasureUi {
         gpu: RwSignal::new(None),
@@ -109,6 +111,7 @@ pub fn provide_runtime() {
         resumed_from: RwSignal::new(None),
     };
     provide_context(ui);
+    let models = device_model::provide();
     let rt = Rc::new(Runtime {
         ui,
         store: RefCell::new(None),
@@ -118,6 +121,7 @@ pub fn provide_runtime() {
         wake_lock: RefCell::new(None),
         looping: StdCell::new(false),
         macs: RefCell::new(FxHashMap::default()),
+        models,
     });
     RUNTIME.with(|r| *r.borrow_mut() = Some(rt.clone()));
     listen_to_page_events();
@@ -181,6 +185,7 @@ async fn init(rt: Rc<Runtime>) {
     *rt.plan.borrow_mut() = Some(plan);
     let summaries: Vec<Summary> = records.iter().map(|r| summarize(&rt, &r.record)).collect();
     ui.records.set(summaries);
+    device_model::load(rt.models, store.clone(), records.iter().map(|r| r.record.clone()).collect());
     refresh_counts(&rt).await;
     let runs = store.runs().await.unwrap_or_default();
     let last = runs.into_iter().last();
@@ -394,6 +399,7 @@ fn on_event(rt: &Runtime, ev: RunEvent) {
             if rec.run.as_ref().is_some_and(|r| r.anchor) {
                 ui.anchors_left.update(|n| *n = n.saturating_sub(1));
             }
+            device_model::on_record(rt.models, &rec);
         }
         RunEvent::Probed { .. } => {}
         RunEvent::DeviceLost { message } => {

@@ -9,7 +9,9 @@
 //! [`download`] (JSONL / CSV), [`chart`], [`wake_lock`], [`settings`], and the pages. Draw is
 //! split into [`cell_editor`] (the editor's state logic), [`cell_drawing`] (the SVG editor) and
 //! [`draw_estimates`] (model estimates, measuring the drawn cell; models from
-//! [`bundled_models`]); Explore into [`explore_data`] (filters, binning, Pareto front),
+//! [`bundled_models`]); this device's own model, fitted in the page as it measures, is
+//! [`device_model`] (state, prospective accuracy), [`fit_worker`] (the fit in a Web Worker)
+//! and [`model_card`] (its card on Measure); Explore into [`explore_data`] (filters, binning, Pareto front),
 //! [`explore_plots`] (canvases), [`space_worker`] (the Web Worker client) and
 //! [`space_worker_api`] (what the worker calls).
 
@@ -17,6 +19,7 @@ pub mod bundled_models;
 pub mod cell_drawing;
 pub mod cell_editor;
 pub mod chart;
+pub mod device_model;
 pub mod download;
 pub mod draw_estimates;
 pub mod draw_page;
@@ -25,9 +28,11 @@ pub mod engine_port;
 pub mod explore_data;
 pub mod explore_page;
 pub mod explore_plots;
+pub mod fit_worker;
 pub mod layout;
 pub mod measure_page;
 pub mod measure_runtime;
+pub mod model_card;
 pub mod plan;
 pub mod run_controller;
 pub mod run_state;

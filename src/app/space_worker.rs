@@ -2,6 +2,8 @@
 //! workers, one per logical core (up to 6), each given one slice of the space; a request goes
 //! to all of them at once and is awaited as one reply (the costs of every cell, or one
 //! model's predictions), so the whole space is computed in parallel off the main thread.
+//! The Measure page fits its device model in one more worker of the same script
+//! ([`super::fit_worker`]).
 
 use js_sys::{Array, Float32Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -29,11 +31,11 @@ extern "C" {
     fn terminate(this: &JsWorker);
 }
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
+pub(super) fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn set(obj: &Object, key: &str, v: &JsValue) {
+pub(super) fn set(obj: &Object, key: &str, v: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), v);
 }
 
@@ -73,7 +75,7 @@ impl SpaceWorker {
 
     /// Sends `message` now and returns the promise of the reply (rejected if the worker
     /// fails to load or crashes).
-    fn request(&self, message: &Object) -> Result<Promise, String> {
+    pub(super) fn request(&self, message: &Object) -> Result<Promise, String> {
         let worker = &self.worker;
         let promise = Promise::new(&mut |resolve, reject| {
             let on_message = Closure::once_into_js(move |e: web_sys::MessageEvent| {

@@ -1,6 +1,11 @@
 //! The device's IndexedDB database: every measurement record from the moment it exists, with
-//! its upload state, and the state of every measurement run. A record and the run state that
-//! counts it are written in one transaction, so a reload or crash never loses or double-counts.
+//! its upload state, the state of every measurement run, and the device models fitted in the
+//! page with their prospective tallies (one row per device key, kept as JSON text; see
+//! [`super::device_model`]). A record and the run state that counts it are written in one
+//! transaction, so a reload or crash never loses or double-counts.
+//!
+//! Version 2 added the `device_models` object store; the upgrade only creates stores that are
+//! missing, so a version-1 database keeps its records and runs.
 
 use idb::{Database, DatabaseEvent, Factory, IndexParams, KeyPath, ObjectStoreParams, Query, TransactionMode};
 use serde::{Deserialize, Serialize};
@@ -12,9 +17,10 @@ use crate::measure::MeasurementRecord;
 
 /// The app's database name.
 pub const DB_NAME: &str = "leti";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 const RECORDS: &str = "records";
 const RUNS: &str = "runs";
+const DEVICE_MODELS: &str = "device_models";
 const BY_STATE: &str = "by_state";
 
 /// Where a stored record is on its way to the collector.
@@ -54,6 +60,12 @@ struct RecordRow {
     json: String,
     #[serde(default)]
     reason: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DeviceModelRow {
+    device: String,
+    json: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -128,6 +140,11 @@ impl Store {
                 let mut params = ObjectStoreParams::new();
                 params.key_path(Some(KeyPath::new_single("run_id")));
                 let _ = db.create_object_store(RUNS, params);
+            }
+            if !db.store_names().iter().any(|n| n == DEVICE_MODELS) {
+                let mut params = ObjectStoreParams::new();
+                params.key_path(Some(KeyPath::new_single("device")));
+                let _ = db.create_object_store(DEVICE_MODELS, params);
             }
         });
         Ok(Store { db: request.await? })
@@ -216,6 +233,22 @@ impl Store {
             *slot = index.count(Some(Query::Key(JsValue::from(state.code()))))?.await?;
         }
         Ok(c)
+    }
+
+    /// Saves the device model row of `device` (its JSON text), replacing the previous one.
+    pub async fn put_device_model(&self, device: &str, json: &str) -> Result<(), StoreError> {
+        let row = DeviceModelRow { device: device.to_string(), json: json.to_string() };
+        let tx = self.db.transaction(&[DEVICE_MODELS], TransactionMode::ReadWrite)?;
+        tx.object_store(DEVICE_MODELS)?.put(&to_js(&row)?, None)?.await?;
+        tx.commit()?.await?;
+        Ok(())
+    }
+
+    /// The device model row of `device` (its JSON text), if one was saved.
+    pub async fn device_model(&self, device: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.db.transaction(&[DEVICE_MODELS], TransactionMode::ReadOnly)?;
+        let v = tx.object_store(DEVICE_MODELS)?.get(Query::Key(JsValue::from_str(device)))?.await?;
+        v.map(|v| -> Result<String, StoreError> { Ok(serde_wasm_bindgen::from_value::<DeviceModelRow>(v)?.json) }).transpose()
     }
 
     /// Closes the connection (tests delete their databases afterwards).

@@ -16,10 +16,12 @@ export const CHROMIUM_ARGS = [
 ];
 
 /// One `leti serve` process on 127.0.0.1:`port`; `start` returns once /healthz answers.
+/// `extraArgs` go after the others (e.g. the learning job's interval).
 export class Serve {
-  constructor({ bin, port, db, webRoot, modelsDir }) {
+  constructor({ bin, port, db, webRoot, modelsDir, extraArgs = [] }) {
     this.args = ["serve", "--addr", `127.0.0.1:${port}`, "--db", db, "--web-root", webRoot];
     if (modelsDir) this.args.push("--models-dir", modelsDir);
+    this.args.push(...extraArgs);
     this.bin = bin;
     this.origin = `http://127.0.0.1:${port}`;
     this.child = null;

@@ -1,0 +1,72 @@
+//! One device's records as the `(cell, ms)` pairs a device model is fitted on: the records of
+//! that device key on the default network, merged per distinct cell (the median of their
+//! median wall clocks), in the order each cell was first measured. The browser (refitting
+//! after each cell) and the tests (native and wasm32) derive their pairs here, so the same
+//! records give the same pairs everywhere.
+
+use crate::net::NetConfig;
+use crate::space::{Cell, ModuleHash};
+
+use super::record::MeasurementRecord;
+
+/// The distinct cells of `device`'s records with one wall-clock latency each (ms), in the
+/// order of `records`. Records of other devices, of another network, whose cell does not
+/// validate or whose median is not a positive number are skipped.
+pub fn device_cells(records: &[MeasurementRecord], device: &str) -> Vec<(Cell, f64)> {
+    let default = NetConfig::default();
+    let mut order: Vec<(ModuleHash, Cell, Vec<f64>)> = Vec::new();
+    for r in records {
+        let ms = r.wall.median_ms;
+        if r.network != default || !(ms.is_finite() && ms > 0.0) || r.device_key() != device {
+            continue;
+        }
+        let Ok(cell) = r.cell.validate() else { continue };
+        match order.iter_mut().find(|(h, _, _)| *h == r.hash) {
+            Some((_, _, v)) => v.push(ms),
+            None => order.push((r.hash, cell, vec![ms])),
+        }
+    }
+    order.into_iter().map(|(_, cell, mut v)| (cell, median(&mut v))).collect()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::AdapterInfo;
+    use crate::space::CellSpec;
+
+    fn record(cell: &Cell, description: &str, ms: f64) -> MeasurementRecord {
+        let json = serde_json::json!({
+            "schema_version": 1, "id": "x", "created_unix_ms": 0, "hash": cell.hash().to_hex(),
+            "cell": cell.to_spec(), "network": NetConfig::default(),
+            "wall": {"median_ms": ms, "p10_ms": ms, "p90_ms": ms, "mad_ms": 0.0, "cov": 0.0, "runs": 3}, "mode": "whole_pass", "warmup_runs": 1, "noisy": false,
+            "kernels": "", "adapter": AdapterInfo { description: description.into(), backend: "webgpu".into(), ..AdapterInfo::default() },
+            "client": { "user_agent": "", "engine_version": "0" },
+        });
+        serde_json::from_value(json).expect("a record")
+    }
+
+    #[test]
+    fn one_median_per_distinct_cell_of_the_device_in_first_seen_order() {
+        let a = CellSpec::from_json_value(&serde_json::json!({"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","output"]})).unwrap().validate().unwrap();
+        let b = CellSpec::from_json_value(&serde_json::json!({"module_adjacency": [[0,1,0],[0,0,1],[0,0,0]], "module_operations": ["input","conv3x3-bn-relu","output"]})).unwrap().validate().unwrap();
+        let mut nan = record(&b, "gpu", 1.0);
+        nan.wall.median_ms = f64::NAN;
+        let recs = [record(&b, "gpu", 4.0), record(&a, "gpu", 1.0), record(&b, "gpu", 2.0), record(&a, "other", 9.0), nan];
+        let key = recs[0].device_key();
+        let pairs = device_cells(&recs, &key);
+        assert_eq!(pairs.len(), 2);
+        assert_eq!((pairs[0].0, pairs[0].1), (b, 3.0));
+        assert_eq!((pairs[1].0, pairs[1].1), (a, 1.0));
+    }
+}
