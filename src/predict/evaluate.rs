@@ -78,7 +78,8 @@ pub struct DeviceReport {
     pub test_ms: Vec<f64>,
 }
 
-fn data_of(d: &DeviceData) -> Data<'_> {
+/// A device's cells as training data.
+pub(super) fn data_of(d: &DeviceData) -> Data<'_> {
     Data { cells: &d.cells, features: &d.features, ms: &d.ms }
 }
 

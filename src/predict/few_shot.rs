@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::calibrate::spread_order;
 use super::dataset::DeviceData;
 use super::device_fit::fit_device;
-use super::evaluate::EvalOptions;
+use super::evaluate::{data_of, EvalOptions};
 use super::metrics::Metrics;
 use super::model::Model;
 use super::plot;
@@ -49,10 +49,6 @@ pub struct FewShotReport {
     pub source_cells: usize,
     pub eval_cells: usize,
     pub rows: Vec<FewShotRow>,
-}
-
-fn data_of(d: &DeviceData) -> Data<'_> {
-    Data { cells: &d.cells, features: &d.features, ms: &d.ms }
 }
 
 /// The rows `pool` of the held-out device in measuring order: its anchors, then the rest spread.
