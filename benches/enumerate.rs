@@ -34,9 +34,7 @@ impl Graph {
     fn is_kept(&self) -> bool {
         let m = self.matrix();
         let n = self.n;
-        self.bits.count_ones() as usize <= MAX_EDGES
-            && (0..n - 1).all(|r| m[r].iter().any(|&x| x == 1))
-            && (1..n).all(|c| (0..n).any(|r| m[r][c] == 1))
+        self.bits.count_ones() as usize <= MAX_EDGES && (0..n - 1).all(|r| m[r].contains(&1)) && (1..n).all(|c| (0..n).any(|r| m[r][c] == 1))
     }
 
     /// Every labeling in `itertools.product` order, hashed.
@@ -61,10 +59,8 @@ impl Graph {
 /// The original algorithm: hash every labeled graph, keep the first per hash. The hashing is
 /// spread over the same cores `enumerate()` uses so the ratio measures the algorithm.
 fn baseline() -> (usize, Vec<(ModuleHash, CellSpec)>) {
-    let graphs: Vec<Graph> = (2..=MAX_VERTICES)
-        .flat_map(|n| (0..1u32 << (n * (n - 1) / 2)).map(move |bits| Graph { n, bits }))
-        .filter(Graph::is_kept)
-        .collect();
+    let graphs: Vec<Graph> =
+        (2..=MAX_VERTICES).flat_map(|n| (0..1u32 << (n * (n - 1) / 2)).map(move |bits| Graph { n, bits })).filter(Graph::is_kept).collect();
     let hashes: Vec<Vec<ModuleHash>> = graphs.par_iter().with_min_len(16).map(Graph::hashes).collect();
     let mut seen = FxHashSet::default();
     let mut firsts = Vec::new();
@@ -100,11 +96,7 @@ fn median(mut d: Vec<Duration>) -> Duration {
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 fn cpu_model() -> String {
@@ -134,12 +126,7 @@ fn main() {
     }
     let best = *times.iter().min().unwrap();
     let ours = median(times.clone());
-    println!(
-        "enumerate():            {} cells, median {:.3} s, best {:.3} s over {runs} runs",
-        space.len(),
-        ours.as_secs_f64(),
-        best.as_secs_f64()
-    );
+    println!("enumerate():            {} cells, median {:.3} s, best {:.3} s over {runs} runs", space.len(), ours.as_secs_f64(), best.as_secs_f64());
 
     let mut btimes = Vec::new();
     let mut base = (0, Vec::new());

@@ -8,8 +8,9 @@
 //! cells' networks after the README cell's).
 //! (SwiftShader: `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`).
 
-use leti::engine::{now_ms, seeded_input, single_conv_net, ConvStrategy, Gpu, Program, Weights};
+use leti::engine::{now_ms, seeded_input, ConvStrategy, Gpu, Program, Weights};
 use leti::measure::TimingMode;
+use leti::net::single_conv_net;
 use leti::net::{build, NetConfig};
 use wgpu::util::DeviceExt;
 
@@ -46,7 +47,11 @@ fn time_raw(gpu: &Gpu, runs: usize, src: &str, params: &[u32], bufs: &[&wgpu::Bu
     });
     let mut p = params.to_vec();
     p.resize(p.len().next_multiple_of(4), 0);
-    let ub = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: None, contents: bytemuck::cast_slice(&p), usage: wgpu::BufferUsages::UNIFORM });
+    let ub = gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: None,
+        contents: bytemuck::cast_slice(&p),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
     let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: ub.as_entire_binding() }];
     for (i, b) in bufs.iter().enumerate() {
         entries.push(wgpu::BindGroupEntry { binding: i as u32 + 1, resource: b.as_entire_binding() });
@@ -94,15 +99,28 @@ fn main() {
         }
     };
     println!("adapter: {} ({:?}, {}), tiling {:?}", gpu.info.name, gpu.info.device_type, gpu.info.driver_info, gpu.tiling());
-    println!("date: {} (unix s), runs per figure: {runs} (median wall, submit to completion)", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
+    println!(
+        "date: {} (unix s), runs per figure: {runs} (median wall, submit to completion)",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    );
     println!();
     let picked = gpu.tiling().conv;
     println!("engine's conv kernels on this adapter: {picked:?}, probe ms {:?} (both families timed below; ratios use the engine's pick)", gpu.conv_probe_ms);
     println!("GFLOP/s columns: ours-workgroup = conv2d_tiled / conv1x1_gemm_vec4, ours-register = conv2d_register_tiled");
-    println!("{:<30} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}", "kernel", "MMAC", "pick ms", "ours-wg", "ours-reg", "naive", "matmul", "x naive", "x matmul");
+    println!(
+        "{:<30} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}",
+        "kernel", "MMAC", "pick ms", "ours-wg", "ours-reg", "naive", "matmul", "x naive", "x matmul"
+    );
     // Representative convolutions of the README network (full size).
-    let cases = [(3, 3, 128, 32, "stem conv3x3 3->128 @32"), (3, 43, 43, 32, "conv3x3 43->43 @32"), (1, 128, 43, 32, "conv1x1 128->43 @32"),
-        (3, 86, 86, 16, "conv3x3 86->86 @16"), (1, 256, 256, 16, "conv1x1 256->256 @16"), (3, 171, 171, 8, "conv3x3 171->171 @8"), (3, 512, 512, 8, "conv3x3 512->512 @8")];
+    let cases = [
+        (3, 3, 128, 32, "stem conv3x3 3->128 @32"),
+        (3, 43, 43, 32, "conv3x3 43->43 @32"),
+        (1, 128, 43, 32, "conv1x1 128->43 @32"),
+        (3, 86, 86, 16, "conv3x3 86->86 @16"),
+        (1, 256, 256, 16, "conv1x1 256->256 @16"),
+        (3, 171, 171, 8, "conv3x3 171->171 @8"),
+        (3, 512, 512, 8, "conv3x3 512->512 @8"),
+    ];
     let cases = if args.iter().any(|a| a == "--networks-only") { &cases[..0] } else { &cases[..] };
     for &(k, c_in, c_out, hw, label) in cases {
         let net = single_conv_net(k, c_in, c_out, hw);
@@ -120,7 +138,14 @@ fn main() {
         let lw = weights.layer(0);
         let (xb, wb, bb) = (storage(&gpu, &input, false), storage(&gpu, &lw.w, false), storage(&gpu, &lw.bias, false));
         let yb = storage(&gpu, &vec![0.0; c_out * hw * hw], true);
-        let naive = time_raw(&gpu, runs, include_str!("naive_conv.wgsl"), &[c_in as u32, c_out as u32, hw as u32, hw as u32, k as u32], &[&xb, &wb, &bb, &yb], [(c_out * hw * hw).div_ceil(64) as u32, 1, 1]);
+        let naive = time_raw(
+            &gpu,
+            runs,
+            include_str!("naive_conv.wgsl"),
+            &[c_in as u32, c_out as u32, hw as u32, hw as u32, k as u32],
+            &[&xb, &wb, &bb, &yb],
+            [(c_out * hw * hw).div_ceil(64) as u32, 1, 1],
+        );
         let mm = matmul_ms(&gpu, runs, c_out, hw * hw, c_in * k * k);
         println!(
             "{label:<30} {:>7.1} {ours:>9.3} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.1} {:>8.2}",
@@ -140,7 +165,10 @@ fn main() {
     for e in leti::space::sample(&space, sampled, 1) {
         cells.push((format!("sampled {}", e.hash), e.cell.to_spec()));
     }
-    println!("{:<46} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}", "network (full size, batch 1)", "MMAC", "wg ms", "reg ms", "wg GF/s", "reg GF/s", "matmul", "x matmul");
+    println!(
+        "{:<46} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
+        "network (full size, batch 1)", "MMAC", "wg ms", "reg ms", "wg GF/s", "reg GF/s", "matmul", "x matmul"
+    );
     for (label, spec) in cells {
         let net = build(&spec.validate().unwrap(), &NetConfig::default());
         let weights = Weights::seeded(&net, 1);

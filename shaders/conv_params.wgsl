@@ -2,7 +2,7 @@
 // conv1x1_gemm_vec4, conv2d_register_tiled); the engine prepends this file to each of them.
 // Offsets and batch strides are in f32 elements of the activation arena; `has_res` selects the
 // fused residual add; `bias_off` indexes the folded batch-norm bias in the weight buffer.
-// Layout must match the Rust-side block written by the engine (16 u32, 64 bytes).
+// Layout: `ConvParams` in src/engine/params.rs (16 u32, 64 bytes), checked by its test.
 
 struct Params {
     c_in: u32,

@@ -34,10 +34,7 @@ fn in_shape(net: &Net, l: &Layer, i: usize) -> Shape {
 
 /// 0 -> 1, 2, 3 -> 4: three output-feeding convs.
 fn three_branches() -> Cell {
-    cell(spec(
-        &[&[0, 1, 1, 1, 0], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 0]],
-        &["input", C3, C1, C3, "output"],
-    ))
+    cell(spec(&[&[0, 1, 1, 1, 0], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 0]], &["input", C3, C1, C3, "output"]))
 }
 
 #[test]
@@ -78,14 +75,7 @@ fn truncation_appears_where_a_predecessor_has_one_more_channel() {
     // 0 -> 1; 1 -> 2, 3, 4; 2, 3, 4 -> 5; 0 -> 4. Output-feeding 2, 3, 4 get 43, 43, 42;
     // vertex 1 takes the largest of what it feeds (43), so 1 -> 4 needs a truncation to 42.
     let c = cell(spec(
-        &[
-            &[0, 1, 0, 0, 1, 0],
-            &[0, 0, 1, 1, 1, 0],
-            &[0, 0, 0, 0, 0, 1],
-            &[0, 0, 0, 0, 0, 1],
-            &[0, 0, 0, 0, 0, 1],
-            &[0, 0, 0, 0, 0, 0],
-        ],
+        &[&[0, 1, 0, 0, 1, 0], &[0, 0, 1, 1, 1, 0], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 0, 0]],
         &["input", C3, C1, MP, C3, "output"],
     ));
     assert_eq!(vertex_channels(&c, 128, 128), vec![128, 43, 43, 43, 42, 128]);
@@ -138,14 +128,8 @@ fn two_vertex_cell_is_a_projection_only() {
     // Worked by hand from the rules: conv kernels + 2 BN params per channel, dense + bias.
     let cost = Cost::of(&net);
     let conv = |k: u64, ci: u64, co: u64| k * k * ci * co + 2 * co;
-    let params = conv(3, 3, 128)
-        + 3 * conv(1, 128, 128)
-        + conv(1, 128, 256)
-        + 2 * conv(1, 256, 256)
-        + conv(1, 256, 512)
-        + 2 * conv(1, 512, 512)
-        + 512 * 10
-        + 10;
+    let params =
+        conv(3, 3, 128) + 3 * conv(1, 128, 128) + conv(1, 128, 256) + 2 * conv(1, 256, 256) + conv(1, 256, 512) + 2 * conv(1, 512, 512) + 512 * 10 + 10;
     assert_eq!(cost.trainable_parameters, params);
     assert_eq!(cost.trainable_parameters, 882_570);
     assert_eq!(cost.macs, 137_761_792);
@@ -200,4 +184,3 @@ fn readme_cell_network_shape_and_order() {
     let downs: Vec<Shape> = net.layers.iter().filter(|l| l.role == Role::Downsample).map(|l| out_shape(&net, l)).collect();
     assert_eq!(downs, vec![Shape::new(1, 128, 16, 16), Shape::new(1, 256, 8, 8)]);
 }
-

@@ -11,7 +11,6 @@ use leti::engine::{agreement, ConvStrategy, Gpu};
 use leti::net::{build, NetConfig};
 use leti::space::CellSpec;
 
-
 /// Checks every tensor, with both convolution kernel families.
 fn check(gpu: &mut Gpu, name: &str, cell: &CellSpec, cfg: &NetConfig) {
     let net = build(&cell.validate().unwrap(), cfg);

@@ -11,7 +11,6 @@ use leti::engine::{seeded_input, Gpu, Program, Weights};
 use leti::measure::{measure, Protocol, TimingMode};
 use leti::net::{build, NetConfig};
 
-
 fn small_program(gpu: &Gpu) -> Program {
     let cfg = NetConfig { input_size: 8, stem_channels: 8, num_stacks: 2, cells_per_stack: 1, ..NetConfig::default() };
     let net = build(&cases()[0].1.validate().unwrap(), &cfg);

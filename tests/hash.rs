@@ -16,10 +16,7 @@ fn sample_cells() -> Vec<CellSpec> {
     vec![
         readme_cell(),
         // Diamond with a skip: 0->1, 0->2, 1->3, 2->3, 0->3.
-        spec(
-            &[&[0, 1, 1, 1], &[0, 0, 0, 1], &[0, 0, 0, 1], &[0, 0, 0, 0]],
-            &["input", "conv3x3-bn-relu", "maxpool3x3", "output"],
-        ),
+        spec(&[&[0, 1, 1, 1], &[0, 0, 0, 1], &[0, 0, 0, 1], &[0, 0, 0, 0]], &["input", "conv3x3-bn-relu", "maxpool3x3", "output"]),
         // 7-vertex cell with 9 edges and all three ops, several symmetric-looking branches.
         spec(
             &[
@@ -35,14 +32,7 @@ fn sample_cells() -> Vec<CellSpec> {
         ),
         // Four parallel branches: all 24 relabelings are topological.
         spec(
-            &[
-                &[0, 1, 1, 1, 1, 0],
-                &[0, 0, 0, 0, 0, 1],
-                &[0, 0, 0, 0, 0, 1],
-                &[0, 0, 0, 0, 0, 1],
-                &[0, 0, 0, 0, 0, 1],
-                &[0, 0, 0, 0, 0, 0],
-            ],
+            &[&[0, 1, 1, 1, 1, 0], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 0, 0]],
             &["input", "conv3x3-bn-relu", "conv1x1-bn-relu", "conv3x3-bn-relu", "maxpool3x3", "output"],
         ),
     ]

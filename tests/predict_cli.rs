@@ -86,8 +86,21 @@ fn evaluate_writes_reports_plots_and_few_shot() {
     let out_dir = dir.join("eval");
     let out = leti(
         &[
-            "evaluate", "--data", data.to_str().unwrap(), "--out-dir", out_dir.to_str().unwrap(), "--folds", "2", "--curve", "20,40", "--few-shot", "5,10",
-            "--trees", "15", "--models", "flops,ridge-log,gbt",
+            "evaluate",
+            "--data",
+            data.to_str().unwrap(),
+            "--out-dir",
+            out_dir.to_str().unwrap(),
+            "--folds",
+            "2",
+            "--curve",
+            "20,40",
+            "--few-shot",
+            "5,10",
+            "--trees",
+            "15",
+            "--models",
+            "flops,ridge-log,gbt",
         ],
         None,
     );

@@ -5,8 +5,7 @@ mod common;
 
 use leti::net::{build, Cost, NetConfig};
 use leti::predict::{
-    distinct_layer_configs, features, features_from_net, for_each_layer_config, idx, layer_configs_of_net,
-    LayerConfig, LayerOp, NUM_FEATURES,
+    distinct_layer_configs, features, features_from_net, for_each_layer_config, idx, layer_configs_of_net, LayerConfig, LayerOp, NUM_FEATURES,
 };
 use leti::space::{Cell, CellSpec};
 use rand::{Rng, SeedableRng};

@@ -5,12 +5,12 @@ use leti::net::{build, NetConfig};
 use leti::predict::dataset::{group_by_device, parse_records, DeviceData, TargetChoice};
 use leti::predict::synthetic::{random_cells, SyntheticDevice};
 use leti::predict::train::{
-    export_gbt, fit, fit_flops, fit_lookup, folds_by_hash, predict_rows, split_by_hash, train_model, as_model, Data, GbtOptions, ModelKind,
-    Subset, TrainOptions,
+    as_model, export_gbt, fit, fit_flops, fit_lookup, folds_by_hash, predict_rows, split_by_hash, train_model, Data, GbtOptions, ModelKind, Subset,
+    TrainOptions,
 };
 use leti::predict::{
-    calibrate, calibrate_best, features, idx, layer_configs_of_net, spread_order, CalibrationOptions, LayerTable, LayerTableError, LayerTiming, Metrics,
-    Model, ModelError, Predictor, Target, TrainingInfo,
+    calibrate, calibrate_best, features, idx, layer_configs_of_net, spread_order, CalibrationOptions, LayerTable, LayerTableError, LayerTiming, Metrics, Model,
+    ModelError, Predictor, Target, TrainingInfo,
 };
 use leti::space::ModuleHash;
 
@@ -83,7 +83,8 @@ fn exported_trees_predict_exactly_what_the_trainer_does() {
     let d = &devs[1];
     let x: Vec<Vec<f64>> = d.features.iter().map(|f| f.to_vec()).collect();
     let y: Vec<f64> = d.ms.iter().map(|m| m.ln()).collect();
-    let cfg = gbt_quantile::GBTConfig { n_trees: 30, max_depth: 4, learning_rate: 0.1, min_samples_leaf: 3, quantile: None, early_stopping_rounds: None, n_bins: 16 };
+    let cfg =
+        gbt_quantile::GBTConfig { n_trees: 30, max_depth: 4, learning_rate: 0.1, min_samples_leaf: 3, quantile: None, early_stopping_rounds: None, n_bins: 16 };
     let m = gbt_quantile::trainer::train(&x, &y, &cfg, None);
     let g = export_gbt(&m);
     for row in &x {

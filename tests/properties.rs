@@ -17,9 +17,7 @@ fn matrix() -> impl Strategy<Value = Vec<Vec<u8>>> {
 /// Square strictly-upper-triangular 0/1 matrices: the input that reaches pruning.
 fn square_matrix() -> impl Strategy<Value = Vec<Vec<u8>>> {
     (0usize..10).prop_flat_map(|n| {
-        prop::collection::vec(any::<bool>(), n * n).prop_map(move |bits| {
-            (0..n).map(|i| (0..n).map(|j| (j > i && bits[i * n + j]) as u8).collect()).collect()
-        })
+        prop::collection::vec(any::<bool>(), n * n).prop_map(move |bits| (0..n).map(|i| (0..n).map(|j| (j > i && bits[i * n + j]) as u8).collect()).collect())
     })
 }
 
@@ -29,17 +27,15 @@ fn ops(len: impl Into<prop::collection::SizeRange>) -> impl Strategy<Value = Vec
 
 /// Well-formed ops for `n` vertices: input, interior ops, output.
 fn wellformed_ops(n: usize) -> impl Strategy<Value = Vec<String>> {
-    prop::collection::vec(prop::sample::select(&LABELS[1..4]).prop_map(String::from), n.saturating_sub(2)).prop_map(
-        move |mid| {
-            let mut v = vec!["input".to_string()];
-            v.extend(mid);
-            if n > 1 {
-                v.push("output".into());
-            }
-            v.truncate(n);
-            v
-        },
-    )
+    prop::collection::vec(prop::sample::select(&LABELS[1..4]).prop_map(String::from), n.saturating_sub(2)).prop_map(move |mid| {
+        let mut v = vec!["input".to_string()];
+        v.extend(mid);
+        if n > 1 {
+            v.push("output".into());
+        }
+        v.truncate(n);
+        v
+    })
 }
 
 /// JSON values shaped like specs, with random damage.

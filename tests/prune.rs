@@ -13,10 +13,7 @@ const MP: &str = "maxpool3x3";
 #[test]
 fn dangling_chain_is_removed_with_all_its_edges() {
     // 0->1->4 is the path; 0->2->3 dangles (3 has no out-edge), so 2 and 3 go.
-    let s = spec(
-        &[&[0, 1, 1, 0, 0], &[0, 0, 0, 0, 1], &[0, 0, 0, 1, 0], &[0, 0, 0, 0, 0], &[0, 0, 0, 0, 0]],
-        &["input", C1, C3, MP, "output"],
-    );
+    let s = spec(&[&[0, 1, 1, 0, 0], &[0, 0, 0, 0, 1], &[0, 0, 0, 1, 0], &[0, 0, 0, 0, 0], &[0, 0, 0, 0, 0]], &["input", C1, C3, MP, "output"]);
     let p = s.prune().unwrap();
     assert_eq!(p.kept, vec![0, 1, 4]);
     assert_eq!(p.cell.to_spec(), spec(&[&[0, 1, 0], &[0, 0, 1], &[0, 0, 0]], &["input", C1, "output"]));
@@ -26,10 +23,7 @@ fn dangling_chain_is_removed_with_all_its_edges() {
 #[test]
 fn vertex_fed_only_by_an_unreachable_vertex_is_removed() {
     // 1 has no in-edge, so 1 and 2 (fed only by 1) are unreachable although 2 reaches the output.
-    let s = spec(
-        &[&[0, 0, 0, 1, 0], &[0, 0, 1, 0, 0], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 0]],
-        &["input", C3, C3, MP, "output"],
-    );
+    let s = spec(&[&[0, 0, 0, 1, 0], &[0, 0, 1, 0, 0], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 0]], &["input", C3, C3, MP, "output"]);
     let p = s.prune().unwrap();
     assert_eq!(p.kept, vec![0, 3, 4]);
     assert_eq!(p.cell.ops(), &[Op::Input, Op::MaxPool3x3, Op::Output]);
@@ -37,10 +31,7 @@ fn vertex_fed_only_by_an_unreachable_vertex_is_removed() {
 
 #[test]
 fn pruned_spec_hashes_like_the_spec_written_pruned() {
-    let unpruned = spec(
-        &[&[0, 1, 1, 0, 1], &[0, 0, 0, 0, 1], &[0, 0, 0, 1, 0], &[0, 0, 0, 0, 0], &[0, 0, 0, 0, 0]],
-        &["input", MP, C1, C3, "output"],
-    );
+    let unpruned = spec(&[&[0, 1, 1, 0, 1], &[0, 0, 0, 0, 1], &[0, 0, 0, 1, 0], &[0, 0, 0, 0, 0], &[0, 0, 0, 0, 0]], &["input", MP, C1, C3, "output"]);
     let pruned = spec(&[&[0, 1, 1], &[0, 0, 1], &[0, 0, 0]], &["input", MP, "output"]);
     assert_eq!(unpruned.validate().unwrap(), pruned.validate().unwrap());
     assert_eq!(unpruned.validate().unwrap().hash(), pruned.validate().unwrap().hash());
@@ -49,10 +40,7 @@ fn pruned_spec_hashes_like_the_spec_written_pruned() {
 #[test]
 fn input_not_reaching_output_is_invalid_even_with_interior_edges() {
     // 0->1->2 and 3->4, but nothing links the two halves.
-    let s = spec(
-        &[&[0, 1, 0, 0, 0], &[0, 0, 1, 0, 0], &[0, 0, 0, 0, 0], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 0]],
-        &["input", C3, C1, MP, "output"],
-    );
+    let s = spec(&[&[0, 1, 0, 0, 0], &[0, 0, 1, 0, 0], &[0, 0, 0, 0, 0], &[0, 0, 0, 0, 1], &[0, 0, 0, 0, 0]], &["input", C3, C1, MP, "output"]);
     assert_eq!(s.validate(), Err(SpecError::Disconnected));
     // A matrix with no edge at all.
     assert_eq!(spec(&[&[0, 0], &[0, 0]], &["input", "output"]).validate(), Err(SpecError::Disconnected));

@@ -9,8 +9,9 @@ mod common;
 use agreement_cells::cases;
 use leti::engine::{agreement, seeded_input, Gpu, Program, Weights};
 use leti::measure::{measure, profile_mode, Protocol, TimingMode};
+use leti::measure::{table_line, time_layer};
 use leti::net::{build, NetConfig};
-use leti::predict::{distinct_layer_configs, table_line, time_layer};
+use leti::predict::distinct_layer_configs;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -112,10 +112,7 @@ async fn run_loop(
             on_record(&r, controls);
         }
     };
-    Run { measurer: m, store, plan, state, controls, client: ClientInfo::default(), new_id: &new_id, clock: &clk, unix_ms: &unix }
-        .go(&mut on)
-        .await
-        .unwrap()
+    Run { measurer: m, store, plan, state, controls, client: ClientInfo::default(), new_id: &new_id, clock: &clk, unix_ms: &unix }.go(&mut on).await.unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -298,10 +295,8 @@ async fn upload_keeps_refused_records_apart_and_sends_the_rest() {
 async fn upload_halves_batches_that_are_too_large() {
     let (store, _) = store_with_pending("leti-test-upload-shrink", 4).await;
     let sent = Rc::new(RefCell::new(Vec::new()));
-    let mut q = UploadQueue::new(FakeCollector {
-        replies: VecDeque::from([reply(413, r#"{"code":"batch_too_large","message":"too many"}"#)]),
-        sent: sent.clone(),
-    });
+    let mut q =
+        UploadQueue::new(FakeCollector { replies: VecDeque::from([reply(413, r#"{"code":"batch_too_large","message":"too many"}"#)]), sent: sent.clone() });
     q.step(&store, 1.0).await.unwrap();
     assert_eq!(q.batch_size(), 2);
     assert_eq!(q.step(&store, 1.0).await.unwrap().stored, 2);
@@ -415,10 +410,20 @@ async fn stop_ends_the_run_and_a_failed_measurement_is_reported() {
     let ids = || "00000000-0000-4000-8000-000000000099".to_string();
     let clk = move || clock.get();
     let unix = || 0u64;
-    let err = Run { measurer: &mut m, store: &store, plan: &mut plan, state: &mut state, controls: &controls, client: ClientInfo::default(), new_id: &ids, clock: &clk, unix_ms: &unix }
-        .go(&mut |_| {})
-        .await
-        .unwrap_err();
+    let err = Run {
+        measurer: &mut m,
+        store: &store,
+        plan: &mut plan,
+        state: &mut state,
+        controls: &controls,
+        client: ClientInfo::default(),
+        new_id: &ids,
+        clock: &clk,
+        unix_ms: &unix,
+    }
+    .go(&mut |_| {})
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("shader compile error"));
     assert_eq!(state.status, RunStatus::Failed);
     store.close();

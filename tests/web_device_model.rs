@@ -151,12 +151,29 @@ async fn the_upgrade_keeps_version_one_records_and_stores_device_models() {
 
 fn listed(name: &str, kind: ModelKind, adapter: Option<AdapterInfo>, device_src: &[u8]) -> Bundled {
     let model = Model::from_json_bytes(device_src).unwrap();
-    Bundled { name: name.into(), url: String::new(), model: Ok(Arc::new(model)), bytes: Arc::new(device_src.to_vec()), kind, adapter, n_cells: Some(40), within_10: Some(0.9), eval_cells: 8 }
+    Bundled {
+        name: name.into(),
+        url: String::new(),
+        model: Ok(Arc::new(model)),
+        bytes: Arc::new(device_src.to_vec()),
+        kind,
+        adapter,
+        n_cells: Some(40),
+        within_10: Some(0.9),
+        eval_cells: 8,
+    }
 }
 
 #[wasm_bindgen_test]
 fn this_devices_model_then_a_model_learned_on_the_same_gpu_come_first() {
-    let swiftshader = AdapterInfo { vendor: "google".into(), architecture: "swiftshader".into(), device: "0xc0de".into(), description: "SwiftShader Device (Subzero)".into(), backend: "webgpu".into(), driver: String::new() };
+    let swiftshader = AdapterInfo {
+        vendor: "google".into(),
+        architecture: "swiftshader".into(),
+        device: "0xc0de".into(),
+        description: "SwiftShader Device (Subzero)".into(),
+        backend: "webgpu".into(),
+        driver: String::new(),
+    };
     let mut elsewhere = swiftshader.clone();
     elsewhere.description = "Mali-G710".into();
     let models = vec![

@@ -10,8 +10,8 @@ mod common;
 
 use leti::app::bundled_models::{match_score, order};
 use leti::app::cell_editor::{draw_url, percent_decode, tap, Draft, DraftError, EditError, TapOutcome};
-use leti::app::explore_data::{bin_grid, find_hash, hash_query, histogram, nearest, op_counts, pareto_front, Filter, LogAxis};
-use leti::app::{draw_page, space_worker_api};
+use leti::app::explore_data::{bin_grid, find_hash, hash_query, histogram, nearest, op_counts, pareto_front, Filter, LogAxis, PlotArea};
+use leti::app::{draw_page, format, space_worker_api};
 use leti::measure::anchors::ANCHOR_CODES;
 use leti::measure::AdapterInfo;
 use leti::net::{build, Cost, NetConfig};
@@ -41,7 +41,7 @@ fn readme_by_edits() -> Draft {
 fn drawing_the_readme_cell_gives_its_spec_hash_and_parameters() {
     let d = readme_by_edits();
     assert_eq!(d.to_spec(), common::readme_cell());
-    let a = draw_page::analyse(&draw_page::pretty(&d.to_spec())).unwrap();
+    let a = draw_page::analyse(&format::spec_json(&d.to_spec())).unwrap();
     assert_eq!(a.hash, common::README_HASH);
     assert_eq!(a.cost.trainable_parameters, common::README_PARAMS);
     assert!(d.pruned_away().is_empty());
@@ -77,7 +77,7 @@ fn removing_a_vertex_drops_its_edges_and_shows_what_pruning_removes() {
     assert_eq!(d.edges(), vec![(0, 1), (0, 2), (0, 4), (1, 5), (2, 5), (3, 5), (4, 5)]);
     // The old vertex 4 (now 3) has no input left: pruning drops it, as the validator does.
     assert_eq!(d.pruned_away(), vec![3]);
-    assert_eq!(draw_page::analyse(&draw_page::pretty(&d.to_spec())).unwrap().removed, vec![3]);
+    assert_eq!(draw_page::analyse(&format::spec_json(&d.to_spec())).unwrap().removed, vec![3]);
     // A vertex with no way to the output is pruned too.
     let mut d = Draft::minimal();
     let v = d.add_vertex(Op::MaxPool3x3).unwrap();
@@ -86,7 +86,7 @@ fn removing_a_vertex_drops_its_edges_and_shows_what_pruning_removes() {
     // Disconnected input: nothing is marked, the cell is invalid instead.
     d.toggle_edge(0, 2).unwrap();
     assert!(d.pruned_away().is_empty());
-    assert!(draw_page::analyse(&draw_page::pretty(&d.to_spec())).is_err());
+    assert!(draw_page::analyse(&format::spec_json(&d.to_spec())).is_err());
     assert_eq!(d.remove_vertex(0), Err(EditError::Endpoint));
     assert_eq!(d.remove_vertex(2), Err(EditError::Endpoint));
 }
@@ -129,7 +129,11 @@ fn adapter(description: &str, vendor: &str) -> AdapterInfo {
 
 #[wasm_bindgen_test]
 fn the_model_of_this_adapter_comes_first() {
-    let devices = ["NVIDIA H200 [vulkan] NVIDIA 580.159.04 (h200-vulkan)", "llvmpipe (LLVM 15.0.6, 256 bits) [vulkan] Mesa 22.3.6 (lavapipe)", "SwiftShader Device (Subzero) [webgpu] (swiftshader-chromium)"];
+    let devices = [
+        "NVIDIA H200 [vulkan] NVIDIA 580.159.04 (h200-vulkan)",
+        "llvmpipe (LLVM 15.0.6, 256 bits) [vulkan] Mesa 22.3.6 (lavapipe)",
+        "SwiftShader Device (Subzero) [webgpu] (swiftshader-chromium)",
+    ];
     let swiftshader = adapter("SwiftShader Device (Subzero)", "google");
     assert!(match_score(&swiftshader, devices[2]) >= 2);
     assert_eq!(match_score(&swiftshader, devices[0]), 0);
@@ -148,7 +152,7 @@ fn filters_select_by_op_counts_and_latency() {
     }
     let lat: Vec<f32> = (0..cells.len()).map(|i| 1.0 + i as f32).collect();
     assert_eq!(Filter::default().select(&ops, &lat).len(), cells.len());
-    let f = Filter { ops: [None, None, Some(0)], min_ms: Some(3.0), max_ms: Some(12.0), ..Filter::default() };
+    let f = Filter { ops: [None, None, Some(0)], min_ms: Some(3.0), max_ms: Some(12.0) };
     let kept = f.select(&ops, &lat);
     let expect: Vec<u32> = (0..cells.len() as u32).filter(|&i| ops[i as usize][2] == 0 && (3.0..=12.0).contains(&lat[i as usize])).collect();
     assert_eq!(kept, expect);
@@ -173,8 +177,8 @@ fn binning_histogram_front_and_nearest() {
     assert_eq!(pareto_front(&params, &lat, &[0, 2]), vec![2, 0]);
     // The point nearest the middle of a 300 x 300 plot is (200, 20); among the first and the
     // third, (2000, 200).
-    assert_eq!(nearest(&xs, &ys, &idx, x, y, 300.0, 300.0, 150.0, 150.0), Some(1));
-    assert_eq!(nearest(&xs, &ys, &[0, 2], x, y, 300.0, 300.0, 150.0, 150.0), Some(2));
+    assert_eq!(nearest(&xs, &ys, &idx, PlotArea { x, y, w: 300.0, h: 300.0 }, 150.0, 150.0), Some(1));
+    assert_eq!(nearest(&xs, &ys, &[0, 2], PlotArea { x, y, w: 300.0, h: 300.0 }, 150.0, 150.0), Some(2));
 }
 
 #[wasm_bindgen_test]
@@ -186,7 +190,7 @@ fn hash_search_finds_by_prefix() {
     assert_eq!(hash_query("28c"), None);
     assert_eq!(hash_query("28cg1234"), None);
     assert_eq!(find_hash(&hashes, &hex, 10), vec![7]);
-    assert_eq!(find_hash(&hashes, &hex[..4], 10).contains(&7), true);
+    assert!(find_hash(&hashes, &hex[..4], 10).contains(&7));
 }
 
 #[wasm_bindgen_test]
@@ -242,10 +246,8 @@ fn the_space_splits_into_worker_slices_that_concatenate_back() {
     }
     let model_json = include_bytes!("../trained/h200-vulkan.model.json");
     let whole = space_worker_api::predict_space(model_json, &pack(&entries, false)).map_err(|_| "predict").unwrap().to_vec();
-    let parts: Vec<f32> = split_packed(&cells, &codes, 3)
-        .iter()
-        .flat_map(|c| space_worker_api::predict_space(model_json, c).map_err(|_| "predict").unwrap().to_vec())
-        .collect();
+    let parts: Vec<f32> =
+        split_packed(&cells, &codes, 3).iter().flat_map(|c| space_worker_api::predict_space(model_json, c).map_err(|_| "predict").unwrap().to_vec()).collect();
     assert_eq!(parts, whole);
 }
 
@@ -259,4 +261,21 @@ fn measured_cells_are_matched_to_their_predictions_by_hash() {
     let pairs = measured_vs_predicted(&[(hashes[4], 9.5), (other, 1.0), (hashes[0], 2.0)], &hashes, &predicted);
     // In space order; a hash not in the space is left out.
     assert_eq!(pairs, vec![(1.0, 2.0), (5.0, 9.5)]);
+}
+
+#[wasm_bindgen_test]
+fn formatting_helpers() {
+    assert_eq!(format::thousands(0), "0");
+    assert_eq!(format::thousands(999), "999");
+    assert_eq!(format::thousands(423_624), "423,624");
+    assert_eq!(format::thousands(1_234_567), "1,234,567");
+    assert_eq!(format::ms(850.4), "850 ms");
+    assert_eq!(format::ms(12.34), "12.3 ms");
+    assert_eq!(format::ms(2.781), "2.78 ms");
+    assert_eq!(format::duration(44_600.0), "45 s");
+    assert_eq!(format::duration(125_000.0), "2 min 05 s");
+    assert_eq!(format::human_bytes(268_435_456.0), "256 MiB");
+    assert_eq!(format::human_bytes(1536.0), "1.5 KiB");
+    assert_eq!(format::pct(0.876), "88%");
+    assert_eq!(format::mib(3 * 1024 * 1024 / 2), "1.50 MiB");
 }

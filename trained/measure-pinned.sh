@@ -4,6 +4,8 @@
 # command on CPU $LETI_MEAS_CPU (default: the last CPU) and nothing else; `leti-rest` gets every
 # other process of the machine, moved there first, on the remaining CPUs. Processes started
 # later inherit `leti-rest` from their parents, so builds and tests keep off the measuring core.
+# When the command ends (or the script is interrupted) every process goes back to the root
+# cpuset and both groups are removed, so the machine gets all its CPUs back. Run one at a time.
 # cgroup v1 (a `cpuset` hierarchy) and v2 (the `cpuset` controller) are both handled. Root only.
 #
 # Usage: trained/measure-pinned.sh COMMAND [ARGS...]
@@ -34,5 +36,20 @@ echo "$rest_cpus" >"$root/leti-rest/cpuset.cpus"
 # Everything that runs now moves off the measuring core (kernel threads that cannot move stay).
 for pid in $(cat "$root/$procs"); do echo "$pid" >"$root/leti-rest/$procs" 2>/dev/null || true; done
 echo "measure-pinned: CPU $meas_cpu for: $*; CPUs $rest_cpus for everything else" >&2
+
+# Back to the root cpuset, all of it, and the groups gone.
+restore() {
+  for g in leti-meas leti-rest; do
+    [ -d "$root/$g" ] || continue
+    for pid in $(cat "$root/$g/$procs" 2>/dev/null); do echo "$pid" >"$root/$procs" 2>/dev/null || true; done
+    rmdir "$root/$g" 2>/dev/null || echo "measure-pinned: could not remove $root/$g" >&2
+  done
+}
+trap restore EXIT
+trap 'exit 130' INT TERM
 echo $$ >"$root/leti-meas/$procs"
-exec "$@"
+set +e
+"$@"
+status=$?
+set -e
+exit "$status"

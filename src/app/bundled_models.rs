@@ -57,7 +57,11 @@ impl ModelKind {
     }
 
     fn parse(s: Option<&str>) -> ModelKind {
-        if s == Some("learned") { ModelKind::Learned } else { ModelKind::Bundled }
+        if s == Some("learned") {
+            ModelKind::Learned
+        } else {
+            ModelKind::Bundled
+        }
     }
 }
 
@@ -112,7 +116,17 @@ pub async fn load_all() -> Result<Vec<Bundled>, String> {
             Err(err) => (Err(err), Vec::new()),
         };
         let kind = ModelKind::parse(e.kind.as_deref());
-        out.push(Bundled { name: e.name, url: e.url, model, bytes: Arc::new(bytes), kind, adapter: e.adapter, n_cells: e.n_cells, within_10: e.within_10, eval_cells: e.eval_cells });
+        out.push(Bundled {
+            name: e.name,
+            url: e.url,
+            model,
+            bytes: Arc::new(bytes),
+            kind,
+            adapter: e.adapter,
+            n_cells: e.n_cells,
+            within_10: e.within_10,
+            eval_cells: e.eval_cells,
+        });
     }
     Ok(out)
 }
@@ -192,9 +206,21 @@ pub fn page_order(models: &[Bundled], own: Option<Bundled>, adapter: Option<&Ada
 pub fn here_note(m: &Bundled) -> String {
     let pct = |w: f64| format!("{:.0}%", w * 100.0);
     match (m.kind, m.within_10) {
-        (ModelKind::Own, Some(w)) => format!("your GPU's own model, learned in this browser from {} cells; {} of the {} cells measured after it was fitted were within ±10%", m.n_cells.unwrap_or(0), pct(w), m.eval_cells),
-        (ModelKind::Own, None) => format!("your GPU's own model, learned in this browser from {} cells; its accuracy appears as more cells are measured", m.n_cells.unwrap_or(0)),
-        (ModelKind::Learned, Some(w)) => format!("learned from {} cells measured on another device with this GPU ({} within ±10% on its {} held-out cells)", m.n_cells.unwrap_or(0), pct(w), m.eval_cells),
+        (ModelKind::Own, Some(w)) => format!(
+            "your GPU's own model, learned in this browser from {} cells; {} of the {} cells measured after it was fitted were within ±10%",
+            m.n_cells.unwrap_or(0),
+            pct(w),
+            m.eval_cells
+        ),
+        (ModelKind::Own, None) => {
+            format!("your GPU's own model, learned in this browser from {} cells; its accuracy appears as more cells are measured", m.n_cells.unwrap_or(0))
+        }
+        (ModelKind::Learned, Some(w)) => format!(
+            "learned from {} cells measured on another device with this GPU ({} within ±10% on its {} held-out cells)",
+            m.n_cells.unwrap_or(0),
+            pct(w),
+            m.eval_cells
+        ),
         (ModelKind::Learned, None) => format!("learned from {} cells measured on another device with this GPU (no held-out cells yet)", m.n_cells.unwrap_or(0)),
         (ModelKind::Bundled, _) => "trained on a device like this one".to_string(),
     }

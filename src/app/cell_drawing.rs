@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 
 use super::cell_editor::{op_name, short_label, tap, Draft, TapOutcome};
-use super::draw_page::pretty;
+use super::format::spec_json;
 use crate::space::{CellSpec, Op};
 
 const W: f64 = 480.0;
@@ -35,7 +35,8 @@ fn edge_path(a: usize, b: usize, n: usize) -> String {
 /// The editor for the spec in `text`.
 #[component]
 pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
-    let draft = Memo::new(move |_| text.with(|t| CellSpec::from_json_str(t).map_err(|e| e.to_string()).and_then(|s| Draft::from_spec(&s).map_err(|e| e.to_string()))));
+    let draft =
+        Memo::new(move |_| text.with(|t| CellSpec::from_json_str(t).map_err(|e| e.to_string()).and_then(|s| Draft::from_spec(&s).map_err(|e| e.to_string()))));
     let selected = RwSignal::new(None::<usize>);
     let message = RwSignal::new(None::<String>);
     // The selection of a vertex that no longer exists (the JSON was edited) is dropped.
@@ -47,7 +48,7 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
         let Ok(mut d) = draft.get_untracked() else { return };
         match f(&mut d) {
             Ok(msg) => {
-                text.set(pretty(&d.to_spec()));
+                text.set(spec_json(&d.to_spec()));
                 message.set(Some(msg));
             }
             Err(e) => message.set(Some(e)),
@@ -56,7 +57,10 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
     let on_vertex = move |v: usize| match tap(current(), v) {
         TapOutcome::Selected(v) => {
             selected.set(Some(v));
-            message.set(Some(format!("Vertex {v} selected: tap another vertex to add or remove the edge between them{}.", if draft.with_untracked(|d| d.as_ref().is_ok_and(|d| v > 0 && v + 1 < d.num_vertices())) { ", or choose its op below" } else { "" })));
+            message.set(Some(format!(
+                "Vertex {v} selected: tap another vertex to add or remove the edge between them{}.",
+                if draft.with_untracked(|d| d.as_ref().is_ok_and(|d| v > 0 && v + 1 < d.num_vertices())) { ", or choose its op below" } else { "" }
+            )));
         }
         TapOutcome::Deselected => {
             selected.set(None);
@@ -133,7 +137,7 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
                             }>"Add vertex"</button>
                             <button on:click=move |_| {
                                 selected.set(None);
-                                text.set(pretty(&Draft::minimal().to_spec()));
+                                text.set(spec_json(&Draft::minimal().to_spec()));
                                 message.set(Some("Started over: input joined to output.".into()));
                             }>"Start over"</button>
                         })}

@@ -84,10 +84,7 @@ impl Draft {
 
     /// The spec in NAS-Bench-101's field names.
     pub fn to_spec(&self) -> CellSpec {
-        CellSpec::new(
-            self.edges.iter().map(|r| r.iter().map(|&e| e as u8).collect()).collect(),
-            self.ops.iter().map(|o| o.label().to_string()).collect(),
-        )
+        CellSpec::new(self.edges.iter().map(|r| r.iter().map(|&e| e as u8).collect()).collect(), self.ops.iter().map(|o| o.label().to_string()).collect())
     }
 
     pub fn num_vertices(&self) -> usize {

@@ -28,7 +28,15 @@ pub fn log_bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 fn fmt_tick(v: f64, unit: &str) -> String {
-    let (d, s) = if v >= 1e9 { (1e9, "G") } else if v >= 1e6 { (1e6, "M") } else if v >= 1e3 { (1e3, "k") } else { (1.0, "") };
+    let (d, s) = if v >= 1e9 {
+        (1e9, "G")
+    } else if v >= 1e6 {
+        (1e6, "M")
+    } else if v >= 1e3 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    };
     format!("{}{s}{unit}", v / d)
 }
 

@@ -141,7 +141,12 @@ pub struct DeviceModels {
 
 /// Creates and provides the context.
 pub fn provide() -> DeviceModels {
-    let ctx = DeviceModels { own: RwSignal::new(None), cells: RwSignal::new(0), status: RwSignal::new(String::new()), inner: StoredValue::new_local(Inner::default()) };
+    let ctx = DeviceModels {
+        own: RwSignal::new(None),
+        cells: RwSignal::new(0),
+        status: RwSignal::new(String::new()),
+        inner: StoredValue::new_local(Inner::default()),
+    };
     provide_context(ctx);
     ctx
 }
@@ -191,7 +196,14 @@ async fn switch_device(ctx: DeviceModels, device: String) {
 /// Counts the cells not yet checked against the current model, then refits if needed (one
 /// fit at a time; cells that arrive meanwhile are fitted next).
 fn step(ctx: DeviceModels) {
-    let Some((device, pairs)) = ctx.inner.with_value(|i| i.device.clone().map(|d| { let p = device_cells(&i.records, &d); (d, p) })) else { return };
+    let Some((device, pairs)) = ctx.inner.with_value(|i| {
+        i.device.clone().map(|d| {
+            let p = device_cells(&i.records, &d);
+            (d, p)
+        })
+    }) else {
+        return;
+    };
     ctx.cells.set(pairs.len());
     let mut own = ctx.own.get_untracked();
     if let Some(m) = own.as_mut() {
@@ -227,7 +239,7 @@ async fn fit_job(ctx: DeviceModels, request: FitRequest) {
     let current = ctx.inner.with_value(|i| i.device.clone());
     match result {
         Ok(reply) if current.as_deref() == Some(request.device.as_str()) => {
-            match OwnModel::adopt(ctx.own.get_untracked().as_ref(), &request.device, reply, super::now_unix_ms()) {
+            match OwnModel::adopt(ctx.own.get_untracked().as_ref(), &request.device, reply, crate::engine::unix_ms()) {
                 Ok(m) => {
                     save(ctx, Some(&m));
                     ctx.own.set(Some(m));

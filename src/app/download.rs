@@ -4,14 +4,7 @@
 use wasm_bindgen::JsCast;
 
 use super::store::{StoredRecord, UploadState};
-
-/// The CSV columns, in order.
-pub const CSV_HEADER: [&str; 24] = [
-    "id", "created_unix_ms", "hash", "wall_median_ms", "wall_p10_ms", "wall_p90_ms", "wall_mad_ms", "wall_cov",
-    "wall_runs", "gpu_median_ms", "mode", "noisy", "timestamp_resolution_ns", "adapter_vendor",
-    "adapter_architecture", "adapter_device", "adapter_description", "backend", "device_label", "run_id",
-    "sequence", "anchor", "thermal_ratio", "upload_state",
-];
+use crate::measure::{csv_header, csv_row};
 
 /// One JSON record per line.
 pub fn to_jsonl(records: &[StoredRecord]) -> String {
@@ -23,49 +16,19 @@ pub fn to_jsonl(records: &[StoredRecord]) -> String {
     out
 }
 
-/// A header row and one row per record.
+/// A header row and one row per record: the collector's CSV layout (`measure::csv_row`) and
+/// an `upload_state` column.
 pub fn to_csv(records: &[StoredRecord]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(CSV_HEADER).expect("write to memory");
+    let mut out = csv_header(&["upload_state"]);
     for s in records {
-        let r = &s.record;
-        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        let run = r.run.clone().unwrap_or_default();
-        let mode = serde_json::to_value(r.mode).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         let state = match s.state {
             UploadState::Pending => "pending",
             UploadState::Uploaded => "uploaded",
             UploadState::Rejected => "rejected",
         };
-        w.write_record([
-            r.id.clone(),
-            r.created_unix_ms.to_string(),
-            r.hash.to_hex(),
-            r.wall.median_ms.to_string(),
-            r.wall.p10_ms.to_string(),
-            r.wall.p90_ms.to_string(),
-            r.wall.mad_ms.to_string(),
-            r.wall.cov.to_string(),
-            r.wall.runs.to_string(),
-            opt(r.gpu.map(|g| g.median_ms)),
-            mode,
-            r.noisy.to_string(),
-            opt(r.timestamp_resolution_ns),
-            r.adapter.vendor.clone(),
-            r.adapter.architecture.clone(),
-            r.adapter.device.clone(),
-            r.adapter.description.clone(),
-            r.adapter.backend.clone(),
-            r.client.device_label.clone().unwrap_or_default(),
-            run.run_id,
-            run.sequence.to_string(),
-            run.anchor.to_string(),
-            opt(run.thermal_ratio),
-            state.to_string(),
-        ])
-        .expect("write to memory");
+        out.extend_from_slice(&csv_row(&s.record, &[state]));
     }
-    String::from_utf8(w.into_inner().expect("flush to memory")).expect("csv of strings is utf-8")
+    String::from_utf8(out).expect("csv of strings is utf-8")
 }
 
 /// Offers `text` to the user as a file called `filename`.

@@ -11,25 +11,14 @@ use leptos::task::spawn_local;
 
 use super::bundled_models::{self, Bundled};
 use super::device_model::DeviceModels;
-use super::draw_page::thousands;
 use super::engine_measurer::EngineMeasurer;
 use super::engine_port::CellMeasurer;
+use super::format::{ms, thousands};
 use super::measure_runtime::MeasureUi;
 use super::webgpu_check::WebGpuStatus;
 use crate::measure::{AdapterInfo, LayerTime, MeasurementRecord};
 use crate::predict::{Model, Target};
 use crate::space::Cell;
-
-/// Formats a latency in ms with sensible precision.
-pub fn ms(v: f64) -> String {
-    if v >= 100.0 {
-        format!("{v:.0} ms")
-    } else if v >= 10.0 {
-        format!("{v:.1} ms")
-    } else {
-        format!("{v:.2} ms")
-    }
-}
 
 fn target_name(t: Target) -> &'static str {
     match t {

@@ -11,6 +11,7 @@ use leptos_router::NavigateOptions;
 use super::cell_drawing::CellDrawing;
 use super::cell_editor::draw_url;
 use super::draw_estimates::Estimates;
+use super::format::{mib, spec_json, thousands};
 use crate::net::{build, Cost, NetConfig};
 use crate::space::{Cell, CellSpec, SpecError};
 
@@ -56,42 +57,14 @@ pub fn analyse(text: &str) -> Result<Analysis, SpecError> {
         vertices: cell.num_vertices(),
         edges: cell.num_edges(),
         removed,
-        pruned_json: pretty(&cell.to_spec()),
+        pruned_json: spec_json(&cell.to_spec()),
         cost: Cost::of(&build(&cell, &NetConfig::default())),
     })
 }
 
-/// A spec as JSON with one adjacency row per line (easier to edit by hand than serde's).
-pub fn pretty(spec: &CellSpec) -> String {
-    let rows: Vec<String> = spec
-        .module_adjacency
-        .iter()
-        .map(|r| format!("    [{}]", r.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")))
-        .collect();
-    let ops: Vec<String> = spec.module_operations.iter().map(|o| serde_json::to_string(o).expect("strings serialise")).collect();
-    format!("{{\n  \"module_adjacency\": [\n{}\n  ],\n  \"module_operations\": [{}]\n}}", rows.join(",\n"), ops.join(", "))
-}
-
 /// A preset's spec, pretty-printed.
 pub fn preset_text(json: &str) -> String {
-    CellSpec::from_json_str(json).map(|s| pretty(&s)).unwrap_or_else(|_| json.to_string())
-}
-
-fn mib(b: u64) -> String {
-    format!("{:.2} MiB", b as f64 / (1024.0 * 1024.0))
-}
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    CellSpec::from_json_str(json).map(|s| spec_json(&s)).unwrap_or_else(|_| json.to_string())
 }
 
 #[component]

@@ -24,15 +24,7 @@ const WEIGHT_SEED: u64 = 1;
 /// bars); the Measure page's bulk runs leave it out.
 pub fn app_protocol(software: bool, profile: bool) -> Protocol {
     if software {
-        Protocol {
-            warmup_min: 1,
-            warmup_max: 1,
-            runs: 3,
-            max_remeasure: 0,
-            profile_runs: u32::from(profile),
-            interleave_plain: false,
-            ..Protocol::default()
-        }
+        Protocol { warmup_min: 1, warmup_max: 1, runs: 3, max_remeasure: 0, profile_runs: u32::from(profile), interleave_plain: false, ..Protocol::default() }
     } else {
         Protocol { runs: 10, warmup_max: 15, profile_runs: 3, ..Protocol::default() }
     }
@@ -74,10 +66,7 @@ impl EngineMeasurer {
     }
 
     fn lost_error(&self) -> Option<MeasureError> {
-        self.lost
-            .lost
-            .load(Ordering::SeqCst)
-            .then(|| MeasureError::DeviceLost(self.lost.message.lock().map(|m| m.clone()).unwrap_or_default()))
+        self.lost.lost.load(Ordering::SeqCst).then(|| MeasureError::DeviceLost(self.lost.message.lock().map(|m| m.clone()).unwrap_or_default()))
     }
 
     fn adapter_info(&self) -> AdapterInfo {

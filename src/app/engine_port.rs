@@ -37,9 +37,7 @@ pub trait CellMeasurer {
 
 /// What this browser adds to every record.
 pub fn client_info(device_label: Option<String>) -> ClientInfo {
-    let user_agent = web_sys::window()
-        .and_then(|w| w.navigator().user_agent().ok())
-        .unwrap_or_default();
+    let user_agent = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
     ClientInfo {
         user_agent,
         device_label: device_label.filter(|l| !l.trim().is_empty()).map(|l| l.trim().to_string()),

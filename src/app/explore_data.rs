@@ -130,8 +130,18 @@ pub fn pareto_front(params: &[f32], latency: &[f32], idx: &[u32]) -> Vec<u32> {
     front
 }
 
-/// The cell of `idx` whose point is nearest `(px, py)` in plot pixels (plot `w` x `h`, y down).
-pub fn nearest(xs: &[f32], ys: &[f32], idx: &[u32], x: LogAxis, y: LogAxis, w: f64, h: f64, px: f64, py: f64) -> Option<u32> {
+/// A plot's area: its log axes and its size in CSS pixels (y down).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlotArea {
+    pub x: LogAxis,
+    pub y: LogAxis,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// The cell of `idx` whose point is nearest `(px, py)` in the pixels of `area`.
+pub fn nearest(xs: &[f32], ys: &[f32], idx: &[u32], area: PlotArea, px: f64, py: f64) -> Option<u32> {
+    let PlotArea { x, y, w, h } = area;
     let mut best = (f64::INFINITY, None);
     for &i in idx {
         let (vx, vy) = (xs[i as usize] as f64, ys[i as usize] as f64);

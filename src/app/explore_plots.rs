@@ -168,7 +168,7 @@ impl Frame {
             let _ = ctx.fill_text(&format!("{} ms", tick_label(v)), self.sx(x, v), TOP + ph + 14.0);
         }
         ctx.set_text_align("right");
-        let _ = ctx.fill_text(&fmt_count(max as u64), LEFT - 4.0, TOP + 10.0);
+        let _ = ctx.fill_text(&super::format::thousands(max as u64), LEFT - 4.0, TOP + 10.0);
         let _ = ctx.fill_text("0", LEFT - 4.0, TOP + ph);
         ctx.set_text_align("center");
         let _ = ctx.fill_text(x_title, LEFT + pw / 2.0, self.h - 4.0);
@@ -200,10 +200,6 @@ impl Frame {
     }
 }
 
-fn fmt_count(n: u64) -> String {
-    super::draw_page::thousands(n)
-}
-
 /// Tick values of a log axis `len` CSS pixels long: powers of ten, plus 2 and 5 times them
 /// (or 3 times them) where there is room for the labels.
 pub fn ticks(a: LogAxis, len: f64) -> Vec<f64> {
@@ -231,7 +227,15 @@ pub fn ticks(a: LogAxis, len: f64) -> Vec<f64> {
 
 /// A tick label: "300M", "2k", "0.5", "10".
 pub fn tick_label(v: f64) -> String {
-    let (d, s) = if v >= 1e9 { (1e9, "G") } else if v >= 1e6 { (1e6, "M") } else if v >= 1e3 { (1e3, "k") } else { (1.0, "") };
+    let (d, s) = if v >= 1e9 {
+        (1e9, "G")
+    } else if v >= 1e6 {
+        (1e6, "M")
+    } else if v >= 1e3 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    };
     let x = format!("{:.3}", v / d);
     let x = x.trim_end_matches('0').trim_end_matches('.');
     format!("{x}{s}")

@@ -43,11 +43,8 @@ pub struct FitReply {
 
 /// Fits the request's pairs with `sources` (known devices' models).
 pub fn fit_request(request: &FitRequest, sources: &[Model]) -> Result<FitReply, String> {
-    let pairs = request
-        .pairs
-        .iter()
-        .map(|(spec, ms)| spec.validate().map(|c| (c, *ms)).map_err(|e| format!("invalid cell: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let pairs =
+        request.pairs.iter().map(|(spec, ms)| spec.validate().map(|c| (c, *ms)).map_err(|e| format!("invalid cell: {e}"))).collect::<Result<Vec<_>, _>>()?;
     let refs: Vec<&Model> = sources.iter().collect();
     let fit = fit_device(&pairs, &refs, &request.device, Target::WallMedianMs).map_err(|e| e.to_string())?;
     Ok(FitReply { model_json: fit.model.to_json(), n_cells: pairs.len(), method: fit.method, cv_within_10: fit.cv_within_10 })

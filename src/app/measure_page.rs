@@ -6,12 +6,13 @@
 use leptos::prelude::*;
 
 use super::chart::{self, Point};
+use super::format::{duration, human_bytes};
+pub use super::measure_runtime::provide_runtime;
 use super::measure_runtime::{self as rt, MeasureUi, Summary};
 use super::model_card::ModelCard;
-pub use super::measure_runtime::provide_runtime;
 use super::run_state::{Budget, RunStatus};
 use super::settings;
-use super::webgpu_check::{human_bytes, Adapter, WebGpuStatus};
+use super::webgpu_check::{Adapter, WebGpuStatus};
 use crate::measure::anchors::ANCHOR_CODES;
 
 #[component]
@@ -72,7 +73,11 @@ fn GpuCard() -> impl IntoView {
 }
 
 fn or_unknown(s: &str) -> String {
-    if s.is_empty() { "not reported".into() } else { s.to_string() }
+    if s.is_empty() {
+        "not reported".into()
+    } else {
+        s.to_string()
+    }
 }
 
 fn adapter_view(a: Adapter) -> impl IntoView {
@@ -153,11 +158,6 @@ fn ContributeCard() -> impl IntoView {
     }
 }
 
-fn fmt_duration(ms: f64) -> String {
-    let s = (ms / 1000.0).round() as u64;
-    if s >= 60 { format!("{} min {:02} s", s / 60, s % 60) } else { format!("{s} s") }
-}
-
 #[component]
 fn RunCard() -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
@@ -175,8 +175,8 @@ fn RunCard() -> impl IntoView {
             let progress = run.progress();
             let pct = progress.map(|p| (p * 100.0).round() as u32);
             let eta = match (run.remaining_ms(), run.cells_left_estimate()) {
-                (Some(ms), Some(n)) if run.status.is_open() => format!("about {} left (~{n} more cells)", fmt_duration(ms)),
-                (Some(ms), None) if run.status.is_open() => format!("about {} left", fmt_duration(ms)),
+                (Some(ms), Some(n)) if run.status.is_open() => format!("about {} left (~{n} more cells)", duration(ms)),
+                (Some(ms), None) if run.status.is_open() => format!("about {} left", duration(ms)),
                 (None, _) => "no time limit: stop whenever you like".to_string(),
                 _ => String::new(),
             };
@@ -192,7 +192,7 @@ fn RunCard() -> impl IntoView {
                 <section class="card" aria-labelledby="run-h">
                     <h2 id="run-h">"3. This run"</h2>
                     <p class="status" role="status" aria-live="polite"><strong>{status}</strong>
-                        {format!(" · {} cells measured · {} used", run.next_sequence, fmt_duration(run.active_ms))}</p>
+                        {format!(" · {} cells measured · {} used", run.next_sequence, duration(run.active_ms))}</p>
                     {match pct {
                         Some(p) => view! {
                             <div class="bar" role="progressbar" aria-label="Budget used" aria-valuemin="0" aria-valuemax="100" aria-valuenow=p.to_string()>
@@ -227,9 +227,8 @@ fn RunCard() -> impl IntoView {
 fn ResultsCard() -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
-    let points = move || -> Vec<Point> {
-        ui.records.with(|r| r.iter().map(|s| Point { macs: s.macs as f64, latency_ms: s.latency_ms, anchor: s.anchor }).collect())
-    };
+    let points =
+        move || -> Vec<Point> { ui.records.with(|r| r.iter().map(|s| Point { macs: s.macs as f64, latency_ms: s.latency_ms, anchor: s.anchor }).collect()) };
     Effect::new(move |_| {
         let p = points();
         if let Some(c) = canvas.get() {
@@ -243,9 +242,7 @@ fn ResultsCard() -> impl IntoView {
         }
     });
     on_cleanup(move || resize.remove());
-    let latest = move || {
-        ui.records.with(|r| r.iter().rev().take(8).cloned().collect::<Vec<Summary>>())
-    };
+    let latest = move || ui.records.with(|r| r.iter().rev().take(8).cloned().collect::<Vec<Summary>>());
     view! {
         <section class="card" aria-labelledby="res-h">
             <h2 id="res-h">"Measured on this device"</h2>

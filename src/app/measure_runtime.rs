@@ -21,7 +21,8 @@ use super::store::{Counts, Store, StoredRecord, UploadState, DB_NAME};
 use super::upload::{FetchTransport, UploadQueue};
 use super::wake_lock::{self, WakeLock};
 use super::webgpu_check::{self, WebGpuStatus};
-use super::{download, now_ms, now_unix_ms, settings, space_file};
+use super::{download, settings, space_file};
+use crate::engine::{now_ms, unix_ms as now_unix_ms};
 use crate::measure::MeasurementRecord;
 use crate::net::{build, Cost};
 use crate::space::ModuleHash;
@@ -146,9 +147,7 @@ fn listen_to_page_events() {
     // Browsers release the wake lock when the page is hidden; take it again on return.
     let cb = Closure::<dyn FnMut()>::new(|| {
         if let Some(rt) = runtime() {
-            let visible = web_sys::window()
-                .and_then(|w| w.document())
-                .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+            let visible = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
             let released = rt.wake_lock.borrow().as_ref().is_none_or(|w| w.released());
             if visible && rt.looping.get() && released {
                 spawn_local(acquire_wake_lock(rt));
@@ -207,19 +206,9 @@ async fn init(rt: Rc<Runtime>) {
 
 /// The MACs of a record's network (cached by hash).
 fn summarize(rt: &Runtime, rec: &MeasurementRecord) -> Summary {
-    let macs = *rt.macs.borrow_mut().entry(rec.hash).or_insert_with(|| {
-        rec.cell.validate().map(|cell| Cost::of(&build(&cell, &rec.network)).macs).unwrap_or(0)
-    });
+    let macs = *rt.macs.borrow_mut().entry(rec.hash).or_insert_with(|| rec.cell.validate().map(|cell| Cost::of(&build(&cell, &rec.network)).macs).unwrap_or(0));
     let run = rec.run.clone().unwrap_or_default();
-    Summary {
-        id: rec.id.clone(),
-        hash: rec.hash.to_hex(),
-        macs,
-        latency_ms: latency_ms(rec),
-        anchor: run.anchor,
-        run_id: run.run_id,
-        sequence: run.sequence,
-    }
+    Summary { id: rec.id.clone(), hash: rec.hash.to_hex(), macs, latency_ms: latency_ms(rec), anchor: run.anchor, run_id: run.run_id, sequence: run.sequence }
 }
 
 async fn refresh_counts(rt: &Runtime) {
@@ -402,9 +391,7 @@ fn on_event(rt: &Runtime, ev: RunEvent) {
             device_model::on_record(rt.models, &rec);
         }
         RunEvent::Probed { .. } => {}
-        RunEvent::DeviceLost { message } => {
-            ui.notice.set(Some(format!("The GPU device was lost ({message}); it was recreated and the run goes on.")))
-        }
+        RunEvent::DeviceLost { message } => ui.notice.set(Some(format!("The GPU device was lost ({message}); it was recreated and the run goes on."))),
         RunEvent::State(s) => ui.run.set(Some(s)),
         RunEvent::NeedSpace => ui.notice.set(Some("Every anchor cell is done, but the cell space file could not be loaded.".into())),
     }
@@ -484,11 +471,8 @@ pub fn rejected_reasons() {
     let Some(store) = store else { return };
     spawn_local(async move {
         if let Ok(all) = store.all_records().await {
-            let reasons: Vec<String> = all
-                .into_iter()
-                .filter(|r| r.state == UploadState::Rejected)
-                .map(|r| format!("{}: {}", r.record.hash, r.reason.unwrap_or_default()))
-                .collect();
+            let reasons: Vec<String> =
+                all.into_iter().filter(|r| r.state == UploadState::Rejected).map(|r| format!("{}: {}", r.record.hash, r.reason.unwrap_or_default())).collect();
             if !reasons.is_empty() {
                 rt.ui.notice.set(Some(format!("Refused by the collector: {}", reasons.join("; "))));
             }

@@ -28,7 +28,9 @@ pub mod engine_port;
 pub mod explore_data;
 pub mod explore_page;
 pub mod explore_plots;
+pub mod explore_sections;
 pub mod fit_worker;
+pub mod format;
 pub mod layout;
 pub mod measure_page;
 pub mod measure_runtime;
@@ -53,17 +55,4 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub fn start_app() {
     leptos::mount::mount_to_body(layout::App);
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_unix_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
-
-/// A monotonic clock in milliseconds (`performance.now()`).
-pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or_else(js_sys::Date::now)
 }

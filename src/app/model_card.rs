@@ -7,10 +7,7 @@ use leptos::prelude::*;
 
 use super::device_model::{self, DeviceModels, OwnModel, MIN_CELLS};
 use super::download;
-
-fn pct(share: f64) -> String {
-    format!("{:.0}%", share * 100.0)
-}
+use super::format::pct;
 
 /// The headline: cells and prospective accuracy, in words.
 pub fn headline(m: &OwnModel) -> String {
@@ -18,7 +15,9 @@ pub fn headline(m: &OwnModel) -> String {
     let t = m.saved.tally;
     match t.share() {
         Some(s) => format!("Your GPU's model: {n} cells, {} of the {} cells measured after it was fitted were within ±10%", pct(s), t.checked),
-        None => format!("Your GPU's model: {n} cells. Its accuracy appears as more cells are measured: each new cell is predicted before the model learns from it."),
+        None => {
+            format!("Your GPU's model: {n} cells. Its accuracy appears as more cells are measured: each new cell is predicted before the model learns from it.")
+        }
     }
 }
 
@@ -51,7 +50,11 @@ pub fn ModelCard() -> impl IntoView {
 
 fn own_view(m: OwnModel, status: RwSignal<String>) -> impl IntoView {
     let line = headline(&m);
-    let in_sample = m.saved.fit.cv_within_10.map(|s| format!(" Cross-validated on its own training cells (an in-sample estimate, not the accuracy above): {} within ±10%.", pct(s)));
+    let in_sample = m
+        .saved
+        .fit
+        .cv_within_10
+        .map(|s| format!(" Cross-validated on its own training cells (an in-sample estimate, not the accuracy above): {} within ±10%.", pct(s)));
     let how = format!("Chosen fit: {}.{}", m.saved.fit.method, in_sample.unwrap_or_default());
     view! {
         <p class="model-line" role="status" aria-live="polite"><strong>{line}</strong></p>

@@ -55,10 +55,6 @@ impl Plan {
         self.anchors.iter().filter(|(_, h)| !self.done.contains(h)).count()
     }
 
-    pub fn is_done(&self, hash: &ModuleHash) -> bool {
-        self.done.contains(hash)
-    }
-
     pub fn done_count(&self) -> usize {
         self.done.len()
     }

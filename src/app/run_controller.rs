@@ -166,11 +166,7 @@ impl<M: CellMeasurer> Run<'_, M> {
         }
     }
 
-    async fn measure_recovering(
-        &mut self,
-        cell: &crate::space::Cell,
-        on: &mut dyn FnMut(RunEvent),
-    ) -> Result<MeasurementRecord, RunError> {
+    async fn measure_recovering(&mut self, cell: &crate::space::Cell, on: &mut dyn FnMut(RunEvent)) -> Result<MeasurementRecord, RunError> {
         let mut losses = 0;
         loop {
             match self.measurer.measure(cell).await {
@@ -181,9 +177,7 @@ impl<M: CellMeasurer> Run<'_, M> {
                     self.store.put_run(self.state).await?;
                     on(RunEvent::DeviceLost { message: message.clone() });
                     if losses >= MAX_DEVICE_LOSSES_PER_CELL {
-                        return Err(RunError::Measure(format!(
-                            "the GPU device was lost {losses} times on the same cell (last: {message})"
-                        )));
+                        return Err(RunError::Measure(format!("the GPU device was lost {losses} times on the same cell (last: {message})")));
                     }
                     self.measurer.recreate().await.map_err(RunError::Measure)?;
                 }

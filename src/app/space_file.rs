@@ -8,10 +8,7 @@ pub const SPACE_URL: &str = "/space.bin";
 
 /// Fetches and decodes the packed space.
 pub async fn load() -> Result<Vec<Cell>, String> {
-    let resp = gloo_net::http::Request::get(SPACE_URL)
-        .send()
-        .await
-        .map_err(|e| format!("could not fetch {SPACE_URL}: {e}"))?;
+    let resp = gloo_net::http::Request::get(SPACE_URL).send().await.map_err(|e| format!("could not fetch {SPACE_URL}: {e}"))?;
     if !resp.ok() {
         return Err(format!("could not fetch {SPACE_URL}: HTTP {} (build it with `leti space pack --out www/space.bin`)", resp.status()));
     }

@@ -70,7 +70,9 @@ impl SpaceWorker {
         let opts = Object::new();
         set(&opts, "type", &JsValue::from_str("module"));
         set(&opts, "name", &JsValue::from_str("leti-explore"));
-        JsWorker::new(WORKER_URL, &opts).map(|worker| SpaceWorker { worker }).map_err(|e| format!("could not start the worker: {}", super::webgpu_check::js_message(&e)))
+        JsWorker::new(WORKER_URL, &opts)
+            .map(|worker| SpaceWorker { worker })
+            .map_err(|e| format!("could not start the worker: {}", super::webgpu_check::js_message(&e)))
     }
 
     /// Sends `message` now and returns the promise of the reply (rejected if the worker

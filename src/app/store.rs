@@ -190,9 +190,7 @@ impl Store {
         let tx = self.db.transaction(&[RECORDS], TransactionMode::ReadOnly)?;
         let values = tx.object_store(RECORDS)?.get_all(None, None)?.await?;
         let mut out = values.into_iter().map(row_to_stored).collect::<Result<Vec<_>, _>>()?;
-        out.sort_by(|a, b| {
-            (a.record.created_unix_ms, run_seq(&a.record)).cmp(&(b.record.created_unix_ms, run_seq(&b.record)))
-        });
+        out.sort_by_key(|a| (a.record.created_unix_ms, run_seq(&a.record)));
         Ok(out)
     }
 
@@ -225,11 +223,7 @@ impl Store {
         let tx = self.db.transaction(&[RECORDS], TransactionMode::ReadOnly)?;
         let index = tx.object_store(RECORDS)?.index(BY_STATE)?;
         let mut c = Counts::default();
-        for (state, slot) in [
-            (UploadState::Pending, &mut c.pending),
-            (UploadState::Uploaded, &mut c.uploaded),
-            (UploadState::Rejected, &mut c.rejected),
-        ] {
+        for (state, slot) in [(UploadState::Pending, &mut c.pending), (UploadState::Uploaded, &mut c.uploaded), (UploadState::Rejected, &mut c.rejected)] {
             *slot = index.count(Some(Query::Key(JsValue::from(state.code()))))?.await?;
         }
         Ok(c)

@@ -96,9 +96,7 @@ pub fn classify(resp: &Response) -> Outcome {
     match status {
         408 | 429 | 500..=599 => Outcome::Retry { after_ms: resp.retry_after_s.map(|s| s as f64 * 1000.0), reason },
         413 => Outcome::Shrink(reason),
-        400..=499 if !err.errors.is_empty() => Outcome::Rejected(
-            err.errors.iter().map(|e| (e.index, format!("{}: {}", e.code, e.message))).collect(),
-        ),
+        400..=499 if !err.errors.is_empty() => Outcome::Rejected(err.errors.iter().map(|e| (e.index, format!("{}: {}", e.code, e.message))).collect()),
         _ => Outcome::Shrink(reason),
     }
 }

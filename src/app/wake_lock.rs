@@ -7,9 +7,7 @@ use wasm_bindgen_futures::JsFuture;
 
 /// Whether `navigator.wakeLock` exists.
 pub fn supported() -> bool {
-    web_sys::window()
-        .map(|w| js_sys::Reflect::has(&w.navigator(), &JsValue::from_str("wakeLock")).unwrap_or(false))
-        .unwrap_or(false)
+    web_sys::window().map(|w| js_sys::Reflect::has(&w.navigator(), &JsValue::from_str("wakeLock")).unwrap_or(false)).unwrap_or(false)
 }
 
 /// A held screen wake lock (the `WakeLockSentinel`).
@@ -34,21 +32,15 @@ impl WakeLock {
             .map_err(|e| format!("{e:?}"))?
             .dyn_into()
             .map_err(|_| "wakeLock.request did not return a promise".to_string())?;
-        let sentinel = JsFuture::from(promise).await.map_err(|e| {
-            js_sys::Reflect::get(&e, &JsValue::from_str("message"))
-                .ok()
-                .and_then(|m| m.as_string())
-                .unwrap_or_else(|| format!("{e:?}"))
-        })?;
+        let sentinel = JsFuture::from(promise)
+            .await
+            .map_err(|e| js_sys::Reflect::get(&e, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{e:?}")))?;
         Ok(WakeLock { sentinel })
     }
 
     /// Whether the browser has released it (e.g. the page was hidden).
     pub fn released(&self) -> bool {
-        js_sys::Reflect::get(&self.sentinel, &JsValue::from_str("released"))
-            .ok()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(true)
+        js_sys::Reflect::get(&self.sentinel, &JsValue::from_str("released")).ok().and_then(|v| v.as_bool()).unwrap_or(true)
     }
 
     /// Releases the lock.

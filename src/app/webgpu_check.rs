@@ -22,11 +22,15 @@ pub const LIMITS: [(&str, &str); 6] = [
 #[derive(Clone, Debug, PartialEq)]
 pub enum WebGpuStatus {
     /// Not a secure context: WebGPU is only exposed over HTTPS or on localhost.
-    NotSecure { origin: String },
+    NotSecure {
+        origin: String,
+    },
     /// No `navigator.gpu`: the browser has no WebGPU (or it is switched off).
     NoApi,
     /// `requestAdapter()` gave nothing (blocklisted GPU, disabled hardware acceleration, ...).
-    NoAdapter { detail: String },
+    NoAdapter {
+        detail: String,
+    },
     Ready(Adapter),
 }
 
@@ -100,16 +104,4 @@ pub async fn check() -> WebGpuStatus {
 /// The `message` of a JS error, or its debug form.
 pub fn js_message(e: &JsValue) -> String {
     get(e, "message").as_string().unwrap_or_else(|| format!("{e:?}"))
-}
-
-/// Formats a byte count like "256 MiB".
-pub fn human_bytes(b: f64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = b;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if v.fract() == 0.0 { format!("{v} {}", UNITS[u]) } else { format!("{v:.1} {}", UNITS[u]) }
 }

@@ -18,11 +18,7 @@ pub fn run(_args: AdaptersArgs) -> anyhow::Result<ExitCode> {
         let l = &a.limits;
         println!("[{i}] {}", a.info.name);
         println!("    backend {}, type {:?}, driver {} {}", a.info.backend, a.info.device_type, a.info.driver, a.info.driver_info);
-        println!(
-            "    timestamps: {} (inside passes: {})",
-            if a.timestamps { "yes" } else { "no" },
-            if a.timestamps_inside_passes { "yes" } else { "no" }
-        );
+        println!("    timestamps: {} (inside passes: {})", if a.timestamps { "yes" } else { "no" }, if a.timestamps_inside_passes { "yes" } else { "no" });
         println!(
             "    limits: max buffer {} MiB, max storage binding {} MiB, workgroup storage {} B, invocations/workgroup {}, workgroup size {}x{}x{}, workgroups/dim {}",
             l.max_buffer_size >> 20,

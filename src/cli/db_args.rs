@@ -20,9 +20,7 @@ impl DbArgs {
     /// Opens the database and applies pending migrations.
     pub async fn open(&self) -> anyhow::Result<Store> {
         let what = self.database_url.as_deref().map(redact).unwrap_or_else(|| self.db.display().to_string());
-        Store::open(&self.db, self.database_url.as_deref())
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot open the database {what}: {e}"))
+        Store::open(&self.db, self.database_url.as_deref()).await.map_err(|e| anyhow::anyhow!("cannot open the database {what}: {e}"))
     }
 }
 

@@ -88,20 +88,10 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         store.close().await;
         match result {
             Ok(done) => {
-                eprintln!(
-                    "imported {} records from {}: {} new, {} already present",
-                    rows.len(),
-                    args.file.display(),
-                    done.new,
-                    done.duplicates
-                );
+                eprintln!("imported {} records from {}: {} new, {} already present", rows.len(), args.file.display(), done.new, done.duplicates);
                 Ok(())
             }
-            Err(StoreError::Conflict(ids)) => bail!(
-                "{} ids are already stored with different content; nothing was imported: {}",
-                ids.len(),
-                ids.join(", ")
-            ),
+            Err(StoreError::Conflict(ids)) => bail!("{} ids are already stored with different content; nothing was imported: {}", ids.len(), ids.join(", ")),
             Err(e) => Err(e.into()),
         }
     })

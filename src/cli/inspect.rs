@@ -125,10 +125,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<Outcome> {
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let read = reader
-            .by_ref()
-            .read_until(b'\n', &mut buf)
-            .with_context(|| format!("cannot read {source}"))?;
+        let read = reader.by_ref().read_until(b'\n', &mut buf).with_context(|| format!("cannot read {source}"))?;
         if read == 0 {
             break;
         }
@@ -163,8 +160,7 @@ mod tests {
     fn blank_and_bad_lines_are_errors_with_reasons() {
         let cfg = NetConfig::default();
         assert!(inspect_line(1, "   ", &cfg).unwrap_err().contains("blank line"));
-        let e = inspect_line(2, r#"{"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","conv"]}"#, &cfg)
-            .unwrap_err();
+        let e = inspect_line(2, r#"{"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","conv"]}"#, &cfg).unwrap_err();
         assert!(e.contains("unknown op \"conv\""), "{e}");
     }
 

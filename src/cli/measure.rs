@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -127,7 +127,7 @@ impl Session<'_> {
     }
 }
 
-fn write_record(out: &mut File, path: &PathBuf, record: &MeasurementRecord) -> anyhow::Result<()> {
+fn write_record(out: &mut File, path: &Path, record: &MeasurementRecord) -> anyhow::Result<()> {
     let mut line = serde_json::to_string(record)?;
     line.push('\n');
     out.write_all(line.as_bytes()).and_then(|_| out.flush()).with_context(|| format!("writing {}", path.display()))
@@ -216,7 +216,13 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
         gpu.info.name,
         gpu.info.backend,
         gpu.info.device_type,
-        if gpu.timestamps_inside_passes { "per dispatch" } else if gpu.timestamps { "pass boundaries" } else { "none" },
+        if gpu.timestamps_inside_passes {
+            "per dispatch"
+        } else if gpu.timestamps {
+            "pass boundaries"
+        } else {
+            "none"
+        },
         todo.len(),
         if args.resume { format!(" ({skipped} already in {})", args.out.display()) } else { String::new() }
     );

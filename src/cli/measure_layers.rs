@@ -2,7 +2,7 @@
 //! (the lookup-table baseline) and writes the table as JSONL, one
 //! `{"config": ..., "median_ms": ..., ...}` per configuration, flushed per line.
 //!
-//! Each configuration is timed by `predict::time_layer` (its isolation network, per-dispatch
+//! Each configuration is timed by `measure::time_layer` (its isolation network, per-dispatch
 //! timestamps, or per-pass where only pass-boundary timestamps exist; warm-up, then the median
 //! over `--repeats` runs). A configuration the engine computes in place (a concat written by its
 //! producers) launches nothing and gets 0 ms.
@@ -17,9 +17,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::measure::MeasureArgs;
 use crate::engine::Gpu;
-use crate::net::NetConfig;
 use crate::measure::profile_mode;
-use crate::predict::{distinct_layer_configs, table_line, time_layer, LayerConfig, LayerTable};
+use crate::measure::{table_line, time_layer};
+use crate::net::LayerConfig;
+use crate::net::NetConfig;
+use crate::predict::{distinct_layer_configs, LayerTable};
 
 /// Runs `leti measure --layers` with the network size and protocol options of `args`.
 pub fn run(args: &MeasureArgs, config: NetConfig) -> anyhow::Result<ExitCode> {

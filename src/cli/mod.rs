@@ -22,6 +22,7 @@ pub mod records_args;
 pub mod serve;
 pub mod space;
 pub mod train;
+mod value_enums;
 
 const LONG_ABOUT: &str = "\
 LETI measures and predicts how fast NAS-Bench-101 networks run on (phone) GPUs.

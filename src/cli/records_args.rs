@@ -62,7 +62,7 @@ impl RecordsArgs {
         if self.drop_noisy {
             records.retain(|r| !r.noisy);
         }
-        Ok(group_by_device(&records, self.device.as_deref(), self.target.into())?)
+        group_by_device(&records, self.device.as_deref(), self.target.into())
     }
 
     /// The layer table, if one was given.

@@ -97,8 +97,7 @@ impl ServeArgs {
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("leti=info,tower_http=warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("leti=info,tower_http=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -123,11 +122,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn print_phone_urls(addr: &SocketAddr) {
-    let hosts: Vec<String> = if addr.ip().is_unspecified() {
-        lan_addresses().iter().map(|ip| ip.to_string()).collect()
-    } else {
-        vec![addr.ip().to_string()]
-    };
+    let hosts: Vec<String> = if addr.ip().is_unspecified() { lan_addresses().iter().map(|ip| ip.to_string()).collect() } else { vec![addr.ip().to_string()] };
     let Some(first) = hosts.first() else {
         println!("no LAN address found: connect this machine to the phone's network");
         return;

@@ -92,7 +92,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     if dev.synthetic {
         eprintln!("note: trained on SYNTHETIC records (test generator); the model is flagged synthetic");
     }
-    eprintln!("{}: {} model on {} cells -> {}", dev.key, args.model.name(), dev.len(), out.display());
+    eprintln!("{}: {} model on {} cells -> {}", dev.key, args.model.as_str(), dev.len(), out.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -9,8 +9,8 @@
 use super::device::Gpu;
 use super::program::{Program, ProgramError};
 use super::reference::forward;
+use super::timing_mode::TimingMode;
 use super::weights::{seeded_input, Weights};
-use crate::measure::TimingMode;
 use crate::net::Net;
 
 pub const REL_TOL: f32 = 1e-4;
@@ -66,11 +66,8 @@ pub async fn check(gpu: &Gpu, net: &Net, seed: u64) -> Result<Agreement, Program
     keep.run(gpu, TimingMode::Plain).await?;
     let got = keep.read_tensors(gpu, net).await?;
     let name = |t: usize| net.tensors[t].producer.map_or("input".to_string(), |p| net.layers[p].name.clone());
-    let tensors = got
-        .iter()
-        .enumerate()
-        .filter_map(|(t, g)| g.as_ref().map(|g| compare(t, name(t), g, reference[t].as_standard_layout().as_slice().unwrap())))
-        .collect();
+    let tensors =
+        got.iter().enumerate().filter_map(|(t, g)| g.as_ref().map(|g| compare(t, name(t), g, reference[t].as_standard_layout().as_slice().unwrap()))).collect();
     let reused = Program::new(gpu, net, &weights, &input, true)?;
     reused.run(gpu, TimingMode::Plain).await?;
     let logits = reused.read_output(gpu).await?;

@@ -5,26 +5,9 @@
 use super::device::Gpu;
 use super::kernels::ConvStrategy;
 use super::program::Program;
+use super::timing_mode::TimingMode;
 use super::weights::{seeded_input, Weights};
-use crate::measure::TimingMode;
-use crate::net::{Layer, LayerKind, Net, NetConfig, Role, Shape, Tensor};
-use crate::space::CellSpec;
-
-/// A network of a single k x k convolution (batch 1, `hw` x `hw`), for probes and benchmarks.
-pub fn single_conv_net(k: usize, c_in: usize, c_out: usize, hw: usize) -> Net {
-    let cell = CellSpec::new(vec![vec![0, 1], vec![0, 0]], vec!["input".into(), "output".into()]);
-    Net {
-        config: NetConfig::default(),
-        cell,
-        tensors: vec![
-            Tensor { id: 0, shape: Shape::new(1, c_in, hw, hw), producer: None, consumers: vec![0] },
-            Tensor { id: 1, shape: Shape::new(1, c_out, hw, hw), producer: Some(0), consumers: vec![] },
-        ],
-        layers: vec![Layer { id: 0, kind: LayerKind::Conv { k, c_in, c_out }, inputs: vec![0], output: 1, name: format!("conv{k}x{k}"), role: Role::Stem, site: None }],
-        input: 0,
-        output: 1,
-    }
-}
+use crate::net::single_conv_net;
 
 /// Times both conv families on a 3x3 64->64 and a 1x1 128->128 conv at 16x16 (best of 3
 /// after one warm-up each) and keeps the faster family. Returns the per-family totals in ms.

@@ -2,7 +2,7 @@
 //! the adapter's own limits and the timestamp features it offers, and reports adapter info and
 //! the limits the kernels are sized against.
 
-use crate::measure::AdapterInfo;
+use serde::{Deserialize, Serialize};
 
 /// An open GPU device with what the engine needs to know about it.
 pub struct Gpu {
@@ -90,12 +90,7 @@ impl Gpu {
         let features = adapter.features() & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES);
         let limits = adapter.limits();
         let (device, queue) = adapter
-            .request_device(&wgpu::DeviceDescriptor {
-                label: Some("leti"),
-                required_features: features,
-                required_limits: limits.clone(),
-                ..Default::default()
-            })
+            .request_device(&wgpu::DeviceDescriptor { label: Some("leti"), required_features: features, required_limits: limits.clone(), ..Default::default() })
             .await?;
         let info = adapter.get_info();
         let kernels = super::kernels::KernelCache::new(&limits, super::kernels::ConvStrategy::Workgroup);
@@ -148,4 +143,17 @@ pub fn record_adapter_info(info: &wgpu::AdapterInfo) -> AdapterInfo {
         backend: info.backend.to_string().to_lowercase(),
         driver,
     }
+}
+
+/// What the graphics API says about the adapter that ran the network.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AdapterInfo {
+    pub vendor: String,
+    pub architecture: String,
+    pub device: String,
+    pub description: String,
+    /// `vulkan`, `metal`, `dx12`, `webgpu`, ...
+    pub backend: String,
+    /// Driver name and version where exposed.
+    pub driver: String,
 }

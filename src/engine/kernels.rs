@@ -18,11 +18,15 @@ pub const DENSE: &str = include_str!("../../shaders/dense.wgsl");
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kernel {
     /// `conv2d_tiled.wgsl` with kernel size k.
-    ConvTiled { k: u32 },
+    ConvTiled {
+        k: u32,
+    },
     /// `conv1x1_gemm_vec4.wgsl`.
     Conv1x1Vec4,
     /// `conv2d_register_tiled.wgsl` with kernel size k.
-    ConvRegister { k: u32 },
+    ConvRegister {
+        k: u32,
+    },
     MaxPool,
     Add,
     GlobalAvgPool,
@@ -101,20 +105,33 @@ impl Kernel {
 
     /// The WGSL source with this variant's constants substituted.
     pub fn source(&self, t: Tiling) -> String {
-        let wg = |s: &str| s.replace("const WG: u32 = 16u;", &format!("const WG: u32 = {}u;", t.conv_wg));
-        let wg1 = |s: &str| s.replace("const WG1: u32 = 256u;", &format!("const WG1: u32 = {}u;", t.wg1));
         match self {
-            Kernel::ConvTiled { k } => wg(CONV2D_TILED).replace("const K: u32 = 3u;", &format!("const K: u32 = {k}u;")),
-            Kernel::Conv1x1Vec4 => wg(CONV1X1_GEMM_VEC4),
-            Kernel::ConvRegister { k } => CONV2D_REGISTER_TILED
-                .replace("const WG1: u32 = 64u;", &format!("const WG1: u32 = {}u;", t.conv_register_wg()))
-                .replace("const K: u32 = 3u;", &format!("const K: u32 = {k}u;")),
-            Kernel::MaxPool => wg1(MAXPOOL2D),
-            Kernel::Add => wg1(ADD_N),
-            Kernel::GlobalAvgPool => wg1(GLOBAL_AVG_POOL),
-            Kernel::Dense => wg1(DENSE),
+            Kernel::ConvTiled { k } => specialize(CONV2D_TILED, &[("WG", t.conv_wg), ("K", *k)]),
+            Kernel::Conv1x1Vec4 => specialize(CONV1X1_GEMM_VEC4, &[("WG", t.conv_wg)]),
+            Kernel::ConvRegister { k } => specialize(CONV2D_REGISTER_TILED, &[("WG1", t.conv_register_wg()), ("K", *k)]),
+            Kernel::MaxPool => specialize(MAXPOOL2D, &[("WG1", t.wg1)]),
+            Kernel::Add => specialize(ADD_N, &[("WG1", t.wg1)]),
+            Kernel::GlobalAvgPool => specialize(GLOBAL_AVG_POOL, &[("WG1", t.wg1)]),
+            Kernel::Dense => specialize(DENSE, &[("WG1", t.wg1)]),
         }
     }
+}
+
+/// Sets each named `const NAME: u32 = <value>u;` of a shader (the lines marked "variant") to
+/// the given value. Panics when a name has no such line, or more than one: a renamed or
+/// reformatted constant must fail loudly rather than leave the default in place.
+pub fn specialize(source: &str, values: &[(&str, u32)]) -> String {
+    let mut out = source.to_string();
+    for &(name, value) in values {
+        let head = format!("const {name}: u32 = ");
+        let starts: Vec<usize> = out.match_indices(&head).map(|(i, _)| i).filter(|&i| i == 0 || out[..i].ends_with('\n')).collect();
+        assert!(starts.len() == 1, "shader constant {name}: expected one line `{head}<n>u;`, found {}", starts.len());
+        let from = starts[0] + head.len();
+        let len = out[from..].find("u;").filter(|&n| n > 0 && out[from..from + n].bytes().all(|b| b.is_ascii_digit()));
+        let len = len.unwrap_or_else(|| panic!("shader constant {name}: its value is not a `<digits>u;` literal"));
+        out.replace_range(from..from + len, &value.to_string());
+    }
+    out
 }
 
 /// Compiled pipelines of one device, by variant.
@@ -177,5 +194,28 @@ mod tests {
         assert!(s.contains("const WG: u32 = 8u;") && s.contains("const K: u32 = 1u;"));
         assert!(Kernel::MaxPool.source(t).contains("const WG1: u32 = 64u;"));
         assert!(!Kernel::Add.source(t).contains("256u"));
+    }
+
+    #[test]
+    fn every_variant_of_every_kernel_specialises() {
+        let t = Tiling { conv: ConvStrategy::Register, conv_wg: 8, wg1: 128 };
+        for k in
+            [Kernel::ConvTiled { k: 3 }, Kernel::Conv1x1Vec4, Kernel::ConvRegister { k: 1 }, Kernel::MaxPool, Kernel::Add, Kernel::GlobalAvgPool, Kernel::Dense]
+        {
+            let s = k.source(t);
+            assert!(!s.contains("= 256u;") && !s.contains("= 16u; // variant"), "{} kept a default", k.label());
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "shader constant WG2")]
+    fn a_missing_constant_fails_loudly() {
+        specialize(ADD_N, &[("WG2", 64)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "not a `<digits>u;` literal")]
+    fn a_constant_that_is_not_a_literal_fails_loudly() {
+        specialize("const KK: u32 = K * K;\n", &[("KK", 4)]);
     }
 }

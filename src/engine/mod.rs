@@ -1,8 +1,8 @@
 //! The GPU engine (wgpu; Vulkan/Metal/DX12 natively, WebGPU in the browser): device setup
 //! (`device`), the WGSL kernels and their pipeline cache (`kernels`), the planner from the IR
-//! to kernel steps over one activation arena (`plan`), the program that runs them
-//! (`program`), the choice of conv kernel family by timing (`autotune`), seeded weights (`weights`), the CPU reference (`reference`) and portable
-//! waiting / clocks (`sync`).
+//! to kernel steps over one activation arena (`plan`), each step's launch with its typed parameter block (`launch`, `params`), the
+//! program that runs them (`program`), the choice of conv kernel family by timing (`autotune`), seeded weights (`weights`), the CPU reference (`reference`) and portable
+//! waiting (`sync`) and the clocks (`clock`).
 //!
 //! Activation layout: NCHW. A truncation keeps a channel prefix and a concat input is a
 //! contiguous channel range, so both cost nothing (views and in-place producer writes),
@@ -10,18 +10,25 @@
 
 pub mod agreement;
 mod autotune;
+mod clock;
 mod device;
 mod kernels;
+mod launch;
+mod params;
 mod plan;
 mod program;
 pub mod reference;
 mod sync;
+mod timing_mode;
 mod weights;
 
-pub use autotune::{autotune_conv, single_conv_net};
-pub use device::{list_adapters, record_adapter_info, AdapterSummary, DeviceError, Gpu};
-pub use kernels::{ConvStrategy, Kernel, Tiling};
+pub use autotune::autotune_conv;
+pub use clock::{now_ms, unix_ms};
+pub use device::{list_adapters, record_adapter_info, AdapterInfo, AdapterSummary, DeviceError, Gpu};
+pub use kernels::{specialize, ConvStrategy, Kernel, Tiling};
+pub use launch::{launch, Launch};
+pub use params::{AddParams, ConvParams, DenseParams, GlobalAvgPoolParams, GpuParams, MaxPoolParams, PARAMS_BYTES};
 pub use plan::{schedule, PlanError, Schedule, Step, StepKind, TensorRef};
 pub use program::{Dispatch, Program, ProgramError, RunTiming};
-pub use sync::now_ms;
+pub use timing_mode::TimingMode;
 pub use weights::{seeded_input, LayerWeights, Weights};

@@ -7,7 +7,7 @@
 //! other input, is fused into that convolution's epilogue (`relu(conv) + residual`). Everything
 //! is NCHW, so all of these are contiguous ranges. Pure data: no GPU objects here.
 
-use crate::net::{LayerId, LayerKind, Net, TensorId};
+use crate::net::{Layer, LayerId, LayerKind, Net, TensorId};
 
 /// Where a tensor lives in the arena, in f32 elements: image `n` of the tensor starts at
 /// `offset + n * bstride`, and within an image it is a contiguous C x H x W block.
@@ -63,109 +63,158 @@ pub enum PlanError {
 
 /// Plans `net`. With `reuse = false` every tensor keeps its own region (so all intermediate
 /// tensors can be read back after a run: for tests); otherwise regions are reused by lifetime.
+///
+/// Phases: 1. fuse conv + add pairs; 2. alias views and concat inputs into their parents;
+/// 3. one step per remaining layer, noting the root tensors it touches; 4. root lifetimes
+/// in steps; 5. first-fit arena placement; 6. resolve every step's tensor references.
 pub fn schedule(net: &Net, reuse: bool) -> Result<Schedule, PlanError> {
-    let nt = net.tensors.len();
-    let batch = net.config.batch;
-    // 1. Fusion: conv layer -> the add it is fused into.
-    let mut fused_into: Vec<Option<LayerId>> = vec![None; net.layers.len()];
-    let mut fused_add: Vec<bool> = vec![false; net.layers.len()];
-    for layer in &net.layers {
-        if layer.kind != LayerKind::Add || layer.inputs.len() != 2 {
-            continue;
-        }
-        let last = *layer.inputs.iter().max_by_key(|&&t| net.tensors[t].producer.map_or(0, |p| p + 1)).unwrap();
-        let Some(p) = net.tensors[last].producer else { continue };
-        if matches!(net.layers[p].kind, LayerKind::Conv { .. }) && net.tensors[last].consumers == [layer.id] && net.output != last {
-            fused_into[p] = Some(layer.id);
-            fused_add[layer.id] = true;
-        }
+    let fusion = Fusion::of(net);
+    let alias = Aliases::of(net, &fusion)?;
+    let (mut steps, touches) = steps_of(net, &fusion, &alias)?;
+    let life = lifetimes(net, &alias, &touches, steps.len());
+    let (root_off, arena) = place(net, &fusion, &alias, &life, reuse);
+    let refs: Vec<Option<TensorRef>> = (0..net.tensors.len())
+        .map(|t| {
+            let (root, off) = alias.resolve(net, t);
+            (root_off[root] != usize::MAX).then(|| {
+                let s = net.tensors[root].shape;
+                TensorRef { offset: root_off[root] + off, bstride: s.c * s.h * s.w }
+            })
+        })
+        .collect();
+    for step in &mut steps {
+        resolve_step(&mut step.kind, &refs);
     }
-    // 2. Aliases: (parent tensor, channel offset) for views and concat inputs.
-    let mut alias: Vec<Option<(TensorId, usize)>> = vec![None; nt];
-    for layer in &net.layers {
-        match layer.kind {
-            LayerKind::Truncate { .. } => alias[layer.output] = Some((layer.inputs[0], 0)),
-            LayerKind::Concat => {
-                let mut c = 0;
-                for &t in &layer.inputs {
-                    let produced_by_kernel = net.tensors[t].producer.is_some_and(|p| {
-                        let k = net.layers[p].kind;
-                        !k.is_view() && k != LayerKind::Concat && fused_into[p].is_none()
-                    });
-                    if !produced_by_kernel || alias[t].is_some() || t == net.input {
-                        return Err(PlanError::ConcatInput(format!("{}#{t}", layer.name)));
-                    }
-                    alias[t] = Some((layer.output, c));
-                    c += net.tensors[t].shape.c;
-                }
+    Ok(Schedule { steps, arena_elements: arena.max(ALIGN), refs, batch: net.config.batch })
+}
+
+/// Phase 1: which convolutions carry the add they feed in their epilogue.
+struct Fusion {
+    /// Conv layer -> the add fused into it.
+    into: Vec<Option<LayerId>>,
+    /// Whether an add is fused into its conv (and so launches nothing).
+    is_fused_add: Vec<bool>,
+}
+
+impl Fusion {
+    fn of(net: &Net) -> Fusion {
+        let mut f = Fusion { into: vec![None; net.layers.len()], is_fused_add: vec![false; net.layers.len()] };
+        for layer in &net.layers {
+            if layer.kind != LayerKind::Add || layer.inputs.len() != 2 {
+                continue;
             }
-            _ => {}
+            let last = *layer.inputs.iter().max_by_key(|&&t| net.tensors[t].producer.map_or(0, |p| p + 1)).unwrap();
+            let Some(p) = net.tensors[last].producer else { continue };
+            if matches!(net.layers[p].kind, LayerKind::Conv { .. }) && net.tensors[last].consumers == [layer.id] && net.output != last {
+                f.into[p] = Some(layer.id);
+                f.is_fused_add[layer.id] = true;
+            }
         }
+        f
     }
-    let is_root = |t: TensorId| {
-        alias[t].is_none() && net.tensors[t].producer.is_none_or(|p| fused_into[p].is_none())
-    };
-    // Resolve a tensor to (root, element offset within the root's image, root's batch stride).
-    let resolve = |mut t: TensorId| -> (TensorId, usize) {
+}
+
+/// Phase 2: (parent tensor, channel offset) of each view and concat input.
+struct Aliases(Vec<Option<(TensorId, usize)>>);
+
+impl Aliases {
+    fn of(net: &Net, fusion: &Fusion) -> Result<Aliases, PlanError> {
+        let mut alias = vec![None; net.tensors.len()];
+        for layer in &net.layers {
+            match layer.kind {
+                LayerKind::Truncate { .. } => alias[layer.output] = Some((layer.inputs[0], 0)),
+                LayerKind::Concat => {
+                    let mut c = 0;
+                    for &t in &layer.inputs {
+                        let produced_by_kernel = net.tensors[t].producer.is_some_and(|p| {
+                            let k = net.layers[p].kind;
+                            !k.is_view() && k != LayerKind::Concat && fusion.into[p].is_none()
+                        });
+                        if !produced_by_kernel || alias[t].is_some() || t == net.input {
+                            return Err(PlanError::ConcatInput(format!("{}#{t}", layer.name)));
+                        }
+                        alias[t] = Some((layer.output, c));
+                        c += net.tensors[t].shape.c;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Aliases(alias))
+    }
+
+    /// The root tensor `t` lives in and its element offset within the root's image.
+    fn resolve(&self, net: &Net, mut t: TensorId) -> (TensorId, usize) {
         let mut off = 0;
-        while let Some((parent, c)) = alias[t] {
+        while let Some((parent, c)) = self.0[t] {
             let s = net.tensors[t].shape;
             off += c * s.h * s.w;
             t = parent;
         }
         (t, off)
-    };
-    // 3. Steps, recording which roots each touches.
+    }
+
+    /// Whether `t` has a region of its own: not a view or concat input, not a fused conv output.
+    fn is_root(&self, net: &Net, fusion: &Fusion, t: TensorId) -> bool {
+        self.0[t].is_none() && net.tensors[t].producer.is_none_or(|p| fusion.into[p].is_none())
+    }
+}
+
+/// Phase 3: one step per layer that launches a kernel (references still name tensors), and
+/// the root tensors each step touches.
+fn steps_of(net: &Net, fusion: &Fusion, alias: &Aliases) -> Result<(Vec<Step>, Vec<Vec<TensorId>>), PlanError> {
     let mut steps = Vec::new();
-    let mut touches: Vec<Vec<TensorId>> = Vec::new();
-    let local = |t: TensorId| {
-        let (root, off) = resolve(t);
-        (root, off)
-    };
+    let mut touches = Vec::new();
+    let root = |t: TensorId| alias.resolve(net, t).0;
     for layer in &net.layers {
-        if layer.kind.is_view() || layer.kind == LayerKind::Concat || fused_add[layer.id] {
+        if layer.kind.is_view() || layer.kind == LayerKind::Concat || fusion.is_fused_add[layer.id] {
             continue;
         }
-        let in_shape = net.tensors[layer.inputs[0]].shape;
-        let out_tensor = fused_into[layer.id].map_or(layer.output, |a| net.layers[a].output);
-        let mut touched: Vec<TensorId> = layer.inputs.iter().map(|&t| local(t).0).collect();
-        touched.push(local(out_tensor).0);
+        let out_tensor = fusion.into[layer.id].map_or(layer.output, |a| net.layers[a].output);
+        let mut touched: Vec<TensorId> = layer.inputs.iter().map(|&t| root(t)).collect();
+        touched.push(root(out_tensor));
         let mut layers = vec![layer.id];
-        let res = fused_into[layer.id].map(|a| {
+        let res = fusion.into[layer.id].map(|a| {
             layers.push(a);
             let other = *net.layers[a].inputs.iter().find(|&&t| t != layer.output).unwrap();
-            touched.push(local(other).0);
+            touched.push(root(other));
             other
         });
-        let (kind, macs) = match layer.kind {
-            LayerKind::Conv { k, c_in, c_out } => (
-                StepKind::Conv { k, c_in, c_out, h: in_shape.h, w: in_shape.w, src: tref(layer.inputs[0]), res: res.map(tref), dst: tref(out_tensor), weights_of: layer.id },
-                (k * k * c_in * c_out * in_shape.h * in_shape.w * batch) as u64,
-            ),
-            LayerKind::MaxPool { k, stride } => {
-                (StepKind::MaxPool { k, stride, c: in_shape.c, h: in_shape.h, w: in_shape.w, src: tref(layer.inputs[0]), dst: tref(out_tensor) }, 0)
-            }
-            LayerKind::Add => {
-                if !(2..=5).contains(&layer.inputs.len()) {
-                    return Err(PlanError::AddArity(layer.name.clone(), layer.inputs.len()));
-                }
-                (StepKind::Add { per_image: in_shape.c * in_shape.h * in_shape.w, srcs: layer.inputs.iter().map(|&t| tref(t)).collect(), dst: tref(out_tensor) }, 0)
-            }
-            LayerKind::GlobalAvgPool => {
-                (StepKind::GlobalAvgPool { c: in_shape.c, hw: in_shape.h * in_shape.w, src: tref(layer.inputs[0]), dst: tref(out_tensor) }, 0)
-            }
-            LayerKind::Dense { c_in, c_out } => (
-                StepKind::Dense { c_in, c_out, src: tref(layer.inputs[0]), dst: tref(out_tensor), weights_of: layer.id },
-                (c_in * c_out * batch) as u64,
-            ),
-            LayerKind::Truncate { .. } | LayerKind::Concat => unreachable!(),
-        };
+        let (kind, macs) = step_kind(net, layer, out_tensor, res)?;
         steps.push(Step { kind, layers, name: layer.name.clone(), macs });
         touches.push(touched);
     }
-    // 4. Root lifetimes in steps. The input stays alive throughout (repeated runs re-read it),
-    // and the output until the end (read back).
-    let mut life: Vec<Option<(usize, usize)>> = vec![None; nt];
+    Ok((steps, touches))
+}
+
+/// The kernel step of `layer` writing `out` (with the residual `res` of a fused add), and its
+/// multiply-accumulates.
+fn step_kind(net: &Net, layer: &Layer, out: TensorId, res: Option<TensorId>) -> Result<(StepKind, u64), PlanError> {
+    let batch = net.config.batch;
+    let in_shape = net.tensors[layer.inputs[0]].shape;
+    let (src, dst) = (tref(layer.inputs[0]), tref(out));
+    Ok(match layer.kind {
+        LayerKind::Conv { k, c_in, c_out } => (
+            StepKind::Conv { k, c_in, c_out, h: in_shape.h, w: in_shape.w, src, res: res.map(tref), dst, weights_of: layer.id },
+            (k * k * c_in * c_out * in_shape.h * in_shape.w * batch) as u64,
+        ),
+        LayerKind::MaxPool { k, stride } => (StepKind::MaxPool { k, stride, c: in_shape.c, h: in_shape.h, w: in_shape.w, src, dst }, 0),
+        LayerKind::Add => {
+            if !(2..=5).contains(&layer.inputs.len()) {
+                return Err(PlanError::AddArity(layer.name.clone(), layer.inputs.len()));
+            }
+            (StepKind::Add { per_image: in_shape.c * in_shape.h * in_shape.w, srcs: layer.inputs.iter().map(|&t| tref(t)).collect(), dst }, 0)
+        }
+        LayerKind::GlobalAvgPool => (StepKind::GlobalAvgPool { c: in_shape.c, hw: in_shape.h * in_shape.w, src, dst }, 0),
+        LayerKind::Dense { c_in, c_out } => (StepKind::Dense { c_in, c_out, src, dst, weights_of: layer.id }, (c_in * c_out * batch) as u64),
+        LayerKind::Truncate { .. } | LayerKind::Concat => unreachable!("views and concats launch nothing"),
+    })
+}
+
+/// Phase 4: the first and last step touching each root. The input stays alive throughout
+/// (repeated runs re-read it), and the output until the end (read back).
+fn lifetimes(net: &Net, alias: &Aliases, touches: &[Vec<TensorId>], end: usize) -> Vec<Option<(usize, usize)>> {
+    let mut life: Vec<Option<(usize, usize)>> = vec![None; net.tensors.len()];
     for (s, roots) in touches.iter().enumerate() {
         for &r in roots {
             let l = life[r].get_or_insert((s, s));
@@ -173,16 +222,21 @@ pub fn schedule(net: &Net, reuse: bool) -> Result<Schedule, PlanError> {
             l.1 = l.1.max(s);
         }
     }
-    let end = steps.len();
-    for t in [net.input, resolve(net.output).0] {
+    for t in [net.input, alias.resolve(net, net.output).0] {
         let l = life[t].get_or_insert((0, end));
         l.1 = end;
         if t == net.input {
             l.0 = 0;
         }
     }
-    // 5. Arena placement: first fit in offset order among regions whose lifetimes overlap.
-    let mut order: Vec<TensorId> = (0..nt).filter(|&t| is_root(t) && life[t].is_some()).collect();
+    life
+}
+
+/// Phase 5: first fit in offset order among regions whose lifetimes overlap (all of them
+/// without `reuse`). Returns each root's offset (`usize::MAX`: not placed) and the arena size.
+fn place(net: &Net, fusion: &Fusion, alias: &Aliases, life: &[Option<(usize, usize)>], reuse: bool) -> (Vec<usize>, usize) {
+    let nt = net.tensors.len();
+    let mut order: Vec<TensorId> = (0..nt).filter(|&t| alias.is_root(net, fusion, t) && life[t].is_some()).collect();
     order.sort_by_key(|&t| (life[t].unwrap().0, t));
     let mut root_off = vec![usize::MAX; nt];
     let mut placed: Vec<(usize, usize, usize)> = Vec::new(); // (offset, size, last step)
@@ -205,37 +259,29 @@ pub fn schedule(net: &Net, reuse: bool) -> Result<Schedule, PlanError> {
         root_off[t] = off;
         arena = arena.max(off + size);
     }
-    // 6. Final references.
-    let refs: Vec<Option<TensorRef>> = (0..nt)
-        .map(|t| {
-            let (root, off) = resolve(t);
-            (root_off[root] != usize::MAX).then(|| {
-                let s = net.tensors[root].shape;
-                TensorRef { offset: root_off[root] + off, bstride: s.c * s.h * s.w }
-            })
-        })
-        .collect();
+    (root_off, arena)
+}
+
+/// Phase 6: replaces the tensor ids in a step's references by their arena places.
+fn resolve_step(kind: &mut StepKind, refs: &[Option<TensorRef>]) {
     let fix = |r: &mut TensorRef| *r = refs[r.offset].expect("referenced tensors are placed");
-    for step in &mut steps {
-        match &mut step.kind {
-            StepKind::Conv { src, res, dst, .. } => {
-                fix(src);
-                if let Some(r) = res {
-                    fix(r);
-                }
-                fix(dst);
+    match kind {
+        StepKind::Conv { src, res, dst, .. } => {
+            fix(src);
+            if let Some(r) = res {
+                fix(r);
             }
-            StepKind::MaxPool { src, dst, .. } | StepKind::GlobalAvgPool { src, dst, .. } | StepKind::Dense { src, dst, .. } => {
-                fix(src);
-                fix(dst);
-            }
-            StepKind::Add { srcs, dst, .. } => {
-                srcs.iter_mut().for_each(fix);
-                fix(dst);
-            }
+            fix(dst);
+        }
+        StepKind::MaxPool { src, dst, .. } | StepKind::GlobalAvgPool { src, dst, .. } | StepKind::Dense { src, dst, .. } => {
+            fix(src);
+            fix(dst);
+        }
+        StepKind::Add { srcs, dst, .. } => {
+            srcs.iter_mut().for_each(fix);
+            fix(dst);
         }
     }
-    Ok(Schedule { steps, arena_elements: arena.max(ALIGN), refs, batch })
 }
 
 /// A placeholder reference naming a tensor (resolved to its arena place at the end of planning).
@@ -257,10 +303,7 @@ mod tests {
 
     fn branchy() -> Net {
         // v1 feeds v2 and the output; v2 feeds the output; input feeds v1 and the output.
-        net(
-            vec![vec![0, 1, 0, 1], vec![0, 0, 1, 1], vec![0, 0, 0, 1], vec![0, 0, 0, 0]],
-            &["input", "conv3x3-bn-relu", "maxpool3x3", "output"],
-        )
+        net(vec![vec![0, 1, 0, 1], vec![0, 0, 1, 1], vec![0, 0, 0, 1], vec![0, 0, 0, 0]], &["input", "conv3x3-bn-relu", "maxpool3x3", "output"])
     }
 
     /// Regions of tensors alive in the same step never overlap, and concat inputs sit inside

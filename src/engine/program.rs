@@ -6,16 +6,16 @@ use std::sync::Arc;
 
 use wgpu::util::DeviceExt;
 
+use super::clock::now_ms;
 use super::device::Gpu;
-use super::kernels::{ConvStrategy, Kernel};
-use super::plan::{schedule, PlanError, Schedule, StepKind, TensorRef};
-use super::sync::{map_read, now_ms, submitted_work_done};
+use super::kernels::Kernel;
+use super::launch::{launch, Launch};
+use super::params::PARAMS_BYTES;
+use super::plan::{schedule, PlanError, Schedule, Step, TensorRef};
+use super::sync::{map_read, submitted_work_done};
+use super::timing_mode::TimingMode;
 use super::weights::{LayerWeights, Weights};
-use crate::measure::TimingMode;
 use crate::net::{LayerId, Net, TensorId};
-
-/// Bytes of the parameter block of one step (every kernel's `Params` fits).
-const PARAMS_BYTES: u64 = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProgramError {
@@ -98,176 +98,127 @@ fn u(x: usize) -> u32 {
     u32::try_from(x).expect("sizes fit in u32")
 }
 
+/// The activation arena: one storage buffer for every tensor, within the adapter's limits.
+fn create_arena(gpu: &Gpu, elements: usize) -> Result<(wgpu::Buffer, u64), ProgramError> {
+    let bytes = 4 * elements as u64;
+    let limit = gpu.limits.max_storage_buffer_binding_size.min(gpu.limits.max_buffer_size);
+    if bytes > limit {
+        return Err(ProgramError::TooLarge { what: "the activation arena".into(), bytes, limit });
+    }
+    let arena = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("arena"),
+        size: bytes,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+        mapped_at_creation: false,
+    });
+    Ok((arena, bytes))
+}
+
+/// One weight buffer (weights then bias, `gpu_weights` layout) per step that binds weights.
+fn upload_weights(gpu: &Gpu, sch: &Schedule, launches: &[Launch], weights: &Weights) -> Result<Vec<Option<wgpu::Buffer>>, ProgramError> {
+    let limit = gpu.limits.max_storage_buffer_binding_size;
+    sch.steps
+        .iter()
+        .zip(launches)
+        .map(|(step, l)| {
+            let Some(layer) = l.weights_of else { return Ok(None) };
+            let data = gpu_weights(weights.layer(layer));
+            let bytes = 4 * data.len() as u64;
+            if bytes > limit {
+                return Err(ProgramError::TooLarge { what: format!("weights of {}", step.name), bytes, limit });
+            }
+            let usage = wgpu::BufferUsages::STORAGE;
+            Ok(Some(gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(&step.name), contents: bytemuck::cast_slice(&data), usage })))
+        })
+        .collect()
+}
+
+/// Every step's parameter block in one uniform buffer, one slot per step at the adapter's
+/// uniform offset alignment; returns the buffer and the slot stride.
+fn upload_params(gpu: &Gpu, launches: &[Launch]) -> (wgpu::Buffer, u64) {
+    let stride = (gpu.limits.min_uniform_buffer_offset_alignment as u64).max(PARAMS_BYTES);
+    let mut bytes = vec![0u8; (stride * launches.len().max(1) as u64) as usize];
+    for (i, l) in launches.iter().enumerate() {
+        let at = i * stride as usize;
+        bytes[at..at + l.params.len()].copy_from_slice(&l.params);
+    }
+    let buffer =
+        gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some("params"), contents: &bytes, usage: wgpu::BufferUsages::UNIFORM });
+    (buffer, stride)
+}
+
+/// The buffers one step binds: its parameter slot, the arena, its weights if any.
+struct StepResources<'a> {
+    params: &'a wgpu::Buffer,
+    params_at: u64,
+    arena: &'a wgpu::Buffer,
+    weights: Option<&'a wgpu::Buffer>,
+}
+
+/// The step's pipeline (from the device's cache) and its bind group.
+fn bind(gpu: &Gpu, step: &Step, l: Launch, r: StepResources<'_>) -> Dispatch {
+    let pipeline = gpu.kernels.get(&gpu.device, l.kernel);
+    let params = wgpu::BufferBinding { buffer: r.params, offset: r.params_at, size: wgpu::BufferSize::new(PARAMS_BYTES) };
+    let mut entries = vec![
+        wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::Buffer(params) },
+        wgpu::BindGroupEntry { binding: 1, resource: r.arena.as_entire_binding() },
+    ];
+    if let Some(w) = r.weights {
+        entries.push(wgpu::BindGroupEntry { binding: 2, resource: w.as_entire_binding() });
+    }
+    let bind_group =
+        gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(&step.name), layout: &pipeline.get_bind_group_layout(0), entries: &entries });
+    Dispatch { name: step.name.clone(), kernel: l.kernel, layers: step.layers.clone(), macs: step.macs, groups: l.groups, pipeline, bind_group }
+}
+
+/// A query set of `count` timestamps with its resolve and readback buffers.
+fn timestamp_queries(device: &wgpu::Device, count: u32) -> Queries {
+    let buffer = |label, usage| device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size: 8 * count as u64, usage, mapped_at_creation: false });
+    Queries {
+        set: device.create_query_set(&wgpu::QuerySetDescriptor { label: Some("timestamps"), ty: wgpu::QueryType::Timestamp, count }),
+        resolve: buffer("timestamps resolve", wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC),
+        readback: buffer("timestamps readback", wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST),
+        count,
+    }
+}
+
 impl Program {
     /// Plans `net` on `gpu` with `weights` and uploads `input`. `reuse = false` keeps every
     /// tensor in its own region so that [`Program::read_tensors`] can return all of them.
+    ///
+    /// Steps: schedule the IR over one arena; work out each step's launch (kernel, parameter
+    /// block, grid); upload weights and parameters; bind one pipeline and bind group per step;
+    /// create the timestamp queries the adapter allows; upload the input.
     pub fn new(gpu: &Gpu, net: &Net, weights: &Weights, input: &[f32], reuse: bool) -> Result<Program, ProgramError> {
         let sch = schedule(net, reuse)?;
-        let limits = &gpu.limits;
-        let device = &gpu.device;
-        let tiling = gpu.kernels.tiling;
-        let arena_bytes = 4 * sch.arena_elements as u64;
-        let limit = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
-        if arena_bytes > limit {
-            return Err(ProgramError::TooLarge { what: "the activation arena".into(), bytes: arena_bytes, limit });
-        }
-        let arena = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("arena"),
-            size: arena_bytes,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
-        let stride = (limits.min_uniform_buffer_offset_alignment as u64).max(PARAMS_BYTES);
-        let mut params = vec![0u8; (stride * sch.steps.len().max(1) as u64) as usize];
-        let mut weight_bufs = Vec::new();
-        let mut plan = Vec::new(); // (kernel, params, weight buffer index, groups)
-        let batch = u(sch.batch);
-        let spread = |groups: u32| -> [u32; 3] {
-            let max = limits.max_compute_workgroups_per_dimension;
-            if groups <= max {
-                [groups.max(1), 1, 1]
-            } else {
-                [max, groups.div_ceil(max), 1]
-            }
-        };
-        for step in &sch.steps {
-            let mut p = [0u32; 16];
-            let mut wbuf = None;
-            let mut upload = |lw: &LayerWeights| -> Result<usize, ProgramError> {
-                let data = gpu_weights(lw);
-                let bytes = 4 * data.len() as u64;
-                if bytes > limits.max_storage_buffer_binding_size {
-                    return Err(ProgramError::TooLarge { what: format!("weights of {}", step.name), bytes, limit: limits.max_storage_buffer_binding_size });
-                }
-                weight_bufs.push(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some(&step.name),
-                    contents: bytemuck::cast_slice(&data),
-                    usage: wgpu::BufferUsages::STORAGE,
-                }));
-                Ok(weight_bufs.len() - 1)
-            };
-            let (kernel, groups) = match &step.kind {
-                StepKind::Conv { k, c_in, c_out, h, w, src, res, dst, weights_of } => {
-                    let lw = weights.layer(*weights_of);
-                    wbuf = Some(upload(lw)?);
-                    let c4 = c_out.next_multiple_of(4);
-                    let r = res.unwrap_or(TensorRef { offset: 0, bstride: 0 });
-                    p[..13].copy_from_slice(&[
-                        u(*c_in), u(*c_out), u(*h), u(*w), u(src.offset), u(src.bstride), u(dst.offset), u(dst.bstride),
-                        u(r.offset), u(r.bstride), res.is_some() as u32, u(c4), u(c_in * k * k * c4 / 4),
-                    ]);
-                    let hw = h * w;
-                    let aligned = [src.offset, src.bstride, dst.offset, dst.bstride, r.offset, r.bstride, hw].iter().all(|v| v % 4 == 0);
-                    match tiling.conv {
-                        ConvStrategy::Register => {
-                            (Kernel::ConvRegister { k: u(*k) }, [u(hw.div_ceil(tiling.conv_register_wg() as usize)), u(c_out.div_ceil(16)), batch])
-                        }
-                        ConvStrategy::Workgroup => {
-                            let kernel = if *k == 1 && aligned { Kernel::Conv1x1Vec4 } else { Kernel::ConvTiled { k: u(*k) } };
-                            let tile = tiling.conv_tile() as usize;
-                            (kernel, [u(hw.div_ceil(tile)), u(c_out.div_ceil(tile)), batch])
-                        }
-                    }
-                }
-                StepKind::MaxPool { k, stride, c, h, w, src, dst } => {
-                    let (oh, ow) = (h.div_ceil(*stride), w.div_ceil(*stride));
-                    let pt = super::reference::same_pad_before(*h, *k, *stride);
-                    let pl = super::reference::same_pad_before(*w, *k, *stride);
-                    p[..14].copy_from_slice(&[
-                        u(*c), u(*h), u(*w), u(oh), u(ow), u(*k), u(*stride), u(pt), u(pl), u(src.offset), u(src.bstride), u(dst.offset), u(dst.bstride), batch,
-                    ]);
-                    (Kernel::MaxPool, spread(u((c * oh * ow * sch.batch).div_ceil(tiling.wg1 as usize))))
-                }
-                StepKind::Add { per_image, srcs, dst } => {
-                    p[..5].copy_from_slice(&[u(*per_image), batch, u(srcs.len()), u(dst.offset), u(dst.bstride)]);
-                    for (i, s) in srcs.iter().enumerate() {
-                        p[5 + 2 * i] = u(s.offset);
-                        p[6 + 2 * i] = u(s.bstride);
-                    }
-                    (Kernel::Add, spread(u((per_image * sch.batch).div_ceil(tiling.wg1 as usize))))
-                }
-                StepKind::GlobalAvgPool { c, hw, src, dst } => {
-                    p[..7].copy_from_slice(&[u(*c), u(*hw), batch, u(src.offset), u(src.bstride), u(dst.offset), u(dst.bstride)]);
-                    (Kernel::GlobalAvgPool, [u((c * sch.batch).div_ceil(tiling.wg1 as usize)), 1, 1])
-                }
-                StepKind::Dense { c_in, c_out, src, dst, weights_of } => {
-                    wbuf = Some(upload(weights.layer(*weights_of))?);
-                    let c4 = c_out.next_multiple_of(4);
-                    p[..9].copy_from_slice(&[u(*c_in), u(*c_out), u(c4), batch, u(src.offset), u(src.bstride), u(dst.offset), u(dst.bstride), u(c_in * c4)]);
-                    (Kernel::Dense, [u((c_out * sch.batch).div_ceil(tiling.wg1 as usize)), 1, 1])
-                }
-            };
-            let at = (plan.len() as u64 * stride) as usize;
-            params[at..at + 64].copy_from_slice(bytemuck::cast_slice(&p));
-            plan.push((kernel, wbuf, groups));
-        }
-        let params_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("params"),
-            contents: &params,
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        let (arena, arena_bytes) = create_arena(gpu, sch.arena_elements)?;
+        let max_groups = gpu.limits.max_compute_workgroups_per_dimension;
+        let launches: Vec<Launch> = sch.steps.iter().map(|s| launch(&s.kind, sch.batch, gpu.kernels.tiling, max_groups)).collect();
+        let weight_bufs = upload_weights(gpu, &sch, &launches, weights)?;
+        let (params, stride) = upload_params(gpu, &launches);
         let dispatches = sch
             .steps
             .iter()
-            .zip(plan)
+            .zip(launches)
             .enumerate()
-            .map(|(i, (step, (kernel, wbuf, groups)))| {
-                let pipeline = gpu.kernels.get(device, kernel);
-                let mut entries = vec![
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                            buffer: &params_buf,
-                            offset: i as u64 * stride,
-                            size: wgpu::BufferSize::new(PARAMS_BYTES),
-                        }),
-                    },
-                    wgpu::BindGroupEntry { binding: 1, resource: arena.as_entire_binding() },
-                ];
-                if let Some(w) = wbuf {
-                    entries.push(wgpu::BindGroupEntry { binding: 2, resource: weight_bufs[w].as_entire_binding() });
-                }
-                let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                    label: Some(&step.name),
-                    layout: &pipeline.get_bind_group_layout(0),
-                    entries: &entries,
-                });
-                Dispatch { name: step.name.clone(), kernel, layers: step.layers.clone(), macs: step.macs, groups, pipeline, bind_group }
+            .map(|(i, (step, l))| {
+                let resources = StepResources { params: &params, params_at: i as u64 * stride, arena: &arena, weights: weight_bufs[i].as_ref() };
+                bind(gpu, step, l, resources)
             })
             .collect::<Vec<_>>();
-        let queries = gpu.timestamps.then(|| {
-            let count = u(2 * dispatches.len() + 2);
-            Queries {
-                set: device.create_query_set(&wgpu::QuerySetDescriptor { label: Some("timestamps"), ty: wgpu::QueryType::Timestamp, count }),
-                resolve: device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("timestamps resolve"),
-                    size: 8 * count as u64,
-                    usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-                    mapped_at_creation: false,
-                }),
-                readback: device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("timestamps readback"),
-                    size: 8 * count as u64,
-                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                    mapped_at_creation: false,
-                }),
-                count,
-            }
-        });
-        let input_ref = sch.refs[net.input].expect("input placed");
-        let output_ref = sch.refs[net.output].expect("output placed");
+        let queries = gpu.timestamps.then(|| timestamp_queries(&gpu.device, u(2 * dispatches.len() + 2)));
         let program = Program {
-            input: input_ref,
+            input: sch.refs[net.input].expect("input placed"),
             input_elems: net.tensors[net.input].shape.elements(),
-            output: output_ref,
+            output: sch.refs[net.output].expect("output placed"),
             output_elems: net.tensors[net.output].shape.elements(),
             schedule: sch,
             dispatches,
             arena,
             arena_bytes,
             queries,
-            _weights: weight_bufs,
-            _params: params_buf,
+            _weights: weight_bufs.into_iter().flatten().collect(),
+            _params: params,
         };
         program.set_input(gpu, input)?;
         Ok(program)
@@ -306,7 +257,11 @@ impl Program {
                 for d in &self.dispatches {
                     dispatch(&mut pass, d);
                 }
-                if mode == TimingMode::Plain { 0 } else { 2 }
+                if mode == TimingMode::Plain {
+                    0
+                } else {
+                    2
+                }
             }
             TimingMode::PerDispatch => {
                 let set = &q.expect("timestamps").set;
@@ -431,8 +386,6 @@ impl Program {
     pub async fn read_tensors(&self, gpu: &Gpu, net: &Net) -> Result<Vec<Option<Vec<f32>>>, ProgramError> {
         let arena = self.read_arena(gpu).await?;
         let b = self.schedule.batch;
-        Ok((0..net.tensors.len())
-            .map(|t: TensorId| self.schedule.refs[t].map(|r| self.extract(&arena, r, net.tensors[t].shape.elements() / b, b)))
-            .collect())
+        Ok((0..net.tensors.len()).map(|t: TensorId| self.schedule.refs[t].map(|r| self.extract(&arena, r, net.tensors[t].shape.elements() / b, b))).collect())
     }
 }

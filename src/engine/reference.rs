@@ -4,13 +4,7 @@
 use ndarray::{s, Array2, Array4, Axis};
 
 use super::weights::{LayerWeights, Weights};
-use crate::net::{LayerKind, Net};
-
-/// TensorFlow "same" padding before the window for a k-window with stride s over n values.
-pub fn same_pad_before(n: usize, k: usize, stride: usize) -> usize {
-    let out = n.div_ceil(stride);
-    ((out - 1) * stride + k).saturating_sub(n) / 2
-}
+use crate::net::{same_pad_before, LayerKind, Net};
 
 fn conv(x: &Array4<f32>, lw: &LayerWeights) -> Array4<f32> {
     let (n, c_in, h, w) = x.dim();
@@ -123,14 +117,6 @@ pub fn forward(net: &Net, weights: &Weights, input: &[f32]) -> Vec<Array4<f32>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn same_padding_matches_tensorflow() {
-        assert_eq!(same_pad_before(32, 3, 1), 1);
-        assert_eq!(same_pad_before(32, 2, 2), 0);
-        assert_eq!(same_pad_before(7, 2, 2), 0); // total 1, all after
-        assert_eq!(same_pad_before(8, 1, 1), 0);
-    }
 
     #[test]
     fn conv_and_pool_on_hand_computed_values() {

@@ -81,10 +81,7 @@ mod tests {
     use crate::space::CellSpec;
 
     fn small_net() -> Net {
-        let spec = CellSpec::new(
-            vec![vec![0, 1, 1], vec![0, 0, 1], vec![0, 0, 0]],
-            vec!["input".into(), "conv3x3-bn-relu".into(), "output".into()],
-        );
+        let spec = CellSpec::new(vec![vec![0, 1, 1], vec![0, 0, 1], vec![0, 0, 0]], vec!["input".into(), "conv3x3-bn-relu".into(), "output".into()]);
         let cfg = NetConfig { input_size: 8, stem_channels: 8, num_stacks: 2, cells_per_stack: 1, ..NetConfig::default() };
         build(&spec.validate().unwrap(), &cfg)
     }

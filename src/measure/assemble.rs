@@ -1,13 +1,9 @@
 //! Turns a protocol [`Measurement`] of a network into a [`MeasurementRecord`]: cell hash and
 //! spec, network parameters, adapter and client info, a client-generated id and a timestamp.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use md5::{Digest, Md5};
-
 use super::protocol::Measurement;
 use super::record::{AdapterInfo, ClientInfo, MeasurementRecord, RunInfo, SCHEMA_VERSION};
-use crate::engine::now_ms;
+use crate::engine::unix_ms;
 use crate::net::Net;
 
 /// Where and as part of what a measurement was made.
@@ -18,35 +14,9 @@ pub struct RecordContext {
     pub run: Option<RunInfo>,
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn unix_ms() -> u64 {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        js_sys::Date::now() as u64
-    }
-}
-
-/// A fresh id in UUID v4 format: MD5 of the wall-clock time, the monotonic clock, a process
-/// counter and a stack address (unique per client and call; uploads are idempotent on it).
+/// A fresh random UUID v4 (unique per client and call; uploads are idempotent on it).
 pub fn new_record_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let local = 0u8;
-    let mut h = Md5::new();
-    h.update(unix_ms().to_le_bytes());
-    h.update(now_ms().to_le_bytes());
-    h.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    h.update((&local as *const u8 as usize).to_le_bytes());
-    #[cfg(not(target_arch = "wasm32"))]
-    h.update(std::process::id().to_le_bytes());
-    let mut b: [u8; 16] = h.finalize().into();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let x = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &x[..8], &x[8..12], &x[12..16], &x[16..20], &x[20..])
+    uuid::Uuid::new_v4().to_string()
 }
 
 impl Measurement {

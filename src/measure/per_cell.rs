@@ -58,8 +58,16 @@ mod tests {
 
     #[test]
     fn one_median_per_distinct_cell_of_the_device_in_first_seen_order() {
-        let a = CellSpec::from_json_value(&serde_json::json!({"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","output"]})).unwrap().validate().unwrap();
-        let b = CellSpec::from_json_value(&serde_json::json!({"module_adjacency": [[0,1,0],[0,0,1],[0,0,0]], "module_operations": ["input","conv3x3-bn-relu","output"]})).unwrap().validate().unwrap();
+        let a = CellSpec::from_json_value(&serde_json::json!({"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","output"]}))
+            .unwrap()
+            .validate()
+            .unwrap();
+        let b = CellSpec::from_json_value(
+            &serde_json::json!({"module_adjacency": [[0,1,0],[0,0,1],[0,0,0]], "module_operations": ["input","conv3x3-bn-relu","output"]}),
+        )
+        .unwrap()
+        .validate()
+        .unwrap();
         let mut nan = record(&b, "gpu", 1.0);
         nan.wall.median_ms = f64::NAN;
         let recs = [record(&b, "gpu", 4.0), record(&a, "gpu", 1.0), record(&b, "gpu", 2.0), record(&a, "other", 9.0), nan];

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::engine::{AdapterInfo, TimingMode};
 use crate::net::NetConfig;
 use crate::space::{CellSpec, ModuleHash};
 
@@ -23,20 +24,6 @@ pub struct Stats {
     pub runs: u32,
 }
 
-/// How the timed runs were instrumented.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimingMode {
-    /// No timestamp queries: wall clock from submit to completion only.
-    Plain,
-    /// Timestamp writes around every dispatch inside one compute pass (native only).
-    PerDispatch,
-    /// One compute pass per layer with timestamps at pass boundaries (the browser's way).
-    PerPass,
-    /// Timestamps only at the start and end of the whole inference.
-    WholePass,
-}
-
 /// How much an instrumented mode changed the whole-network wall time against `Plain`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModeOverhead {
@@ -54,19 +41,6 @@ pub struct LayerTime {
     pub name: String,
     /// Median GPU time over the timed runs.
     pub median_ms: f64,
-}
-
-/// What the graphics API says about the adapter that ran the network.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct AdapterInfo {
-    pub vendor: String,
-    pub architecture: String,
-    pub device: String,
-    pub description: String,
-    /// `vulkan`, `metal`, `dx12`, `webgpu`, ...
-    pub backend: String,
-    /// Driver name and version where exposed.
-    pub driver: String,
 }
 
 /// Where the measurement was made.

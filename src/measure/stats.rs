@@ -66,7 +66,11 @@ pub fn smallest_step(values: &[f64]) -> Option<f64> {
 /// nanosecond counter gives 1). `None` when all ticks are equal.
 pub fn tick_quantum(ticks: &[u64]) -> Option<u64> {
     fn gcd(a: u64, b: u64) -> u64 {
-        if b == 0 { a } else { gcd(b, a % b) }
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
     }
     let first = *ticks.first()?;
     let g = ticks.iter().map(|&t| t.abs_diff(first)).fold(0, gcd);

@@ -154,11 +154,8 @@ impl Builder {
         if feeding.is_empty() {
             return proj(self);
         }
-        let cat = if feeding.len() == 1 {
-            feeding[0]
-        } else {
-            self.layer(LayerKind::Concat, feeding, format!("{prefix}/out/concat"), Role::CellConcat, Some(site))
-        };
+        let cat =
+            if feeding.len() == 1 { feeding[0] } else { self.layer(LayerKind::Concat, feeding, format!("{prefix}/out/concat"), Role::CellConcat, Some(site)) };
         if cell.has_edge(0, out) {
             let p = proj(self);
             self.layer(LayerKind::Add, vec![cat, p], format!("{prefix}/out/add"), Role::VertexSum { vertex: out }, Some(site))

@@ -43,12 +43,7 @@ impl Default for CalibrationOptions {
 
 /// The descriptor anchors are spread over: standardised later.
 fn descriptor(f: &Features) -> [f64; 4] {
-    [
-        libm::log1p(f[idx::MACS]),
-        libm::log1p(f[idx::ACT_READ_BYTES] + f[idx::ACT_WRITE_BYTES]),
-        f[idx::N_LAUNCHES],
-        libm::log1p(f[idx::PEAK_BYTES]),
-    ]
+    [libm::log1p(f[idx::MACS]), libm::log1p(f[idx::ACT_READ_BYTES] + f[idx::ACT_WRITE_BYTES]), f[idx::N_LAUNCHES], libm::log1p(f[idx::PEAK_BYTES])]
 }
 
 /// Orders `k` of the given feature vectors by greedy farthest-point sampling over
@@ -175,8 +170,7 @@ pub fn calibrate(source: &Model, anchors: &[(Cell, f64)], device: &str, opts: &C
     let mut penalty = vec![opts.lambda_features; p];
     penalty[0] = opts.lambda_scale;
     penalty[1] = opts.lambda_slope;
-    let w = ridge_toward(&x, &y, p, &penalty, &vec![0.0; p])
-        .ok_or_else(|| ModelError::Invalid("calibration system is singular".into()))?;
+    let w = ridge_toward(&x, &y, p, &penalty, &vec![0.0; p]).ok_or_else(|| ModelError::Invalid("calibration system is singular".into()))?;
     let correction = Correction {
         a: w[0] - w[1] * c0,
         b: 1.0 + w[1],

@@ -83,8 +83,7 @@ pub struct CellInstance {
     storage: [u8; MAX_CELL_TENSORS],
 }
 
-const EMPTY_LAYER: CompactLayer =
-    CompactLayer { op: CompactOp::Add, class: LayerClass::Add, inputs: [0; MAX_LAYER_INPUTS], n_inputs: 0, output: 0 };
+const EMPTY_LAYER: CompactLayer = CompactLayer { op: CompactOp::Add, class: LayerClass::Add, inputs: [0; MAX_LAYER_INPUTS], n_inputs: 0, output: 0 };
 
 impl CellInstance {
     /// Generates the layers of `cell` mapping `c_in` to `c_out` channels at `size` x `size`,
@@ -236,7 +235,6 @@ impl CellInstance {
         peak as u64
     }
 }
-
 
 /// A layer outside the cells (stem, downsampling max-pools, head), with its input shape.
 #[derive(Clone, Copy, Debug)]

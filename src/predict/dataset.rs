@@ -70,9 +70,7 @@ pub fn read_records(path: &Path) -> anyhow::Result<Vec<MeasurementRecord>> {
     let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let text = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut s = String::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_string(&mut s)
-            .with_context(|| format!("decompressing {}", path.display()))?;
+        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_string(&mut s).with_context(|| format!("decompressing {}", path.display()))?;
         s
     } else {
         String::from_utf8(raw).with_context(|| format!("{} is not UTF-8 text", path.display()))?

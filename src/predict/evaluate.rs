@@ -105,7 +105,8 @@ pub fn evaluate_device(dev: &DeviceData, table: Option<&LayerTable>, opts: &Eval
         if kind == ModelKind::Lookup && table.is_none() {
             continue;
         }
-        let (metrics, pred) = fit_and_score(kind, &train.data(), &test.data(), &opts.train, table).with_context(|| format!("{} on {}", kind.name(), dev.key))?;
+        let (metrics, pred) =
+            fit_and_score(kind, &train.data(), &test.data(), &opts.train, table).with_context(|| format!("{} on {}", kind.as_str(), dev.key))?;
         let interval = residual_interval(kind, &train.data(), &opts.train, table)?;
         let coverage = match interval {
             Interval::Residual { lo, hi, .. } => {
@@ -132,7 +133,7 @@ pub fn evaluate_device(dev: &DeviceData, table: Option<&LayerTable>, opts: &Eval
             }
         }
         kinds.push(KindReport {
-            kind: kind.name(),
+            kind: kind.as_str(),
             test: metrics,
             interval_coverage: coverage,
             interval_level: opts.train.interval_level,
@@ -184,7 +185,11 @@ pub fn device_markdown(r: &DeviceReport) -> String {
         r.n_test
     );
     let _ = writeln!(s, "## Held-out test cells\n");
-    let _ = writeln!(s, "| model | MAPE % | RMSE ms | R² | Kendall τ | ±5% | ±10% | in range ({:.0}% interval) |", 100.0 * r.kinds.first().map_or(0.8, |k| k.interval_level));
+    let _ = writeln!(
+        s,
+        "| model | MAPE % | RMSE ms | R² | Kendall τ | ±5% | ±10% | in range ({:.0}% interval) |",
+        100.0 * r.kinds.first().map_or(0.8, |k| k.interval_level)
+    );
     let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
     for k in &r.kinds {
         let m = &k.test;

@@ -205,7 +205,15 @@ pub fn features_with(cell: &Cell, cfg: &NetConfig) -> Features {
         peak = peak.max(read + write);
     };
     let stem = cfg.stem_channels;
-    outer(&mut acc, LayerKind::Conv { k: 3, c_in: cfg.input_channels, c_out: stem }, LayerClass::Stem, cfg.input_channels, cfg.input_size, stem, cfg.input_size);
+    outer(
+        &mut acc,
+        LayerKind::Conv { k: 3, c_in: cfg.input_channels, c_out: stem },
+        LayerClass::Stem,
+        cfg.input_channels,
+        cfg.input_size,
+        stem,
+        cfg.input_size,
+    );
     let (mut c, mut size) = (stem, cfg.input_size);
     let mut cell_peak = 0u64;
     for stack in 0..cfg.num_stacks {

@@ -112,7 +112,8 @@ pub fn few_shot_markdown(reports: &[FewShotReport], synthetic: bool) -> String {
     }
     s.push_str("Leave one device out: every other device's GBT (all its cells) is a source for `fit_device` (`src/predict/device_fit.rs`), which fits the held-out device from K of its cells and keeps, by cross-validation on those K cells, the best of: the structural model (`src/predict/structural.rs`) pulled toward each source's constants, each source calibrated, a MACs power law, and (from 30 cells) a ridge on the K cells alone. Baselines on the same K cells: a FLOPs line, and a ridge on log features fitted on them alone. Every K is scored on the same held-out 20% of the device's cells (split by module hash); the K cells come from the other 80%, the device's anchors first, then farthest-point order.\n");
     for r in reports {
-        let _ = writeln!(s, "\n## Held out: {}\n\nSources: {} ({} cells). Scored on {} cells.\n", r.holdout, r.sources.join(", "), r.source_cells, r.eval_cells);
+        let _ =
+            writeln!(s, "\n## Held out: {}\n\nSources: {} ({} cells). Scored on {} cells.\n", r.holdout, r.sources.join(", "), r.source_cells, r.eval_cells);
         let _ = writeln!(s, "| K | device model ±10% | ±5% | τ | MAPE % | FLOPs line on K: ±10% | ridge-log on K alone: ±10% | chosen |");
         let _ = writeln!(s, "|---:|---:|---:|---:|---:|---:|---:|---|");
         for row in &r.rows {

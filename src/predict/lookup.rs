@@ -7,66 +7,10 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
-use crate::net::{LayerKind, Net, NetConfig};
+use crate::net::{LayerConfig, LayerKind, NetConfig};
 use crate::space::Cell;
 
 use super::compact::CompactNet;
-
-/// One layer configuration: what a kernel launch computes, independent of where it sits.
-/// Views (channel truncation) launch nothing and have no configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct LayerConfig {
-    /// `conv`, `maxpool`, `add`, `concat`, `global_avg_pool` or `dense`.
-    pub op: LayerOp,
-    /// Kernel size (conv, maxpool); 0 otherwise.
-    pub k: u16,
-    /// Stride (maxpool 2x2 downsampling: 2); 1 otherwise.
-    pub stride: u16,
-    /// Input channels: for add, of each input; for concat, of all inputs together.
-    pub c_in: u32,
-    pub c_out: u32,
-    /// Input height = width.
-    pub size: u16,
-    /// Number of input tensors (add, concat: 2 or more; otherwise 1). A concat's inputs
-    /// split `c_out` as the builder does: the first `c_out % inputs` get one channel more.
-    pub inputs: u16,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LayerOp {
-    Conv,
-    Maxpool,
-    Add,
-    Concat,
-    GlobalAvgPool,
-    Dense,
-}
-
-impl LayerConfig {
-    /// The configuration of a layer of `kind` whose inputs have `c_in` channels in total
-    /// (the first input's channels for an add) at `size` x `size`; `None` for a view.
-    pub fn of(kind: LayerKind, c_in: usize, c_out: usize, size: usize, inputs: usize) -> Option<LayerConfig> {
-        let mk = |op, k: usize, stride: usize, c_in: usize| LayerConfig {
-            op,
-            k: k as u16,
-            stride: stride as u16,
-            c_in: c_in as u32,
-            c_out: c_out as u32,
-            size: size as u16,
-            inputs: inputs as u16,
-        };
-        Some(match kind {
-            LayerKind::Conv { k, c_in, .. } => mk(LayerOp::Conv, k, 1, c_in),
-            LayerKind::MaxPool { k, stride } => mk(LayerOp::Maxpool, k, stride, c_in),
-            LayerKind::Add => mk(LayerOp::Add, 0, 1, c_out),
-            LayerKind::Concat => mk(LayerOp::Concat, 0, 1, c_in),
-            LayerKind::GlobalAvgPool => mk(LayerOp::GlobalAvgPool, 0, 1, c_in),
-            LayerKind::Dense { c_in, .. } => mk(LayerOp::Dense, 0, 1, c_in),
-            LayerKind::Truncate { .. } => return None,
-        })
-    }
-}
 
 /// Calls `f(config, count)` for every kernel launch of the network of `cell` (a cell
 /// instance repeated `count` times reports its layers with that count).
@@ -89,22 +33,6 @@ pub fn for_each_layer_config(cell: &Cell, cfg: &NetConfig, mut f: impl FnMut(Lay
             }
         }
     }
-}
-
-/// Layer configurations of every kernel launch of a built network, in execution order
-/// (the reference for [`for_each_layer_config`]).
-pub fn layer_configs_of_net(net: &Net) -> Vec<LayerConfig> {
-    net.layers
-        .iter()
-        .filter_map(|l| {
-            let first = net.tensors[l.inputs[0]].shape;
-            let c_in = match l.kind {
-                LayerKind::Add => first.c,
-                _ => l.inputs.iter().map(|&t| net.tensors[t].shape.c).sum(),
-            };
-            LayerConfig::of(l.kind, c_in, net.tensors[l.output].shape.c, first.h, l.inputs.len())
-        })
-        .collect()
 }
 
 /// Every distinct layer configuration used by the networks of `cells`, sorted.
@@ -154,8 +82,7 @@ impl LayerTable {
             if line.trim().is_empty() {
                 continue;
             }
-            let t: LayerTiming =
-                serde_json::from_str(line).map_err(|e| LayerTableError::Parse { line: line_no, message: e.to_string() })?;
+            let t: LayerTiming = serde_json::from_str(line).map_err(|e| LayerTableError::Parse { line: line_no, message: e.to_string() })?;
             if !(t.median_ms.is_finite() && t.median_ms >= 0.0) {
                 return Err(LayerTableError::BadTime { line: line_no, value: t.median_ms });
             }
@@ -214,5 +141,38 @@ impl LayerTable {
             None => Ok(sum),
             Some(example) => Err(LayerTableError::Missing { missing, example }),
         }
+    }
+}
+
+#[cfg(test)]
+mod isolation_tests {
+    use super::*;
+    use crate::net::{isolation_net, layer_configs_of_net, LayerKind, LayerOp, ISOLATION_TARGET as TARGET};
+
+    #[test]
+    fn every_configuration_of_the_space_has_an_isolation_net_that_reproduces_it() {
+        let space = crate::space::enumerate();
+        let cells: Vec<_> = space.entries.iter().step_by(97).map(|e| e.cell).collect();
+        let configs = distinct_layer_configs(&cells, &NetConfig::default());
+        assert!(configs.len() > 50);
+        for c in &configs {
+            let net = isolation_net(c, 1).unwrap();
+            let target = net.layers.iter().find(|l| l.name == TARGET).unwrap();
+            let all = layer_configs_of_net(&net);
+            let at = net.layers.iter().filter(|l| !l.kind.is_view()).position(|l| l.id == target.id).unwrap();
+            assert_eq!(all[at], *c, "isolation net of {c:?}");
+            // Every layer but the target is a cheap producer (max-pool) or a view.
+            for l in &net.layers {
+                assert!(l.name == TARGET || matches!(l.kind, LayerKind::MaxPool { .. } | LayerKind::Truncate { .. }), "{}", l.name);
+            }
+        }
+    }
+
+    #[test]
+    fn impossible_configurations_are_errors() {
+        let add1 = LayerConfig { op: LayerOp::Add, k: 0, stride: 1, c_in: 8, c_out: 8, size: 4, inputs: 1 };
+        assert!(isolation_net(&add1, 1).is_err());
+        let cat = LayerConfig { op: LayerOp::Concat, k: 0, stride: 1, c_in: 8, c_out: 9, size: 4, inputs: 2 };
+        assert!(isolation_net(&cat, 1).is_err());
     }
 }

@@ -13,8 +13,6 @@ mod calibrate;
 mod compact;
 mod device_fit;
 mod features;
-mod isolation;
-mod layer_timing;
 mod linalg;
 mod lookup;
 mod metrics;
@@ -22,32 +20,29 @@ mod model;
 mod ridge_fit;
 pub mod structural;
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod dataset;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod evaluate;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod few_shot;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 mod plot;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod synthetic;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "train", not(target_arch = "wasm32")))]
 pub mod train;
 
+/// Layer configurations are the network's (re-exported here, where the lookup table uses them).
+pub use crate::net::{layer_configs_of_net, LayerConfig, LayerOp};
 pub use calibrate::{anchor_set, calibrate, calibrate_best, leave_one_out_rmse, spread_order, BestCalibration, CalibrationOptions, ANCHOR_SET_SIZE};
-pub use device_fit::{fit_device, DeviceFit, FOLDS, LOO_MAX, MACS_ONLY, OWN_MODEL_MIN_CELLS, STRUCTURAL_LAMBDA};
 pub use compact::{CellInstance, CompactNet, LayerClass};
+pub use device_fit::{fit_device, DeviceFit, FOLDS, LOO_MAX, MACS_ONLY, OWN_MODEL_MIN_CELLS, STRUCTURAL_LAMBDA};
 pub use features::{feature_names, features, features_from_net, features_with, idx, Features, FEATURE_SET_VERSION, NUM_FEATURES};
-pub use isolation::{isolation_net, TARGET as ISOLATION_TARGET};
-pub use layer_timing::{table_line, time_layer};
 pub use linalg::{nnls, ridge_toward, solve_spd};
-pub use lookup::{
-    distinct_layer_configs, for_each_layer_config, layer_configs_of_net, LayerConfig, LayerOp, LayerTable, LayerTableError,
-    LayerTiming,
-};
+pub use lookup::{distinct_layer_configs, for_each_layer_config, LayerTable, LayerTableError, LayerTiming};
 pub use metrics::{kendall_tau, Metrics};
 pub use model::{
-    Correction, Gbt, Interval, Model, ModelError, ModelFile, PredictSpaceError, Prediction, Predictor, Ridge, Target,
-    TrainingInfo, Tree, MODEL_FORMAT, MODEL_VERSION,
+    Correction, Gbt, Interval, Model, ModelError, ModelFile, PredictSpaceError, Prediction, Predictor, Ridge, Target, TrainingInfo, Tree, MODEL_FORMAT,
+    MODEL_VERSION,
 };

@@ -309,16 +309,27 @@ impl Correction {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Predictor {
     /// `ms = a + b * MACs` (the FLOPs baseline).
-    Flops { a: f64, b: f64 },
+    Flops {
+        a: f64,
+        b: f64,
+    },
     /// `ms = constant + sum of the table latencies of every layer` (the lookup baseline).
-    Lookup { constant: f64, table: Vec<LayerTiming> },
+    Lookup {
+        constant: f64,
+        table: Vec<LayerTiming>,
+    },
     Ridge(Ridge),
     Gbt(Gbt),
     /// A source predictor corrected to another device with a few measurements.
-    Calibrated { source: Box<Predictor>, correction: Correction },
+    Calibrated {
+        source: Box<Predictor>,
+        correction: Correction,
+    },
     /// `ms = sum_j coef_j t_j` over the structural terms (`predict::structural`): device
     /// constants, each non-negative.
-    Structural { coef: Vec<f64> },
+    Structural {
+        coef: Vec<f64>,
+    },
 }
 
 /// The prediction range.
@@ -564,27 +575,13 @@ impl Model {
         }
     }
 
-    /// Predicts every cell, in order.
-    pub fn predict_all(&self, cells: &[Cell]) -> Result<Vec<Prediction>, LayerTableError> {
-        cells.iter().map(|c| self.predict(c)).collect()
-    }
-
     /// Point predictions (ms) of every cell of a packed space file (see
     /// [`crate::space::pack`]), in file order: what the web app shows for the whole space
     /// (ranges: multiply by [`Model::interval_factors`]).
     pub fn predict_packed_space(&self, bytes: &[u8]) -> Result<Vec<f32>, PredictSpaceError> {
-        self.predict_packed_range(bytes, 0, usize::MAX)
-    }
-
-    /// Point predictions (ms) of the cells `start..end` of a packed space file (`end` is
-    /// clamped to the number of cells): one share of the space, so that several workers can
-    /// predict it in parallel. The values are those of [`Model::predict_packed_space`].
-    pub fn predict_packed_range(&self, bytes: &[u8], start: usize, end: usize) -> Result<Vec<f32>, PredictSpaceError> {
         let space = crate::space::unpack(bytes)?;
-        let end = end.min(space.cells.len());
-        let cells = space.cells.get(start..end).unwrap_or(&[]);
-        let mut out = Vec::with_capacity(cells.len());
-        for c in cells {
+        let mut out = Vec::with_capacity(space.cells.len());
+        for c in &space.cells {
             out.push(self.predict(c)?.ms as f32);
         }
         Ok(out)

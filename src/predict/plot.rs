@@ -6,7 +6,8 @@ use std::path::Path;
 use anyhow::anyhow;
 use plotters::prelude::*;
 
-const COLORS: [RGBColor; 6] = [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40), RGBColor(148, 103, 189), RGBColor(140, 86, 75)];
+const COLORS: [RGBColor; 6] =
+    [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40), RGBColor(148, 103, 189), RGBColor(140, 86, 75)];
 
 fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("plotting: {e}")
@@ -36,9 +37,7 @@ pub fn pred_vs_measured(path: &Path, title: &str, measured: &[f64], predicted: &
     for f in [0.9, 1.1] {
         chart.draw_series(LineSeries::new(vec![(lo, lo * f), (hi, hi * f)], BLACK.mix(0.35))).map_err(err)?;
     }
-    chart
-        .draw_series(measured.iter().zip(predicted).map(|(&m, &p)| Circle::new((m, p), 2, COLORS[0].mix(0.6).filled())))
-        .map_err(err)?;
+    chart.draw_series(measured.iter().zip(predicted).map(|(&m, &p)| Circle::new((m, p), 2, COLORS[0].mix(0.6).filled()))).map_err(err)?;
     root.present().map_err(err)?;
     Ok(())
 }

@@ -56,4 +56,3 @@ pub fn ridge_with(features: &[Features], ms: &[f64], rows: &[usize], log: bool, 
     let coef = ridge_toward(&x, &yc, NUM_FEATURES, &penalty, &vec![0.0; NUM_FEATURES])?;
     Some(Ridge { log_features: log, log_target: log, mean, scale, coef, intercept: my, lambda })
 }
-

@@ -43,9 +43,33 @@ impl SyntheticDevice {
     /// A few distinct made-up devices (phone-like to desktop-like).
     pub fn presets() -> Vec<SyntheticDevice> {
         vec![
-            SyntheticDevice { name: "synthetic-phone-a".into(), launch_ms: 0.02, macs_per_ms: 2.0e8, bytes_per_ms: 1.5e7, conv1x1_efficiency: 0.6, half_efficiency_channels: 24.0, noise: 0.02 },
-            SyntheticDevice { name: "synthetic-phone-b".into(), launch_ms: 0.035, macs_per_ms: 1.2e8, bytes_per_ms: 1.0e7, conv1x1_efficiency: 0.8, half_efficiency_channels: 40.0, noise: 0.02 },
-            SyntheticDevice { name: "synthetic-laptop".into(), launch_ms: 0.01, macs_per_ms: 1.0e9, bytes_per_ms: 5.0e7, conv1x1_efficiency: 0.5, half_efficiency_channels: 64.0, noise: 0.015 },
+            SyntheticDevice {
+                name: "synthetic-phone-a".into(),
+                launch_ms: 0.02,
+                macs_per_ms: 2.0e8,
+                bytes_per_ms: 1.5e7,
+                conv1x1_efficiency: 0.6,
+                half_efficiency_channels: 24.0,
+                noise: 0.02,
+            },
+            SyntheticDevice {
+                name: "synthetic-phone-b".into(),
+                launch_ms: 0.035,
+                macs_per_ms: 1.2e8,
+                bytes_per_ms: 1.0e7,
+                conv1x1_efficiency: 0.8,
+                half_efficiency_channels: 40.0,
+                noise: 0.02,
+            },
+            SyntheticDevice {
+                name: "synthetic-laptop".into(),
+                launch_ms: 0.01,
+                macs_per_ms: 1.0e9,
+                bytes_per_ms: 5.0e7,
+                conv1x1_efficiency: 0.5,
+                half_efficiency_channels: 64.0,
+                noise: 0.015,
+            },
         ]
     }
 

@@ -13,12 +13,12 @@ use rand_chacha::ChaCha8Rng;
 use crate::space::{Cell, ModuleHash};
 
 use super::features::{idx, Features};
-use super::ridge_fit::{ridge_target, ridge_with};
 use super::lookup::LayerTable;
 use super::model::{Gbt, Interval, Model, ModelFile, Predictor, Target, TrainingInfo, Tree};
+use super::ridge_fit::{ridge_target, ridge_with};
 
 /// The model families `leti train` / `leti evaluate` know.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ModelKind {
     /// Baseline: `ms = a + b * MACs`, least squares.
     Flops,
@@ -33,7 +33,20 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
-    pub fn name(self) -> &'static str {
+    pub const ALL: [ModelKind; 5] = [ModelKind::Flops, ModelKind::Lookup, ModelKind::Ridge, ModelKind::RidgeLog, ModelKind::Gbt];
+
+    /// One line on what the family is.
+    pub fn about(self) -> &'static str {
+        match self {
+            ModelKind::Flops => "Baseline: `ms = a + b * MACs`, least squares",
+            ModelKind::Lookup => "Baseline: sum of per-layer table latencies + a fitted constant (needs a layer table)",
+            ModelKind::Ridge => "Ridge on standardised raw features, latency target",
+            ModelKind::RidgeLog => "Ridge on standardised `ln(1 + feature)`, `ln(latency)` target",
+            ModelKind::Gbt => "Gradient-boosted regression trees on `ln(latency)`",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
         match self {
             ModelKind::Flops => "flops",
             ModelKind::Lookup => "lookup",
@@ -76,13 +89,7 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions {
-            seed: 0,
-            gbt: GbtOptions::default(),
-            ridge_lambdas: vec![1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
-            folds: 5,
-            interval_level: 0.8,
-        }
+        TrainOptions { seed: 0, gbt: GbtOptions::default(), ridge_lambdas: vec![1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], folds: 5, interval_level: 0.8 }
     }
 }
 
@@ -339,12 +346,15 @@ pub fn train_model(
     info.seed = opts.seed;
     if info.notes.is_empty() {
         info.notes = match (&predictor, kind) {
-            (Predictor::Ridge(r), _) => format!("{}: lambda {}", kind.name(), r.lambda),
+            (Predictor::Ridge(r), _) => format!("{}: lambda {}", kind.as_str(), r.lambda),
             (_, ModelKind::Gbt) => {
                 let g = opts.gbt;
-                format!("gbt: {} trees, depth {}, learning rate {}, min leaf {}, {} bins", g.n_trees, g.max_depth, g.learning_rate, g.min_samples_leaf, g.n_bins)
+                format!(
+                    "gbt: {} trees, depth {}, learning rate {}, min leaf {}, {} bins",
+                    g.n_trees, g.max_depth, g.learning_rate, g.min_samples_leaf, g.n_bins
+                )
             }
-            _ => kind.name().to_string(),
+            _ => kind.as_str().to_string(),
         };
     }
     Ok(ModelFile::new(target, info, predictor, interval))

@@ -2,7 +2,6 @@
 //! there is no endpoint that edits or deletes data.
 
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -20,9 +19,7 @@ use super::learned_store::LearningState;
 use super::storage::{Inserted, Row, StoreError};
 use super::validate::check_records;
 
-pub fn now_unix_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
+pub use crate::engine::unix_ms as now_unix_ms;
 
 /// The reply to an accepted batch, sent only after the transaction committed.
 #[derive(Serialize)]
@@ -48,17 +45,9 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// written; the client drops or fixes those and resends. Records whose id is stored already
 /// with the same content are counted as duplicates (a retry is harmless); an id stored with
 /// different content makes the whole batch fail with 409 `id_conflict`.
-pub async fn post_measurements(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Accepted>, ApiError> {
+pub async fn post_measurements(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Json<Accepted>, ApiError> {
     if !is_json(&headers) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            codes::UNSUPPORTED_MEDIA_TYPE,
-            "send the batch with Content-Type: application/json",
-        ));
+        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, codes::UNSUPPORTED_MEDIA_TYPE, "send the batch with Content-Type: application/json"));
     }
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -71,8 +60,7 @@ pub async fn post_measurements(
             ApiError::bad_request(codes::BAD_BATCH, format!("could not read the body: {e}"))
         }
     })?;
-    let value: Value =
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(codes::BAD_JSON, format!("the body is not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(codes::BAD_JSON, format!("the body is not valid JSON: {e}")))?;
     let records = value
         .as_object()
         .and_then(|o| o.get("records"))
@@ -96,10 +84,7 @@ pub async fn post_measurements(
         Err(StoreError::Conflict(ids)) => Err(ApiError::new(
             StatusCode::CONFLICT,
             codes::ID_CONFLICT,
-            format!(
-                "these ids are already stored with different content (ids must be unique per measurement); nothing was stored: {}",
-                ids.join(", ")
-            ),
+            format!("these ids are already stored with different content (ids must be unique per measurement); nothing was stored: {}", ids.join(", ")),
         )),
         Err(e) => Err(ApiError::storage(e)),
     }
@@ -124,15 +109,11 @@ pub struct ExportQuery {
 }
 
 /// `GET /api/v1/measurements?device=KEY&format=jsonl|csv`: a streamed export.
-pub async fn get_measurements(
-    State(state): State<AppState>,
-    query: Result<Query<ExportQuery>, QueryRejection>,
-) -> Result<Response, ApiError> {
+pub async fn get_measurements(State(state): State<AppState>, query: Result<Query<ExportQuery>, QueryRejection>) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(codes::BAD_QUERY, format!("{e}; accepted parameters: device, format")))?;
     let format = match q.format.as_deref() {
         None => Format::Jsonl,
-        Some(f) => Format::parse(f)
-            .ok_or_else(|| ApiError::bad_request(codes::BAD_QUERY, format!("format {f:?} is not one of jsonl, csv")))?,
+        Some(f) => Format::parse(f).ok_or_else(|| ApiError::bad_request(codes::BAD_QUERY, format!("format {f:?} is not one of jsonl, csv")))?,
     };
     if let Some(d) = &q.device {
         if d.len() != 16 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -159,7 +140,11 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Response, ApiError
 
 /// Unknown API paths.
 pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such endpoint; see /api/v1/measurements, /api/v1/devices, /api/v1/models, /api/v1/models/learned/NAME, /healthz")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        codes::NOT_FOUND,
+        "no such endpoint; see /api/v1/measurements, /api/v1/devices, /api/v1/models, /api/v1/models/learned/NAME, /healthz",
+    )
 }
 
 /// Known paths with the wrong method.

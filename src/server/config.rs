@@ -23,13 +23,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_body_bytes: 4 * 1024 * 1024,
-            max_batch: 200,
-            rate_per_minute: 600,
-            rate_burst: 60,
-            request_timeout: Duration::from_secs(30),
-        }
+        Limits { max_body_bytes: 4 * 1024 * 1024, max_batch: 200, rate_per_minute: 600, rate_burst: 60, request_timeout: Duration::from_secs(30) }
     }
 }
 
@@ -38,9 +32,14 @@ impl Default for Limits {
 pub enum Tls {
     Off,
     /// A self-signed certificate for this machine's addresses, created once in `dir` and reused.
-    SelfSigned { dir: PathBuf },
+    SelfSigned {
+        dir: PathBuf,
+    },
     /// A certificate chain and private key, PEM files.
-    Files { cert: PathBuf, key: PathBuf },
+    Files {
+        cert: PathBuf,
+        key: PathBuf,
+    },
 }
 
 /// The background learning job (`server::learn_job`).

@@ -113,11 +113,7 @@ impl ApiError {
         let mut e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::INVALID_RECORDS,
-            format!(
-                "{} of {} records are invalid; nothing was stored (fix or drop them and send the batch again)",
-                errors.len(),
-                batch_len
-            ),
+            format!("{} of {} records are invalid; nothing was stored (fix or drop them and send the batch again)", errors.len(), batch_len),
         );
         e.errors = errors;
         e

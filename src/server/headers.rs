@@ -22,10 +22,7 @@ pub fn security_headers() -> Vec<SetResponseHeaderLayer<HeaderValue>> {
         (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
         (HeaderName::from_static("cross-origin-embedder-policy"), "require-corp"),
     ];
-    fixed
-        .into_iter()
-        .map(|(name, value)| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
-        .collect()
+    fixed.into_iter().map(|(name, value)| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))).collect()
 }
 
 /// CORS for the configured extra origins; `None` when there are none (browsers then allow
@@ -38,10 +35,5 @@ pub fn cors(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
         .iter()
         .map(|o| HeaderValue::from_str(o).map_err(|_| anyhow::anyhow!("--cors-origin {o:?} is not a valid origin")))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Some(
-        CorsLayer::new()
-            .allow_origin(AllowOrigin::list(list))
-            .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::CONTENT_TYPE]),
-    ))
+    Ok(Some(CorsLayer::new().allow_origin(AllowOrigin::list(list)).allow_methods([Method::GET, Method::POST]).allow_headers([header::CONTENT_TYPE])))
 }

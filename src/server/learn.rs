@@ -187,8 +187,7 @@ fn inconsistent(records: &[MeasurementRecord]) -> Option<Refusal> {
     }
     let repeated: Vec<&Vec<f64>> = by_cell.values().filter(|v| v.len() >= 2).collect();
     let agreeing = repeated.iter().filter(|v| agrees(v)).count();
-    (repeated.len() >= MIN_REPEATED_CELLS && 2 * agreeing < repeated.len())
-        .then_some(Refusal::Inconsistent { agreeing, repeated: repeated.len() })
+    (repeated.len() >= MIN_REPEATED_CELLS && 2 * agreeing < repeated.len()).then_some(Refusal::Inconsistent { agreeing, repeated: repeated.len() })
 }
 
 /// At least half of `v` within ±10% of its median.

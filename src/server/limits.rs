@@ -27,11 +27,7 @@ const MAX_TRACKED: usize = 10_000;
 impl RateLimiter {
     /// `None` when `per_minute` is 0 (no limit).
     pub fn new(per_minute: u32, burst: u32) -> Option<RateLimiter> {
-        (per_minute > 0).then(|| RateLimiter {
-            per_second: per_minute as f64 / 60.0,
-            burst: burst.max(1) as f64,
-            buckets: Mutex::new(HashMap::new()),
-        })
+        (per_minute > 0).then(|| RateLimiter { per_second: per_minute as f64 / 60.0, burst: burst.max(1) as f64, buckets: Mutex::new(HashMap::new()) })
     }
 
     /// Takes a token for `ip`; on refusal, the seconds until one is available.
@@ -54,20 +50,11 @@ impl RateLimiter {
 }
 
 /// Middleware: refuses with 429 `rate_limited` when the client's bucket is empty.
-pub async fn rate_limit(
-    State(limiter): State<std::sync::Arc<RateLimiter>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn rate_limit(State(limiter): State<std::sync::Arc<RateLimiter>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request, next: Next) -> Response {
     match limiter.check(peer.ip(), Instant::now()) {
         Ok(()) => next.run(req).await,
         Err(wait) => {
-            let mut e = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                codes::RATE_LIMITED,
-                format!("too many requests from {}; retry in {wait} s", peer.ip()),
-            );
+            let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, codes::RATE_LIMITED, format!("too many requests from {}; retry in {wait} s", peer.ip()));
             e.retry_after_s = Some(wait);
             e.into_response()
         }

@@ -32,7 +32,7 @@ pub use api::now_unix_ms;
 pub use app::{router, start, AppState, Running};
 pub use config::{Learning, Limits, ServerConfig, Tls};
 pub use error::{codes, ApiError, RecordError};
-pub use export::{csv_header, csv_row, export_stream, Format};
+pub use export::{export_stream, Format};
 pub use headers::CSP;
 pub use learn::{learn_device, load_sources, model_name, LearnOptions, Outcome, Refusal, DEFAULT_MIN_CELLS};
 pub use learn_job::{learn_pass, LearnerStatus, PassMode};

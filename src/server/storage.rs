@@ -36,8 +36,13 @@ const PAGE_DEVICE: &str = "SELECT created_unix_ms, id, record FROM measurements 
 pub enum Store {
     /// SQLite allows one writer at a time: `write` serialises this process's write
     /// transactions so they queue here rather than fail with SQLITE_BUSY.
-    Sqlite { pool: SqlitePool, write: Arc<tokio::sync::Mutex<()>> },
-    Postgres { pool: PgPool },
+    Sqlite {
+        pool: SqlitePool,
+        write: Arc<tokio::sync::Mutex<()>>,
+    },
+    Postgres {
+        pool: PgPool,
+    },
 }
 
 /// Runs the same code against whichever pool the store holds.
@@ -260,8 +265,7 @@ impl Store {
 
     /// Devices seen, with record counts.
     pub async fn devices(&self) -> Result<Vec<DeviceSummary>, StoreError> {
-        let rows: Vec<(String, String, i64, i64, i64)> =
-            with_pool!(self, pool => sqlx::query_as(DEVICES).fetch_all(pool).await?);
+        let rows: Vec<(String, String, i64, i64, i64)> = with_pool!(self, pool => sqlx::query_as(DEVICES).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
             .map(|(key, device, records, first, last)| {

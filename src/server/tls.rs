@@ -40,19 +40,16 @@ pub fn self_signed(dir: &Path, ips: &[IpAddr]) -> anyhow::Result<(PathBuf, PathB
     let (cert_path, key_path, names_path) = (dir.join("cert.pem"), dir.join("key.pem"), dir.join("names.txt"));
     let wanted = subject_names(ips);
     if cert_path.is_file() && key_path.is_file() {
-        let stored: BTreeSet<String> =
-            fs::read_to_string(&names_path).unwrap_or_default().lines().map(str::to_string).collect();
+        let stored: BTreeSet<String> = fs::read_to_string(&names_path).unwrap_or_default().lines().map(str::to_string).collect();
         if wanted.is_subset(&stored) {
             return Ok((cert_path, key_path));
         }
     }
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let cert = rcgen::generate_simple_self_signed(wanted.iter().cloned().collect::<Vec<_>>())
-        .context("generating a self-signed certificate")?;
+    let cert = rcgen::generate_simple_self_signed(wanted.iter().cloned().collect::<Vec<_>>()).context("generating a self-signed certificate")?;
     write_private(&key_path, cert.key_pair.serialize_pem().as_bytes())?;
     fs::write(&cert_path, cert.cert.pem()).with_context(|| format!("writing {}", cert_path.display()))?;
-    fs::write(&names_path, wanted.iter().map(|n| format!("{n}\n")).collect::<String>())
-        .with_context(|| format!("writing {}", names_path.display()))?;
+    fs::write(&names_path, wanted.iter().map(|n| format!("{n}\n")).collect::<String>()).with_context(|| format!("writing {}", names_path.display()))?;
     Ok((cert_path, key_path))
 }
 

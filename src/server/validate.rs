@@ -34,13 +34,10 @@ pub fn check_record(value: &Value, now_unix_ms: u64) -> Result<MeasurementRecord
     let obj = value.as_object().ok_or((codes::NOT_AN_OBJECT, "a record must be a JSON object".to_string()))?;
     match obj.get("schema_version") {
         Some(v) if v.as_u64() == Some(SCHEMA_VERSION as u64) => {}
-        Some(v) => {
-            return Err((codes::SCHEMA_VERSION, format!("schema_version {v} is not supported; this server reads version {SCHEMA_VERSION}")))
-        }
+        Some(v) => return Err((codes::SCHEMA_VERSION, format!("schema_version {v} is not supported; this server reads version {SCHEMA_VERSION}"))),
         None => return Err((codes::SCHEMA_VERSION, "missing field schema_version".to_string())),
     }
-    let record: MeasurementRecord =
-        serde_json::from_value(value.clone()).map_err(|e| (codes::BAD_FIELD, e.to_string()))?;
+    let record: MeasurementRecord = serde_json::from_value(value.clone()).map_err(|e| (codes::BAD_FIELD, e.to_string()))?;
     check_id(&record.id)?;
     check_time(record.created_unix_ms, now_unix_ms)?;
 
@@ -109,7 +106,10 @@ fn check_mode_overheads(overheads: &[crate::measure::ModeOverhead]) -> Result<()
             return Err((codes::OUT_OF_RANGE, format!("mode_overheads lists mode {:?} twice", o.mode)));
         }
         if !(o.wall_median_ms.is_finite() && o.wall_median_ms > 0.0 && o.wall_median_ms <= MAX_LATENCY_MS) {
-            return Err((codes::BAD_STATS, format!("mode_overheads[{i}].wall_median_ms is {}; latencies must be positive and at most {MAX_LATENCY_MS} ms", o.wall_median_ms)));
+            return Err((
+                codes::BAD_STATS,
+                format!("mode_overheads[{i}].wall_median_ms is {}; latencies must be positive and at most {MAX_LATENCY_MS} ms", o.wall_median_ms),
+            ));
         }
         if !(o.ratio_to_plain.is_finite() && o.ratio_to_plain > 0.0 && o.ratio_to_plain <= 1000.0) {
             return Err((codes::OUT_OF_RANGE, format!("mode_overheads[{i}].ratio_to_plain is {}; it must be positive and at most 1000", o.ratio_to_plain)));
@@ -119,9 +119,7 @@ fn check_mode_overheads(overheads: &[crate::measure::ModeOverhead]) -> Result<()
 }
 
 fn check_id(id: &str) -> Result<(), Reject> {
-    let ok = id.len() == 36
-        && uuid::Uuid::try_parse(id).is_ok()
-        && id.bytes().all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let ok = id.len() == 36 && uuid::Uuid::try_parse(id).is_ok() && id.bytes().all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if ok {
         Ok(())
     } else {
@@ -132,10 +130,7 @@ fn check_id(id: &str) -> Result<(), Reject> {
 
 fn check_time(created: u64, now: u64) -> Result<(), Reject> {
     if created < MIN_CREATED_UNIX_MS || created > now.saturating_add(MAX_CLOCK_SKEW_MS) {
-        return Err((
-            codes::OUT_OF_RANGE,
-            format!("created_unix_ms {created} is not between 2020-01-01 and a day from now ({now} ms since the epoch)"),
-        ));
+        return Err((codes::OUT_OF_RANGE, format!("created_unix_ms {created} is not between 2020-01-01 and a day from now ({now} ms since the epoch)")));
     }
     Ok(())
 }
@@ -166,10 +161,7 @@ fn check_stats(which: &str, s: &Stats) -> Result<(), Reject> {
         }
     }
     if !(s.p10_ms <= s.median_ms && s.median_ms <= s.p90_ms) {
-        return Err((
-            codes::BAD_STATS,
-            format!("{which}: p10 {} <= median {} <= p90 {} does not hold", s.p10_ms, s.median_ms, s.p90_ms),
-        ));
+        return Err((codes::BAD_STATS, format!("{which}: p10 {} <= median {} <= p90 {} does not hold", s.p10_ms, s.median_ms, s.p90_ms)));
     }
     if !(s.mad_ms.is_finite() && s.mad_ms >= 0.0 && s.mad_ms <= MAX_LATENCY_MS) {
         return Err((codes::BAD_STATS, format!("{which}.mad_ms is {}; it must be between 0 and {MAX_LATENCY_MS}", s.mad_ms)));
@@ -197,10 +189,7 @@ fn check_layers(record: &MeasurementRecord, layers: &[crate::measure::LayerTime]
     let net = build(&cell, &record.network);
     let names: HashSet<&str> = net.compute_layers().map(|l| l.name.as_str()).collect();
     if layers.len() > names.len() {
-        return Err((
-            codes::BAD_LAYERS,
-            format!("{} per-layer times were sent but the network has {} compute layers", layers.len(), names.len()),
-        ));
+        return Err((codes::BAD_LAYERS, format!("{} per-layer times were sent but the network has {} compute layers", layers.len(), names.len())));
     }
     let mut seen = HashSet::with_capacity(layers.len());
     for (i, l) in layers.iter().enumerate() {
@@ -229,12 +218,7 @@ pub fn check_records(values: &[Value], now_unix_ms: u64) -> Result<Vec<Measureme
         match check_record(v, now_unix_ms) {
             Ok(r) => {
                 if !ids.insert(r.id.clone()) {
-                    errors.push(RecordError {
-                        index,
-                        id,
-                        code: codes::DUPLICATE_ID,
-                        message: format!("id {} appears more than once in this batch", r.id),
-                    });
+                    errors.push(RecordError { index, id, code: codes::DUPLICATE_ID, message: format!("id {} appears more than once in this batch", r.id) });
                 } else {
                     good.push(r);
                 }

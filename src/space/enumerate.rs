@@ -70,9 +70,7 @@ pub(crate) fn matrix_from_bits(n: usize, bits: u32) -> ([u8; MAX_VERTICES], [u8;
 /// The generator's filter: no all-zero row but the last, no all-zero column but the first,
 /// at most nine edges. In a DAG this means every vertex lies on an input-output path.
 pub(crate) fn is_full_dag(n: usize, out: &[u8], inn: &[u8]) -> bool {
-    (0..n - 1).all(|v| out[v] != 0)
-        && (1..n).all(|v| inn[v] != 0)
-        && out[..n].iter().map(|r| r.count_ones()).sum::<u32>() as usize <= MAX_EDGES
+    (0..n - 1).all(|v| out[v] != 0) && (1..n).all(|v| inn[v] != 0) && out[..n].iter().map(|r| r.count_ones()).sum::<u32>() as usize <= MAX_EDGES
 }
 
 /// Interior labels (canonical op indices) of labeling number `index` of `n - 2` vertices,
@@ -118,7 +116,13 @@ fn canonical_key(m: &Matrix, labels: &[u8; MAX_VERTICES]) -> u64 {
     let n = m.n;
     let mut color = [0u64; MAX_VERTICES];
     for v in 0..n {
-        let l = if v == 0 { 3 } else if v == n - 1 { 4 } else { labels[v] as u64 };
+        let l = if v == 0 {
+            3
+        } else if v == n - 1 {
+            4
+        } else {
+            labels[v] as u64
+        };
         color[v] = mix(l | (m.out[v].count_ones() as u64) << 8 | (m.inn[v].count_ones() as u64) << 16);
     }
     let distinct = |c: &[u64]| {
@@ -256,9 +260,7 @@ pub fn enumerate() -> Space {
 pub fn enumerate_with_threads(threads: usize) -> Space {
     let matrices = valid_matrices();
     // Canonical keys of every labeled graph, in generator order.
-    let keys: Vec<Vec<u64>> = par_map(&matrices, threads, |m| {
-        (0..3u32.pow(m.n as u32 - 2)).map(|l| canonical_key(m, &labeling(m.n, l))).collect()
-    });
+    let keys: Vec<Vec<u64>> = par_map(&matrices, threads, |m| (0..3u32.pow(m.n as u32 - 2)).map(|l| canonical_key(m, &labeling(m.n, l))).collect());
     // First labeled graph of each isomorphism class.
     let mut seen = FxHashSet::with_capacity_and_hasher(NUM_UNIQUE_CELLS * 2, Default::default());
     let mut firsts: Vec<(u32, u32)> = Vec::with_capacity(NUM_UNIQUE_CELLS);
@@ -304,11 +306,7 @@ fn entry_with(n: usize, bits: u32, out: &[u8; MAX_VERTICES], inn: &[u8; MAX_VERT
         ops[v] = Op::INTERIOR[labels[v] as usize];
         hl[v] = labels[v] as i8;
     }
-    SpaceEntry {
-        cell: Cell::from_parts(n, *out, ops),
-        hash: memo.hash_graph(n, out, inn, &hl),
-        code: ((n as u32 - 2) << 29) | (bits << 8) | l,
-    }
+    SpaceEntry { cell: Cell::from_parts(n, *out, ops), hash: memo.hash_graph(n, out, inn, &hl), code: ((n as u32 - 2) << 29) | (bits << 8) | l }
 }
 
 #[cfg(test)]

@@ -48,8 +48,7 @@ impl Serialize for ModuleHash {
 impl<'de> Deserialize<'de> for ModuleHash {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        ModuleHash::from_hex(&s)
-            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a 32-digit hex module hash")))
+        ModuleHash::from_hex(&s).ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a 32-digit hex module hash")))
     }
 }
 

@@ -56,11 +56,6 @@ impl Op {
         }
     }
 
-    /// Interior op from its canonical index (0..3).
-    pub fn from_interior_index(i: u8) -> Option<Op> {
-        Op::INTERIOR.get(i as usize).copied()
-    }
-
     /// Canonical index of an interior op; `None` for input/output.
     pub fn interior_index(self) -> Option<u8> {
         match self {

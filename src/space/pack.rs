@@ -108,12 +108,7 @@ pub fn unpack(bytes: &[u8]) -> Result<Unpacked, PackError> {
     }
     if has_hashes {
         let at = HEADER + 4 * count;
-        out.hashes = Some(
-            bytes[at..]
-                .chunks_exact(16)
-                .map(|h| ModuleHash(h.try_into().expect("chunks of 16")))
-                .collect(),
-        );
+        out.hashes = Some(bytes[at..].chunks_exact(16).map(|h| ModuleHash(h.try_into().expect("chunks of 16"))).collect());
     }
     Ok(out)
 }

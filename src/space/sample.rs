@@ -10,8 +10,5 @@ use super::enumerate::{Space, SpaceEntry};
 pub fn sample(space: &Space, n: usize, seed: u64) -> Vec<SpaceEntry> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let n = n.min(space.len());
-    rand::seq::index::sample(&mut rng, space.len(), n)
-        .into_iter()
-        .map(|i| space.entries[i])
-        .collect()
+    rand::seq::index::sample(&mut rng, space.len(), n).into_iter().map(|i| space.entries[i]).collect()
 }

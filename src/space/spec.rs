@@ -88,29 +88,17 @@ impl CellSpec {
 
     /// Like [`CellSpec::from_json_str`] for an already parsed value.
     pub fn from_json_value(v: &Value) -> Result<CellSpec, SpecError> {
-        let obj = v.as_object().ok_or_else(|| {
-            SpecError::Shape(format!(
-                "expected an object with module_adjacency and module_operations, got {}",
-                json_kind(v)
-            ))
-        })?;
-        let adj = obj
-            .get("module_adjacency")
-            .ok_or_else(|| SpecError::Shape("missing field module_adjacency".into()))?;
-        let ops = obj
-            .get("module_operations")
-            .ok_or_else(|| SpecError::Shape("missing field module_operations".into()))?;
-        let rows = adj.as_array().ok_or_else(|| {
-            SpecError::Shape(format!("module_adjacency must be a list of rows, got {}", json_kind(adj)))
-        })?;
+        let obj =
+            v.as_object().ok_or_else(|| SpecError::Shape(format!("expected an object with module_adjacency and module_operations, got {}", json_kind(v))))?;
+        let adj = obj.get("module_adjacency").ok_or_else(|| SpecError::Shape("missing field module_adjacency".into()))?;
+        let ops = obj.get("module_operations").ok_or_else(|| SpecError::Shape("missing field module_operations".into()))?;
+        let rows = adj.as_array().ok_or_else(|| SpecError::Shape(format!("module_adjacency must be a list of rows, got {}", json_kind(adj))))?;
         if rows.len() > MAX_RAW_VERTICES {
             return Err(SpecError::TooLarge(rows.len()));
         }
         let mut matrix = Vec::with_capacity(rows.len());
         for (r, row) in rows.iter().enumerate() {
-            let entries = row.as_array().ok_or_else(|| {
-                SpecError::Shape(format!("module_adjacency row {r} must be a list, got {}", json_kind(row)))
-            })?;
+            let entries = row.as_array().ok_or_else(|| SpecError::Shape(format!("module_adjacency row {r} must be a list, got {}", json_kind(row))))?;
             let mut out = Vec::with_capacity(entries.len());
             for (c, e) in entries.iter().enumerate() {
                 match e.as_u64() {
@@ -120,9 +108,7 @@ impl CellSpec {
             }
             matrix.push(out);
         }
-        let labels = ops.as_array().ok_or_else(|| {
-            SpecError::Shape(format!("module_operations must be a list of strings, got {}", json_kind(ops)))
-        })?;
+        let labels = ops.as_array().ok_or_else(|| SpecError::Shape(format!("module_operations must be a list of strings, got {}", json_kind(ops))))?;
         let mut names = Vec::with_capacity(labels.len());
         for (i, l) in labels.iter().enumerate() {
             match l.as_str() {
@@ -172,8 +158,7 @@ impl CellSpec {
         }
         let mut ops = Vec::with_capacity(n);
         for (i, label) in self.module_operations.iter().enumerate() {
-            let op = Op::from_label(label)
-                .ok_or_else(|| SpecError::UnknownOp { index: i, label: label.clone() })?;
+            let op = Op::from_label(label).ok_or_else(|| SpecError::UnknownOp { index: i, label: label.clone() })?;
             ops.push(op);
         }
         if ops[0] != Op::Input {
@@ -326,10 +311,7 @@ mod tests {
     #[test]
     fn dangling_vertex_is_pruned_keeping_order() {
         // 0 -> 1 -> 3, 0 -> 2 (2 never reaches the output).
-        let s = spec(
-            vec![vec![0, 1, 1, 0], vec![0, 0, 0, 1], vec![0, 0, 0, 0], vec![0, 0, 0, 0]],
-            &["input", "conv3x3-bn-relu", "maxpool3x3", "output"],
-        );
+        let s = spec(vec![vec![0, 1, 1, 0], vec![0, 0, 0, 1], vec![0, 0, 0, 0], vec![0, 0, 0, 0]], &["input", "conv3x3-bn-relu", "maxpool3x3", "output"]);
         let p = s.prune().unwrap();
         assert_eq!(p.kept, vec![0, 1, 3]);
         assert_eq!(p.cell.to_spec().module_adjacency, vec![vec![0, 1, 0], vec![0, 0, 1], vec![0, 0, 0]]);
@@ -339,10 +321,7 @@ mod tests {
     #[test]
     fn vertex_unreachable_from_input_is_pruned() {
         // 1 -> 2 -> 3 but nothing enters 1; 0 -> 3 directly.
-        let s = spec(
-            vec![vec![0, 0, 0, 1], vec![0, 0, 1, 0], vec![0, 0, 0, 1], vec![0, 0, 0, 0]],
-            &["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "output"],
-        );
+        let s = spec(vec![vec![0, 0, 0, 1], vec![0, 0, 1, 0], vec![0, 0, 0, 1], vec![0, 0, 0, 0]], &["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "output"]);
         let p = s.prune().unwrap();
         assert_eq!(p.kept, vec![0, 3]);
         assert_eq!(p.cell.num_edges(), 1);
@@ -350,10 +329,7 @@ mod tests {
 
     #[test]
     fn input_not_reaching_output_is_invalid() {
-        let s = spec(
-            vec![vec![0, 1, 0], vec![0, 0, 0], vec![0, 0, 0]],
-            &["input", "conv3x3-bn-relu", "output"],
-        );
+        let s = spec(vec![vec![0, 1, 0], vec![0, 0, 0], vec![0, 0, 0]], &["input", "conv3x3-bn-relu", "output"]);
         assert_eq!(s.validate(), Err(SpecError::Disconnected));
     }
 
@@ -371,7 +347,7 @@ mod tests {
         adj[3][4] = 0;
         adj[2][4] = 1;
         let mut ops = vec!["input"];
-        ops.extend(std::iter::repeat("conv1x1-bn-relu").take(6));
+        ops.extend(std::iter::repeat_n("conv1x1-bn-relu", 6));
         ops.push("output");
         let p = spec(adj, &ops).prune().unwrap();
         assert_eq!(p.kept, vec![0, 1, 2, 4, 5, 6, 7]);
@@ -381,43 +357,16 @@ mod tests {
     fn typed_errors_name_the_problem() {
         let ops3 = ["input", "conv3x3-bn-relu", "output"];
         assert_eq!(spec(vec![], &[]).validate(), Err(SpecError::Empty));
-        assert!(matches!(
-            spec(vec![vec![0, 1, 0], vec![0, 0], vec![0, 0, 0]], &ops3).validate(),
-            Err(SpecError::NotSquare { row: 1, len: 2, rows: 3 })
-        ));
-        assert!(matches!(
-            spec(vec![vec![0, 2, 0], vec![0, 0, 1], vec![0, 0, 0]], &ops3).validate(),
-            Err(SpecError::BadEntry { row: 0, col: 1, .. })
-        ));
-        assert_eq!(
-            spec(vec![vec![0, 1, 0], vec![0, 0, 1], vec![1, 0, 0]], &ops3).validate(),
-            Err(SpecError::NotUpperTriangular { row: 2, col: 0 })
-        );
-        assert_eq!(
-            spec(vec![vec![1, 1, 0], vec![0, 0, 1], vec![0, 0, 0]], &ops3).validate(),
-            Err(SpecError::NotUpperTriangular { row: 0, col: 0 })
-        );
+        assert!(matches!(spec(vec![vec![0, 1, 0], vec![0, 0], vec![0, 0, 0]], &ops3).validate(), Err(SpecError::NotSquare { row: 1, len: 2, rows: 3 })));
+        assert!(matches!(spec(vec![vec![0, 2, 0], vec![0, 0, 1], vec![0, 0, 0]], &ops3).validate(), Err(SpecError::BadEntry { row: 0, col: 1, .. })));
+        assert_eq!(spec(vec![vec![0, 1, 0], vec![0, 0, 1], vec![1, 0, 0]], &ops3).validate(), Err(SpecError::NotUpperTriangular { row: 2, col: 0 }));
+        assert_eq!(spec(vec![vec![1, 1, 0], vec![0, 0, 1], vec![0, 0, 0]], &ops3).validate(), Err(SpecError::NotUpperTriangular { row: 0, col: 0 }));
         let chain = vec![vec![0, 1, 0], vec![0, 0, 1], vec![0, 0, 0]];
-        assert!(matches!(
-            spec(chain.clone(), &["input", "conv5x5", "output"]).validate(),
-            Err(SpecError::UnknownOp { index: 1, .. })
-        ));
-        assert!(matches!(
-            spec(chain.clone(), &["conv3x3-bn-relu", "conv3x3-bn-relu", "output"]).validate(),
-            Err(SpecError::InputNotFirst(_))
-        ));
-        assert!(matches!(
-            spec(chain.clone(), &["input", "conv3x3-bn-relu", "maxpool3x3"]).validate(),
-            Err(SpecError::OutputNotLast(_))
-        ));
-        assert!(matches!(
-            spec(chain.clone(), &["input", "output", "output"]).validate(),
-            Err(SpecError::MisplacedEndpoint { index: 1, .. })
-        ));
-        assert!(matches!(
-            spec(chain, &["input", "output"]).validate(),
-            Err(SpecError::OpsLength { ops: 2, vertices: 3 })
-        ));
+        assert!(matches!(spec(chain.clone(), &["input", "conv5x5", "output"]).validate(), Err(SpecError::UnknownOp { index: 1, .. })));
+        assert!(matches!(spec(chain.clone(), &["conv3x3-bn-relu", "conv3x3-bn-relu", "output"]).validate(), Err(SpecError::InputNotFirst(_))));
+        assert!(matches!(spec(chain.clone(), &["input", "conv3x3-bn-relu", "maxpool3x3"]).validate(), Err(SpecError::OutputNotLast(_))));
+        assert!(matches!(spec(chain.clone(), &["input", "output", "output"]).validate(), Err(SpecError::MisplacedEndpoint { index: 1, .. })));
+        assert!(matches!(spec(chain, &["input", "output"]).validate(), Err(SpecError::OpsLength { ops: 2, vertices: 3 })));
     }
 
     #[test]
@@ -425,13 +374,13 @@ mod tests {
         // Full 7-vertex DAG: 21 edges.
         let adj: Vec<Vec<u8>> = (0..7).map(|i| (0..7).map(|j| (j > i) as u8).collect()).collect();
         let mut ops = vec!["input"];
-        ops.extend(std::iter::repeat("conv3x3-bn-relu").take(5));
+        ops.extend(std::iter::repeat_n("conv3x3-bn-relu", 5));
         ops.push("output");
         assert_eq!(spec(adj, &ops).validate(), Err(SpecError::TooManyEdges(21)));
         // 8-vertex chain: nothing to prune, too many vertices.
         let adj: Vec<Vec<u8>> = (0..8).map(|i| (0..8).map(|j| (j == i + 1) as u8).collect()).collect();
         let mut ops = vec!["input"];
-        ops.extend(std::iter::repeat("maxpool3x3").take(6));
+        ops.extend(std::iter::repeat_n("maxpool3x3", 6));
         ops.push("output");
         assert_eq!(spec(adj, &ops).validate(), Err(SpecError::TooManyVertices(8)));
     }

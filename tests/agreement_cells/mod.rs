@@ -20,26 +20,15 @@ pub fn cases() -> Vec<(&'static str, CellSpec)> {
         (
             // v1's input is only its projection; input -> output projection added to the concat.
             "input->output edge added to a concat",
-            spec(
-                &[&[0, 1, 1, 1], &[0, 0, 0, 1], &[0, 0, 0, 1], &[0, 0, 0, 0]],
-                &["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "output"],
-            ),
+            spec(&[&[0, 1, 1, 1], &[0, 0, 0, 1], &[0, 0, 0, 1], &[0, 0, 0, 0]], &["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "output"]),
         ),
         (
             // max-pools in a chain; v4 sums v1, v2, v3 and a projection.
             "max-pool vertices and a 4-way sum",
             spec(
-                &[
-                    &[0, 1, 0, 0, 1, 0],
-                    &[0, 0, 1, 0, 1, 0],
-                    &[0, 0, 0, 1, 1, 0],
-                    &[0, 0, 0, 0, 1, 1],
-                    &[0, 0, 0, 0, 0, 1],
-                    &[0, 0, 0, 0, 0, 0],
-                ],
+                &[&[0, 1, 0, 0, 1, 0], &[0, 0, 1, 0, 1, 0], &[0, 0, 0, 1, 1, 0], &[0, 0, 0, 0, 1, 1], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 0, 0]],
                 &["input", "maxpool3x3", "maxpool3x3", "conv3x3-bn-relu", "conv1x1-bn-relu", "output"],
             ),
         ),
     ]
 }
-

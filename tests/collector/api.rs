@@ -66,9 +66,7 @@ async fn valid_batch_round_trips_to_export(b: Backend) {
     let exported = std::fs::read_to_string(&out).unwrap();
     assert_eq!(exported.lines().count(), 30);
     let fresh = b.dir.path().join("fresh.sqlite");
-    let import = |file: &std::path::Path| {
-        leti(&["import".into(), file.display().to_string(), "--db".into(), fresh.display().to_string()])
-    };
+    let import = |file: &std::path::Path| leti(&["import".into(), file.display().to_string(), "--db".into(), fresh.display().to_string()]);
     let o = import(&out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("30 new"));

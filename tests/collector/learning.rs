@@ -26,11 +26,7 @@ fn trained_dir() -> std::path::PathBuf {
 
 /// A config that learns every 300 ms from the bundled models.
 fn learning_config(b: &Backend) -> ServerConfig {
-    ServerConfig {
-        models_dir: trained_dir(),
-        learning: Learning { interval: Duration::from_millis(300), min_cells: 20 },
-        ..b.config()
-    }
+    ServerConfig { models_dir: trained_dir(), learning: Learning { interval: Duration::from_millis(300), min_cells: 20 }, ..b.config() }
 }
 
 fn scaled(s: Stats, f: f64) -> Stats {
@@ -187,7 +183,8 @@ async fn inconsistent_and_implausible_devices_are_refused(b: Backend) {
     for recs in [&wobbly, &rocket, &synthetic] {
         upload(&c, &base, recs).await;
     }
-    let cases = [(&wobbly, "inconsistent: repeated measurements disagree: 0 of 25 cells"), (&rocket, "implausible: median time per MAC"), (&synthetic, "synthetic: ")];
+    let cases =
+        [(&wobbly, "inconsistent: repeated measurements disagree: 0 of 25 cells"), (&rocket, "implausible: median time per MAC"), (&synthetic, "synthetic: ")];
     for (recs, reason) in cases {
         let l = wait_for(&c, &base, &key_of(recs), "refused", recs.len()).await;
         eprintln!("refused: {}", l["reason"]);

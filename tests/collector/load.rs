@@ -22,12 +22,7 @@ async fn client_run(base: String, client_no: usize, batches: usize, retry: bool,
         let body = batch_json(&recs);
         let sends = if retry && b == 0 { 2 } else { 1 };
         for _ in 0..sends {
-            let resp = c
-                .post(format!("{base}/api/v1/measurements"))
-                .header("content-type", "application/json")
-                .body(body.clone())
-                .send()
-                .await;
+            let resp = c.post(format!("{base}/api/v1/measurements")).header("content-type", "application/json").body(body.clone()).send().await;
             let Ok(resp) = resp else { return ok };
             let status = resp.status().as_u16();
             let Ok(reply) = resp.json::<serde_json::Value>().await else { return ok };
@@ -55,9 +50,7 @@ async fn hundred_clients_store_every_acknowledged_record_once(b: Backend) {
     let acked = Arc::new(Mutex::new(HashSet::new()));
     let count = Arc::new(AtomicUsize::new(0));
     let t0 = Instant::now();
-    let tasks: Vec<_> = (0..CLIENTS)
-        .map(|i| tokio::spawn(client_run(base.clone(), i, 4, true, acked.clone(), count.clone())))
-        .collect();
+    let tasks: Vec<_> = (0..CLIENTS).map(|i| tokio::spawn(client_run(base.clone(), i, 4, true, acked.clone(), count.clone()))).collect();
     for t in tasks {
         assert_eq!(t.await.unwrap(), 4, "every batch of every client is acknowledged");
     }
@@ -81,9 +74,7 @@ async fn sigkill_under_load_loses_no_acknowledged_record(b: Backend) {
     let (mut child, base) = spawn_binary(&b, &[]);
     let acked = Arc::new(Mutex::new(HashSet::new()));
     let count = Arc::new(AtomicUsize::new(0));
-    let tasks: Vec<_> = (0..CLIENTS)
-        .map(|i| tokio::spawn(client_run(base.clone(), i, 1000, false, acked.clone(), count.clone())))
-        .collect();
+    let tasks: Vec<_> = (0..CLIENTS).map(|i| tokio::spawn(client_run(base.clone(), i, 1000, false, acked.clone(), count.clone()))).collect();
     // Kill once a good number of batches went through (or after a bounded wait).
     let t0 = Instant::now();
     while count.load(Ordering::Relaxed) < 3000 && t0.elapsed() < Duration::from_secs(30) {

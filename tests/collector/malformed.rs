@@ -185,17 +185,30 @@ fn cases(good: &Value, stored: &Value) -> Vec<Case> {
         rec("created at epoch 0", with(&["created_unix_ms"], json!(0)), "out_of_range"),
         rec("created next year", with(&["created_unix_ms"], json!(now_ms() + 366 * 24 * 3600 * 1000)), "out_of_range"),
         rec("negative timestamp resolution", with(&["timestamp_resolution_ns"], json!(-1.0)), "out_of_range"),
-        rec("mode overhead with zero wall time", with(&["mode_overheads"], json!([{"mode": "whole_pass", "wall_median_ms": 0.0, "ratio_to_plain": 1.0}])), "bad_stats"),
+        rec(
+            "mode overhead with zero wall time",
+            with(&["mode_overheads"], json!([{"mode": "whole_pass", "wall_median_ms": 0.0, "ratio_to_plain": 1.0}])),
+            "bad_stats",
+        ),
         rec(
             "mode overhead listed twice",
-            with(&["mode_overheads"], json!([{"mode": "per_pass", "wall_median_ms": 5.0, "ratio_to_plain": 1.1}, {"mode": "per_pass", "wall_median_ms": 5.0, "ratio_to_plain": 1.1}])),
+            with(
+                &["mode_overheads"],
+                json!([{"mode": "per_pass", "wall_median_ms": 5.0, "ratio_to_plain": 1.1}, {"mode": "per_pass", "wall_median_ms": 5.0, "ratio_to_plain": 1.1}]),
+            ),
             "out_of_range",
         ),
         rec("unknown timing mode", with(&["layers_mode"], json!("per_warp")), "bad_field"),
         rec("thermal ratio 0", with(&["run", "thermal_ratio"], json!(0.0)), "out_of_range"),
         rec("absurd warm-up count", with(&["warmup_runs"], json!(u32::MAX)), "out_of_range"),
         // Batches.
-        Case { name: "duplicate ids in a batch", send: json_post(body(json!({ "records": dup_batch }))), status: 422, code: "invalid_records", record: Some((1, "duplicate_id")) },
+        Case {
+            name: "duplicate ids in a batch",
+            send: json_post(body(json!({ "records": dup_batch }))),
+            status: 422,
+            code: "invalid_records",
+            record: Some((1, "duplicate_id")),
+        },
         Case {
             name: "good record then a bad one",
             send: json_post(body(json!({ "records": [good.clone(), with(&["wall", "median_ms"], json!(-1.0))] }))),

@@ -174,13 +174,7 @@ pub fn record(cell: &CellSpec, device: usize, seed: u64, with_layers: bool) -> M
     let valid = cell.validate().unwrap();
     let network = NetConfig::default();
     let median = 5.0 + (seed % 100) as f64 / 10.0;
-    let layers = with_layers.then(|| {
-        build(&valid, &network)
-            .compute_layers()
-            .take(5)
-            .map(|l| LayerTime { name: l.name.clone(), median_ms: 0.25 })
-            .collect()
-    });
+    let layers = with_layers.then(|| build(&valid, &network).compute_layers().take(5).map(|l| LayerTime { name: l.name.clone(), median_ms: 0.25 }).collect());
     MeasurementRecord {
         schema_version: SCHEMA_VERSION,
         id: uuid::Uuid::new_v4().to_string(),
@@ -227,13 +221,7 @@ pub fn batch_json(records: &[MeasurementRecord]) -> String {
 
 /// POSTs a batch; returns the status and the JSON reply.
 pub async fn post(client: &reqwest::Client, base: &str, body: String) -> (u16, serde_json::Value) {
-    let resp = client
-        .post(format!("{base}/api/v1/measurements"))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("sending a batch");
+    let resp = client.post(format!("{base}/api/v1/measurements")).header("content-type", "application/json").body(body).send().await.expect("sending a batch");
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(serde_json::Value::Null))
 }

@@ -4,12 +4,12 @@
 //! way). One implementation for `leti measure --layers` and the browser's layer table (the
 //! ignored `layer_table_in_the_browser` wasm test).
 
-use crate::engine::{seeded_input, Gpu, Program, Weights};
-use crate::measure::stats::summarize;
-use crate::measure::{settled, Stats, TimingMode};
+use crate::engine::{seeded_input, Gpu, Program, TimingMode, Weights};
+use crate::net::{isolation_net, LayerConfig, ISOLATION_TARGET as TARGET};
 
-use super::isolation::{isolation_net, TARGET};
-use super::lookup::LayerConfig;
+use super::protocol::settled;
+use super::record::Stats;
+use super::stats::summarize;
 
 /// One line of a layer table: the configuration, and its timing (`None`: computed in place by
 /// its producers, no launch of its own, 0 ms).
@@ -32,7 +32,7 @@ pub fn table_line(config: &LayerConfig, stats: Option<&Stats>) -> serde_json::Va
     line
 }
 
-/// Times `config` at `batch` in `mode` (see [`crate::measure::profile_mode`]): warm-up until the medians of the last two triples of
+/// Times `config` at `batch` in `mode` (see [`super::profile_mode`]): warm-up until the medians of the last two triples of
 /// the layer's times agree within 5 % (at least 3, at most `warmup_max` runs), then `repeats`
 /// timed runs. `Ok(None)` when the layer launches nothing of its own.
 pub async fn time_layer(gpu: &Gpu, config: &LayerConfig, batch: usize, mode: TimingMode, warmup_max: u32, repeats: u32) -> Result<Option<Stats>, String> {

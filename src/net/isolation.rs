@@ -1,16 +1,18 @@
-//! Isolation networks for the lookup-table baseline: for one [`LayerConfig`], the smallest
-//! network in which that layer runs as the engine would run it inside a real network, so
-//! `leti measure --layers` can time its kernel launch alone (per-dispatch timestamps).
+//! Isolation networks: for one [`LayerConfig`], the smallest network in which that layer runs
+//! as the engine would run it inside a real network, so `leti measure --layers` can time its
+//! kernel launch alone (per-dispatch timestamps) for the lookup-table baseline; and the
+//! single-convolution network the engine's kernel autotuner and benchmarks time.
 //!
 //! The measured layer is named [`TARGET`]. Layers whose inputs in a real network come from
 //! other kernels (add, concat) get cheap max-pool producers, which the planner never fuses
 //! into them; a concat is then written in place by its producers exactly as in a real
 //! network, so it launches nothing and its table entry is zero.
 
-use crate::net::{Layer, LayerKind, Net, NetConfig, Role, Shape, Tensor};
 use crate::space::CellSpec;
 
-use super::lookup::{LayerConfig, LayerOp};
+use super::build::NetConfig;
+use super::ir::{Layer, LayerKind, Net, Role, Shape, Tensor};
+use super::layer_config::{LayerConfig, LayerOp};
 
 /// Name of the layer under measurement in an isolation network.
 pub const TARGET: &str = "target";
@@ -35,6 +37,13 @@ impl Micro {
         let output = self.tensor(out, Some(id));
         self.layers.push(Layer { id, kind, inputs, output, name: name.into(), role, site: None });
         output
+    }
+
+    /// The network from `input` to `output`. The trivial cell (input -> output) stands for
+    /// "no cell": these are not NAS-Bench-101 networks.
+    fn into_net(self, config: NetConfig, input: usize, output: usize) -> Net {
+        let cell = CellSpec { module_adjacency: vec![vec![0, 1], vec![0, 0]], module_operations: vec!["input".into(), "output".into()] };
+        Net { config, cell, tensors: self.tensors, layers: self.layers, input, output }
     }
 }
 
@@ -105,41 +114,14 @@ pub fn isolation_net(config: &LayerConfig, batch: usize) -> Result<Net, String> 
             (x, m.layer(LayerKind::Dense { c_in: c_in * s * s, c_out }, vec![x], shape(c_out, 1), TARGET, Role::Head))
         }
     };
-    // The trivial cell (input -> output) stands for "no cell": isolation networks are not
-    // NAS-Bench-101 networks.
-    let cell = CellSpec { module_adjacency: vec![vec![0, 1], vec![0, 0]], module_operations: vec!["input".into(), "output".into()] };
-    Ok(Net { config: NetConfig { batch, input_size: s, input_channels: c_in, ..NetConfig::default() }, cell, tensors: m.tensors, layers: m.layers, input, output })
+    Ok(m.into_net(NetConfig { batch, input_size: s, input_channels: c_in, ..NetConfig::default() }, input, output))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::predict::{distinct_layer_configs, layer_configs_of_net};
-
-    #[test]
-    fn every_configuration_of_the_space_has_an_isolation_net_that_reproduces_it() {
-        let space = crate::space::enumerate();
-        let cells: Vec<_> = space.entries.iter().step_by(97).map(|e| e.cell).collect();
-        let configs = distinct_layer_configs(&cells, &NetConfig::default());
-        assert!(configs.len() > 50);
-        for c in &configs {
-            let net = isolation_net(c, 1).unwrap();
-            let target = net.layers.iter().find(|l| l.name == TARGET).unwrap();
-            let all = layer_configs_of_net(&net);
-            let at = net.layers.iter().filter(|l| !l.kind.is_view()).position(|l| l.id == target.id).unwrap();
-            assert_eq!(all[at], *c, "isolation net of {c:?}");
-            // Every layer but the target is a cheap producer (max-pool) or a view.
-            for l in &net.layers {
-                assert!(l.name == TARGET || matches!(l.kind, LayerKind::MaxPool { .. } | LayerKind::Truncate { .. }), "{}", l.name);
-            }
-        }
-    }
-
-    #[test]
-    fn impossible_configurations_are_errors() {
-        let add1 = LayerConfig { op: LayerOp::Add, k: 0, stride: 1, c_in: 8, c_out: 8, size: 4, inputs: 1 };
-        assert!(isolation_net(&add1, 1).is_err());
-        let cat = LayerConfig { op: LayerOp::Concat, k: 0, stride: 1, c_in: 8, c_out: 9, size: 4, inputs: 2 };
-        assert!(isolation_net(&cat, 1).is_err());
-    }
+/// A network of a single k x k convolution (batch 1, `hw` x `hw`), for the conv autotuner's
+/// probes and the kernel benchmarks.
+pub fn single_conv_net(k: usize, c_in: usize, c_out: usize, hw: usize) -> Net {
+    let mut m = Micro { tensors: Vec::new(), layers: Vec::new() };
+    let x = m.tensor(Shape::new(1, c_in, hw, hw), None);
+    let y = m.layer(LayerKind::Conv { k, c_in, c_out }, vec![x], Shape::new(1, c_out, hw, hw), &format!("conv{k}x{k}"), Role::Stem);
+    m.into_net(NetConfig::default(), x, y)
 }

@@ -1,0 +1,288 @@
+//! The Explore page's sections, one component each, taking the page state
+//! ([`super::explore_page::Explore`], a `Copy` set of signals) as a prop: the model and
+//! progress card, the filters and hash search, and the four plots.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::cell_editor::draw_url;
+use super::explore_data::{find_hash, hash_query, histogram, nearest, pareto_front, LogAxis, PlotArea};
+use super::explore_page::{Explore, Prediction, FULL_SPACE_URL};
+use super::explore_plots::{Frame, BOTTOM, LEFT, RIGHT, TOP};
+use super::format::{ms, spec_json, thousands};
+
+/// Bins of the latency histogram.
+const HIST_BINS: usize = 60;
+
+#[component]
+pub fn Intro() -> impl IntoView {
+    view! {
+        <section class="card intro">
+            <h1>"Explore the space"</h1>
+            <p>"All 423,624 distinct NAS-Bench-101 cells, each predicted by a bundled latency model right in this page (in background workers). See how latency follows MACs — and where it does not — find the fastest cells for a parameter budget, and open any cell in Draw."</p>
+        </section>
+    }
+}
+
+/// The model menu (with load errors and this device's note) and the progress of the work.
+#[component]
+pub fn ModelSection(st: Explore) -> impl IntoView {
+    let m = st.models;
+    view! {
+        <section class="card" aria-labelledby="model-h">
+            <h2 id="model-h">"Model and progress"</h2>
+            {move || match m.loaded.get() {
+                None => view! { <p role="status">"Loading the bundled models…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{format!("The models could not be loaded: {e}")}</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    {list.iter().filter_map(|b| b.model.as_ref().err().map(|e| view! { <p class="error">{e.clone()}</p> })).collect_view()}
+                    {m.ordered.get().is_empty().then(|| view! { <p class="notice">"The server bundles no usable latency model (leti serve --models-dir)."</p> })}
+                    <ModelMenu st=st/>
+                }.into_any(),
+            }}
+            <ProgressSteps st=st/>
+            {move || (st.predicting.get().is_some() || st.costs.with(|c| c.is_none()) && st.space.with(|s| !matches!(s, Some(Err(_))))).then(|| view! {
+                <progress class="working" aria-label="Working on the whole space"></progress>
+            })}
+            {move || st.prediction.get().and_then(|p| p.ok()).map(|p| view! {
+                <p class="predict-time">"Prediction time: "<strong id="predict-ms">{format!("{:.0}", p.predict_ms)}</strong>{predict_time_tail(&p)}</p>
+            })}
+        </section>
+    }
+}
+
+/// The rest of the prediction-time sentence: how many cells, and how the workers shared them.
+fn predict_time_tail(p: &Prediction) -> String {
+    let workers = if p.workers == 1 {
+        format!("one background worker, {:.0} ms of it predicting", p.worker_ms)
+    } else {
+        format!("{} background workers in parallel, the slowest {:.0} ms predicting its share", p.workers, p.worker_ms)
+    };
+    format!(
+        " ms for all {} cells, from sending the model to having every prediction on the page ({workers}; target < 1,000 ms).",
+        thousands(p.latency.len() as u64)
+    )
+}
+
+#[component]
+fn ModelMenu(st: Explore) -> impl IntoView {
+    let m = st.models;
+    view! {
+        <label class="field inline">
+            <span>"Model"</span>
+            <select id="model" disabled=move || st.predicting.get().is_some() on:change=move |ev| m.chosen.set(Some(event_target_value(&ev)))>
+                {move || {
+                    let cur = m.current.get().map(|c| c.0);
+                    m.ordered.get().into_iter().map(|(n, _)| {
+                        let sel = cur.as_deref() == Some(n.as_str());
+                        view! { <option value=n.clone() selected=sel>{n.clone()}</option> }
+                    }).collect_view()
+                }}
+            </select>
+        </label>
+        {move || m.here.get().filter(|(n, _)| m.current.get().is_some_and(|c| c.0 == *n)).map(|(_, note)| view! { <p class="help model-note">{format!("This device: {note}.")}</p> })}
+    }
+}
+
+#[component]
+fn ProgressSteps(st: Explore) -> impl IntoView {
+    view! {
+        <ul class="progress-steps" role="status" aria-live="polite">
+            <li>{move || match st.space.get() {
+                None => "Loading the packed space…".to_string(),
+                Some(Ok(s)) => format!("Space loaded: {} cells{}.", thousands(s.cells.len() as u64), if s.hashes.is_some() { " with their hashes" } else { "" }),
+                Some(Err(e)) => e,
+            }}</li>
+            <li>{move || match st.costs.get() {
+                None => "Computing MACs and parameters of every cell…".to_string(),
+                Some(Ok(c)) => format!("MACs and parameters of every cell computed ({:.0} ms).", c.ms),
+                Some(Err(e)) => format!("Costs failed: {e}"),
+            }}</li>
+            <li>{move || match (st.predicting.get(), st.prediction.get()) {
+                (Some(m), _) => format!("Predicting every cell with {m}…"),
+                (None, None) => "Waiting for the space and a model…".to_string(),
+                (None, Some(Ok(p))) => format!("Predicted {} cells with {}.", thousands(p.latency.len() as u64), p.model),
+                (None, Some(Err(e))) => e,
+            }}</li>
+        </ul>
+    }
+}
+
+fn op_select(label: &'static str, id: &'static str, value: RwSignal<Option<u8>>) -> impl IntoView {
+    view! {
+        <label class="field inline">
+            <span>{label}</span>
+            <select id=id on:change=move |ev| value.set(event_target_value(&ev).parse().ok())>
+                <option value="any">"any"</option>
+                {(0..=5u8).map(|k| view! { <option value=k.to_string()>{k.to_string()}</option> }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// Filters by op counts and latency range, and the hash search.
+#[component]
+pub fn FilterSection(st: Explore) -> impl IntoView {
+    let [n3, n1, np] = st.input.ops;
+    let (min_text, max_text) = (st.input.min_text, st.input.max_text);
+    view! {
+        <section class="card" aria-labelledby="filter-h">
+            <h2 id="filter-h">"Filter"</h2>
+            <div class="filters">
+                {op_select("conv 3×3 vertices", "f-conv3x3", n3)}
+                {op_select("conv 1×1 vertices", "f-conv1x1", n1)}
+                {op_select("max-pool vertices", "f-maxpool", np)}
+                <label class="field inline"><span>"Latency from (ms)"</span><input id="f-min" type="text" inputmode="decimal" placeholder="any" on:change=move |ev| min_text.set(event_target_value(&ev))/></label>
+                <label class="field inline"><span>"to (ms)"</span><input id="f-max" type="text" inputmode="decimal" placeholder="any" on:change=move |ev| max_text.set(event_target_value(&ev))/></label>
+            </div>
+            {move || st.filter.get().err().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <p id="plotted" role="status">{move || match (st.shown.get(), st.space.get()) {
+                (Some(idx), Some(Ok(s))) => format!("Plotted {} of {} cells.", thousands(idx.len() as u64), thousands(s.cells.len() as u64)),
+                _ => "Nothing plotted yet.".to_string(),
+            }}</p>
+            <HashSearch st=st/>
+        </section>
+    }
+}
+
+#[component]
+fn HashSearch(st: Explore) -> impl IntoView {
+    let hash_text = RwSignal::new(String::new());
+    let search = move || {
+        let Some(Ok(s)) = st.space.get_untracked() else { return };
+        st.found.set(Some(match (hash_query(&hash_text.get_untracked()), &s.hashes) {
+            (_, None) => Err(format!("{FULL_SPACE_URL} carries no hashes (pack it with --with-hashes)")),
+            (None, _) => Err("Type at least 4 hex digits of a module hash.".into()),
+            (Some(q), Some(h)) => Ok(find_hash(h, &q, 20)),
+        }));
+    };
+    view! {
+        <form class="search" on:submit=move |ev| { ev.prevent_default(); search() }>
+            <label class="field inline"><span>"Module hash"</span>
+                <input id="hash-search" type="search" placeholder="e.g. 28cfc787" spellcheck="false" on:input=move |ev| hash_text.set(event_target_value(&ev))/>
+            </label>
+            <button type="submit">"Find"</button>
+        </form>
+        {move || st.found.get().map(|r| match r {
+            Err(e) => view! { <p class="error">{e}</p> }.into_any(),
+            Ok(hits) if hits.is_empty() => view! { <p>"No cell has a hash starting like that."</p> }.into_any(),
+            Ok(hits) => view! { <ul class="hits">{hits.into_iter().map(|i| hit_item(st, i)).collect_view()}</ul> }.into_any(),
+        })}
+    }
+}
+
+/// One hash-search hit: its hash linking to Draw, and its prediction.
+fn hit_item(st: Explore, i: u32) -> Option<impl IntoView> {
+    let (Some(Ok(s)), Some(Ok(p))) = (st.space.get_untracked(), st.prediction.get_untracked()) else { return None };
+    let hash = s.hashes.as_ref().map(|h| h[i as usize].to_hex()).unwrap_or_default();
+    let href = draw_url(&spec_json(&s.cells[i as usize].to_spec()));
+    Some(view! { <li><a href=href><code>{hash}</code></a>{format!(" predicted {}", ms(p.latency[i as usize] as f64))}</li> })
+}
+
+/// Predicted latency against MACs, density-shaded; a click opens the nearest shown cell in Draw.
+#[component]
+pub fn ScatterSection(st: Explore) -> impl IntoView {
+    let scatter = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        let (Some(el), Some(Ok(p)), Some(Ok(c)), Some(idx)) = (scatter.get(), st.prediction.get(), st.costs.get(), st.shown.get()) else { return };
+        let Some(fr) = Frame::new(&el) else { return };
+        fr.density(&c.macs, &p.latency, &idx, c.macs_axis, p.axis);
+        fr.axes(c.macs_axis, p.axis, "MACs per inference (log)", " ms");
+        if let Some(Ok(hits)) = st.found.get() {
+            fr.rings(&c.macs, &p.latency, &hits, c.macs_axis, p.axis);
+        }
+        if idx.is_empty() {
+            fr.message("No cell matches the filters.");
+        }
+    });
+    let navigate = use_navigate();
+    let on_plot_click = move |ev: web_sys::MouseEvent| {
+        let (Some(el), Some(Ok(s)), Some(Ok(p)), Some(Ok(c)), Some(idx)) =
+            (scatter.get_untracked(), st.space.get_untracked(), st.prediction.get_untracked(), st.costs.get_untracked(), st.shown.get_untracked())
+        else {
+            return;
+        };
+        let (w, h) = (el.client_width() as f64 - LEFT - RIGHT, el.client_height() as f64 - TOP - BOTTOM);
+        let (px, py) = (ev.offset_x() as f64 - LEFT, ev.offset_y() as f64 - TOP);
+        if let Some(i) = nearest(&c.macs, &p.latency, &idx, PlotArea { x: c.macs_axis, y: p.axis, w, h }, px, py) {
+            navigate(&draw_url(&spec_json(&s.cells[i as usize].to_spec())), Default::default());
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="scatter-h">
+            <h2 id="scatter-h">"Predicted latency vs MACs"</h2>
+            <p class="hint">"Every shown cell, shaded by how many fall on each pixel (log scale). A FLOPs-only model would put them on one line; the spread at equal MACs is what it misses. Click a point to open the nearest cell in Draw."</p>
+            <canvas node_ref=scatter class="plot big" id="plot-scatter" role="img" aria-label="Density plot of predicted latency against MACs" on:click=on_plot_click></canvas>
+        </section>
+    }
+}
+
+#[component]
+pub fn HistogramSection(st: Explore) -> impl IntoView {
+    let hist = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        let (Some(el), Some(Ok(p)), Some(idx)) = (hist.get(), st.prediction.get(), st.shown.get()) else { return };
+        let Some(fr) = Frame::new(&el) else { return };
+        fr.histogram(&histogram(&p.latency, &idx, p.axis, HIST_BINS), p.axis, "Predicted latency (log)");
+    });
+    view! {
+        <section class="card" aria-labelledby="hist-h">
+            <h2 id="hist-h">"Latency histogram"</h2>
+            <canvas node_ref=hist class="plot" id="plot-hist" role="img" aria-label="Histogram of predicted latency"></canvas>
+        </section>
+    }
+}
+
+/// The cells measured in this browser against the current model's predictions.
+#[component]
+pub fn VersusSection(st: Explore) -> impl IntoView {
+    let versus = NodeRef::<Canvas>::new();
+    Effect::new(move |_| {
+        let pts = st.checked.get();
+        let Some(el) = versus.get() else { return };
+        let Some(fr) = Frame::new(&el) else { return };
+        let all: Vec<f32> = pts.iter().flat_map(|&(a, b)| [a as f32, b as f32]).collect();
+        let axis = LogAxis::covering(&all);
+        fr.axes(axis, axis, "Predicted latency (ms, log)", " ms");
+        fr.dots_with_diagonal(&pts, axis);
+    });
+    view! {
+        <section class="card" aria-labelledby="versus-h">
+            <h2 id="versus-h">"Measured on this device vs predicted"</h2>
+            {move || {
+                let pts = st.checked.get();
+                if pts.is_empty() {
+                    view! { <p class="hint">"No measurements from this browser yet: cells measured on the Measure page appear here, measured (wall clock, median) against this model's prediction."</p> }.into_any()
+                } else {
+                    let within = pts.iter().filter(|(p, m)| (m / p - 1.0).abs() <= 0.2).count();
+                    view! { <p class="hint">{format!("{} cells measured in this browser; {} within 20% of the prediction. On the grey line, measured equals predicted.", pts.len(), within)}</p> }.into_any()
+                }
+            }}
+            <canvas node_ref=versus class="plot" id="plot-versus" class:hidden=move || st.checked.with(|c| c.is_empty()) role="img" aria-label="Measured against predicted latency for the cells measured on this device"></canvas>
+        </section>
+    }
+}
+
+/// Predicted latency against trainable parameters, with the Pareto front in red.
+#[component]
+pub fn ParetoSection(st: Explore) -> impl IntoView {
+    let pareto = NodeRef::<Canvas>::new();
+    let front_len = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        let (Some(el), Some(Ok(p)), Some(Ok(c)), Some(idx)) = (pareto.get(), st.prediction.get(), st.costs.get(), st.shown.get()) else { return };
+        let Some(fr) = Frame::new(&el) else { return };
+        fr.density(&c.params, &p.latency, &idx, c.params_axis, p.axis);
+        fr.axes(c.params_axis, p.axis, "Trainable parameters (log)", " ms");
+        let front = pareto_front(&c.params, &p.latency, &idx);
+        fr.polyline(&c.params, &p.latency, &front, c.params_axis, p.axis, "#d92d20");
+        front_len.set(front.len());
+    });
+    view! {
+        <section class="card" aria-labelledby="pareto-h">
+            <h2 id="pareto-h">"Latency vs parameters: the Pareto front"</h2>
+            <p class="hint">{move || format!("In red, the {} shown cells no other beats on both: nothing with at most as many parameters is faster.", front_len.get())}</p>
+            <canvas node_ref=pareto class="plot big" id="plot-pareto" role="img" aria-label="Density plot of predicted latency against trainable parameters with the Pareto front"></canvas>
+        </section>
+    }
+}
