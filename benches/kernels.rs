@@ -104,6 +104,17 @@ fn main() {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
     );
     println!();
+    let networks_only = args.iter().any(|a| a == "--networks-only");
+    if !networks_only {
+        conv_table(&mut gpu, runs);
+        println!();
+    }
+    network_table(&mut gpu, runs, sampled);
+}
+
+/// Each of the README network's representative convolutions alone: both of our conv kernel
+/// families against a naive kernel and a plain tiled matmul of the same size.
+fn conv_table(gpu: &mut Gpu, runs: usize) {
     let picked = gpu.tiling().conv;
     println!("engine's conv kernels on this adapter: {picked:?}, probe ms {:?} (both families timed below; ratios use the engine's pick)", gpu.conv_probe_ms);
     println!("GFLOP/s columns: ours-workgroup = conv2d_tiled / conv1x1_gemm_vec4, ours-register = conv2d_register_tiled");
@@ -121,32 +132,31 @@ fn main() {
         (3, 171, 171, 8, "conv3x3 171->171 @8"),
         (3, 512, 512, 8, "conv3x3 512->512 @8"),
     ];
-    let cases = if args.iter().any(|a| a == "--networks-only") { &cases[..0] } else { &cases[..] };
-    for &(k, c_in, c_out, hw, label) in cases {
+    for (k, c_in, c_out, hw, label) in cases {
         let net = single_conv_net(k, c_in, c_out, hw);
         let weights = Weights::seeded(&net, 1);
         let input = seeded_input(net.tensors[0].shape, 1);
         let mut per = Vec::new();
         for conv in [ConvStrategy::Workgroup, ConvStrategy::Register] {
             gpu.set_conv_strategy(conv);
-            let prog = Program::new(&gpu, &net, &weights, &input, true).unwrap();
-            per.push(time(runs, || pollster::block_on(prog.run(&gpu, TimingMode::Plain)).unwrap().wall_ms));
+            let prog = Program::new(gpu, &net, &weights, &input, true).unwrap();
+            per.push(time(runs, || pollster::block_on(prog.run(gpu, TimingMode::Plain)).unwrap().wall_ms));
         }
         gpu.set_conv_strategy(picked);
         let macs = (k * k * c_in * c_out * hw * hw) as u64;
         let ours = if picked == ConvStrategy::Workgroup { per[0] } else { per[1] };
         let lw = weights.layer(0);
-        let (xb, wb, bb) = (storage(&gpu, &input, false), storage(&gpu, &lw.w, false), storage(&gpu, &lw.bias, false));
-        let yb = storage(&gpu, &vec![0.0; c_out * hw * hw], true);
+        let (xb, wb, bb) = (storage(gpu, &input, false), storage(gpu, &lw.w, false), storage(gpu, &lw.bias, false));
+        let yb = storage(gpu, &vec![0.0; c_out * hw * hw], true);
         let naive = time_raw(
-            &gpu,
+            gpu,
             runs,
             include_str!("naive_conv.wgsl"),
             &[c_in as u32, c_out as u32, hw as u32, hw as u32, k as u32],
             &[&xb, &wb, &bb, &yb],
             [(c_out * hw * hw).div_ceil(64) as u32, 1, 1],
         );
-        let mm = matmul_ms(&gpu, runs, c_out, hw * hw, c_in * k * k);
+        let mm = matmul_ms(gpu, runs, c_out, hw * hw, c_in * k * k);
         println!(
             "{label:<30} {:>7.1} {ours:>9.3} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.1} {:>8.2}",
             macs as f64 / 1e6,
@@ -158,8 +168,12 @@ fn main() {
             mm / ours
         );
     }
-    println!();
-    // Whole networks at full size.
+}
+
+/// Whole networks at full size (the README cell and `sampled` random cells) with both conv
+/// kernel families, against one GEMM of the same MACs.
+fn network_table(gpu: &mut Gpu, runs: usize, sampled: usize) {
+    let picked = gpu.tiling().conv;
     let space = leti::space::enumerate();
     let mut cells = vec![("README cell".to_string(), common::readme_cell())];
     for e in leti::space::sample(&space, sampled, 1) {
@@ -176,15 +190,15 @@ fn main() {
         let mut per = Vec::new();
         for conv in [ConvStrategy::Workgroup, ConvStrategy::Register] {
             gpu.set_conv_strategy(conv);
-            let prog = Program::new(&gpu, &net, &weights, &input, true).unwrap();
-            per.push(time(runs, || pollster::block_on(prog.run(&gpu, TimingMode::Plain)).unwrap().wall_ms));
+            let prog = Program::new(gpu, &net, &weights, &input, true).unwrap();
+            per.push(time(runs, || pollster::block_on(prog.run(gpu, TimingMode::Plain)).unwrap().wall_ms));
         }
         gpu.set_conv_strategy(picked);
         let macs = leti::net::Cost::of(&net).macs;
         let ours = if picked == ConvStrategy::Workgroup { per[0] } else { per[1] };
         // Same MACs as one GEMM: m = 256, n = 1024, k = macs / (m n).
         let kk = (macs as usize / (256 * 1024)).max(1);
-        let mm = matmul_ms(&gpu, runs.min(5), 256, 1024, kk);
+        let mm = matmul_ms(gpu, runs.min(5), 256, 1024, kk);
         let mm_macs = (256 * 1024 * kk) as u64;
         println!(
             "{label:<46} {:>7.1} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.2}",

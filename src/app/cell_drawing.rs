@@ -32,6 +32,89 @@ fn edge_path(a: usize, b: usize, n: usize) -> String {
     }
 }
 
+/// The edges as SVG paths, faded where an end is pruned away.
+fn edges_view(d: &Draft, pruned: &[usize]) -> impl IntoView {
+    let n = d.num_vertices();
+    d.edges()
+        .into_iter()
+        .map(|(a, b)| {
+            let faded = pruned.contains(&a) || pruned.contains(&b);
+            view! {
+                <path class=if faded { "edge pruned" } else { "edge" } d=edge_path(a, b, n) marker-end="url(#arrow)">
+                    <title>{format!("edge {a} → {b}")}</title>
+                </path>
+            }
+        })
+        .collect_view()
+}
+
+/// Vertex `v` as a focusable SVG button that `on_vertex` handles (click, Enter or Space).
+fn vertex_view(d: &Draft, v: usize, pruned: bool, selected: bool, on_vertex: impl Fn(usize) + Copy + 'static) -> impl IntoView {
+    let (op, n) = (d.op(v), d.num_vertices());
+    let mut class = format!("vertex op-{}", short_label(op).replace('×', "x"));
+    if pruned {
+        class.push_str(" pruned");
+    }
+    if selected {
+        class.push_str(" selected");
+    }
+    let label = format!("vertex {v}: {}{}{}", op_name(op), if pruned { ", removed by pruning" } else { "" }, if selected { ", selected" } else { "" });
+    let x = format!("{:.1}", vx(v, n));
+    view! {
+        <g class=class data-vertex=v.to_string() role="button" tabindex="0" aria-label=label
+            on:click=move |ev| { ev.stop_propagation(); on_vertex(v) }
+            on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); on_vertex(v) }>
+            <circle cx=x.clone() cy=BASE_Y r=R></circle>
+            <text x=x.clone() y={BASE_Y + 5.0} text-anchor="middle">{short_label(op)}</text>
+            <text class="index" x=x y={BASE_Y + R + 16.0} text-anchor="middle">{v.to_string()}</text>
+        </g>
+    }
+}
+
+/// An edit of the draft: its result message, or why it was refused.
+type EditFn<'a> = &'a dyn Fn(&mut Draft) -> Result<String, String>;
+
+/// The buttons under the drawing: the selected interior vertex's ops and removal, or adding a
+/// vertex and starting over when none is selected.
+fn actions_view(
+    d: &Draft,
+    interior: Option<usize>,
+    edit: impl Fn(EditFn) + Copy + 'static,
+    selected: RwSignal<Option<usize>>,
+    start_over: impl Fn() + Copy + 'static,
+) -> impl IntoView {
+    let n = d.num_vertices();
+    let ops = interior.map(|v| {
+        let current = d.op(v);
+        view! {
+            {Op::INTERIOR.into_iter().map(|op| view! {
+                <button class:chosen={current == op} on:click=move |_| {
+                    edit(&|d| d.set_op(v, op).map(|_| format!("Vertex {v} is now {}.", op_name(op))).map_err(|e| e.to_string()));
+                    selected.set(None);
+                }>{op_name(op)}</button>
+            }).collect_view()}
+            <button class="danger" on:click=move |_| {
+                edit(&|d| d.remove_vertex(v).map(|_| format!("Vertex {v} removed.")).map_err(|e| e.to_string()));
+                selected.set(None);
+            }>"Remove vertex"</button>
+        }
+    });
+    let whole = interior.is_none().then(|| {
+        view! {
+            <button disabled={n >= crate::space::MAX_VERTICES} on:click=move |_| {
+                edit(&|d| d.add_vertex(Op::Conv3x3).map(|v| format!("Vertex {v} (conv 3×3) added before the output: tap it, then another vertex, to connect it.")).map_err(|e| e.to_string()));
+            }>"Add vertex"</button>
+            <button on:click=move |_| start_over()>"Start over"</button>
+        }
+    });
+    view! {
+        <div class="buttons editor-actions" role="group" aria-label="Edit the selected vertex">
+            {ops}
+            {whole}
+        </div>
+    }
+}
+
 /// The editor for the spec in `text`.
 #[component]
 pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
@@ -44,7 +127,7 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
         let n = draft.with(|d| d.as_ref().map(|d| d.num_vertices()).unwrap_or(0));
         selected.get().filter(|&v| v < n)
     };
-    let edit = move |f: &dyn Fn(&mut Draft) -> Result<String, String>| {
+    let edit = move |f: EditFn| {
         let Ok(mut d) = draft.get_untracked() else { return };
         match f(&mut d) {
             Ok(msg) => {
@@ -53,6 +136,11 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
             }
             Err(e) => message.set(Some(e)),
         }
+    };
+    let start_over = move || {
+        selected.set(None);
+        text.set(spec_json(&Draft::minimal().to_spec()));
+        message.set(Some("Started over: input joined to output.".into()));
     };
     let on_vertex = move |v: usize| match tap(current(), v) {
         TapOutcome::Selected(v) => {
@@ -79,34 +167,8 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
         {move || match draft.get() {
             Err(e) => view! { <p class="notice">{format!("The drawing cannot show this spec: {e}. Fix it in the JSON box or pick a preset.")}</p> }.into_any(),
             Ok(d) => {
-                let n = d.num_vertices();
-                let pruned = d.pruned_away();
-                let sel = current();
-                let edges = d.edges().into_iter().map(|(a, b)| {
-                    let faded = pruned.contains(&a) || pruned.contains(&b);
-                    view! {
-                        <path class=if faded { "edge pruned" } else { "edge" } d=edge_path(a, b, n) marker-end="url(#arrow)">
-                            <title>{format!("edge {a} → {b}")}</title>
-                        </path>
-                    }
-                }).collect_view();
-                let vertices = (0..n).map(|v| {
-                    let op = d.op(v);
-                    let mut class = format!("vertex op-{}", short_label(op).replace('×', "x"));
-                    if pruned.contains(&v) { class.push_str(" pruned"); }
-                    if sel == Some(v) { class.push_str(" selected"); }
-                    let label = format!("vertex {v}: {}{}{}", op_name(op), if pruned.contains(&v) { ", removed by pruning" } else { "" }, if sel == Some(v) { ", selected" } else { "" });
-                    view! {
-                        <g class=class data-vertex=v.to_string() role="button" tabindex="0" aria-label=label
-                            on:click=move |ev| { ev.stop_propagation(); on_vertex(v) }
-                            on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); on_vertex(v) }>
-                            <circle cx=format!("{:.1}", vx(v, n)) cy=BASE_Y r=R></circle>
-                            <text x=format!("{:.1}", vx(v, n)) y={BASE_Y + 5.0} text-anchor="middle">{short_label(op)}</text>
-                            <text class="index" x=format!("{:.1}", vx(v, n)) y={BASE_Y + R + 16.0} text-anchor="middle">{v.to_string()}</text>
-                        </g>
-                    }
-                }).collect_view();
-                let interior = sel.filter(|&v| v > 0 && v + 1 < n);
+                let (n, pruned, sel) = (d.num_vertices(), d.pruned_away(), current());
+                let vertices = (0..n).map(|v| vertex_view(&d, v, pruned.contains(&v), sel == Some(v), on_vertex)).collect_view();
                 view! {
                     <svg class="cell-drawing" viewBox=format!("0 0 {W} 262") role="group" aria-label="Cell drawing: tap a vertex, then another to toggle the edge between them"
                         on:click=move |_| { selected.set(None); }>
@@ -115,33 +177,10 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
                                 <path d="M0,0 L10,5 L0,10 z" class="arrowhead"></path>
                             </marker>
                         </defs>
-                        {edges}
+                        {edges_view(&d, &pruned)}
                         {vertices}
                     </svg>
-                    <div class="buttons editor-actions" role="group" aria-label="Edit the selected vertex">
-                        {interior.map(|v| view! {
-                            {Op::INTERIOR.into_iter().map(|op| view! {
-                                <button class:chosen={d.op(v) == op} on:click=move |_| {
-                                    edit(&|d| d.set_op(v, op).map(|_| format!("Vertex {v} is now {}.", op_name(op))).map_err(|e| e.to_string()));
-                                    selected.set(None);
-                                }>{op_name(op)}</button>
-                            }).collect_view()}
-                            <button class="danger" on:click=move |_| {
-                                edit(&|d| d.remove_vertex(v).map(|_| format!("Vertex {v} removed.")).map_err(|e| e.to_string()));
-                                selected.set(None);
-                            }>"Remove vertex"</button>
-                        })}
-                        {interior.is_none().then(|| view! {
-                            <button disabled={n >= crate::space::MAX_VERTICES} on:click=move |_| {
-                                edit(&|d| d.add_vertex(Op::Conv3x3).map(|v| format!("Vertex {v} (conv 3×3) added before the output: tap it, then another vertex, to connect it.")).map_err(|e| e.to_string()));
-                            }>"Add vertex"</button>
-                            <button on:click=move |_| {
-                                selected.set(None);
-                                text.set(spec_json(&Draft::minimal().to_spec()));
-                                message.set(Some("Started over: input joined to output.".into()));
-                            }>"Start over"</button>
-                        })}
-                    </div>
+                    {actions_view(&d, sel.filter(|&v| v > 0 && v + 1 < n), edit, selected, start_over)}
                 }.into_any()
             }
         }}

@@ -40,7 +40,15 @@ fn fmt_tick(v: f64, unit: &str) -> String {
     format!("{}{s}{unit}", v / d)
 }
 
-/// Draws `points` onto `canvas`, sized to its CSS box at the device's pixel ratio.
+/// Draws `text` centred on `x`, moved in as far as needed to stay within `0..width`.
+pub fn fill_text_within(ctx: &CanvasRenderingContext2d, text: &str, x: f64, y: f64, width: f64) {
+    let half = ctx.measure_text(text).map(|m| m.width() / 2.0).unwrap_or(0.0);
+    ctx.set_text_align("center");
+    let _ = ctx.fill_text(text, x.clamp(half + 1.0, (width - half - 1.0).max(half + 1.0)), y);
+}
+
+/// Draws `points` onto `canvas`, sized to its CSS box at the device's pixel ratio; with no
+/// points, only a line saying where they will appear (no axes without data).
 pub fn draw(canvas: &HtmlCanvasElement, points: &[Point]) {
     let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok()) else {
         return;
@@ -51,7 +59,14 @@ pub fn draw(canvas: &HtmlCanvasElement, points: &[Point]) {
     canvas.set_height((h * dpr) as u32);
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, w, h);
-    let (left, right, top, bottom) = (52.0, 10.0, 10.0, 34.0);
+    if points.is_empty() {
+        ctx.set_font("13px system-ui, sans-serif");
+        ctx.set_fill_style_str("#667085");
+        ctx.set_text_align("center");
+        let _ = ctx.fill_text("Measured cells will appear here.", w / 2.0, h / 2.0);
+        return;
+    }
+    let (left, right, top, bottom) = (52.0, 10.0, 22.0, 34.0);
     let (pw, ph) = ((w - left - right).max(10.0), (h - top - bottom).max(10.0));
     let (x0, x1) = log_bounds(points.iter().map(|p| p.macs));
     let (y0, y1) = log_bounds(points.iter().map(|p| p.latency_ms));
@@ -69,8 +84,7 @@ pub fn draw(canvas: &HtmlCanvasElement, points: &[Point]) {
         ctx.move_to(x, top);
         ctx.line_to(x, top + ph);
         ctx.stroke();
-        ctx.set_text_align("center");
-        let _ = ctx.fill_text(&fmt_tick(d, ""), x, top + ph + 14.0);
+        fill_text_within(&ctx, &fmt_tick(d, ""), x, top + ph + 14.0, w);
         d *= 10.0;
     }
     let mut d = y0;
@@ -81,9 +95,10 @@ pub fn draw(canvas: &HtmlCanvasElement, points: &[Point]) {
         ctx.line_to(left + pw, y);
         ctx.stroke();
         ctx.set_text_align("right");
-        let _ = ctx.fill_text(&format!("{} ms", fmt_tick(d, "")), left - 4.0, y + 4.0);
+        let _ = ctx.fill_text(&fmt_tick(d, ""), left - 4.0, y + 4.0);
         d *= 10.0;
     }
+    let _ = ctx.fill_text("ms", left - 4.0, top - 8.0);
     ctx.set_text_align("center");
     let _ = ctx.fill_text("MACs (multiply-accumulates per inference)", left + pw / 2.0, h - 4.0);
 
@@ -98,9 +113,5 @@ pub fn draw(canvas: &HtmlCanvasElement, points: &[Point]) {
             let _ = ctx.arc(x, y, 3.5, 0.0, std::f64::consts::TAU);
             ctx.fill();
         }
-    }
-    if points.is_empty() {
-        ctx.set_fill_style_str("#667085");
-        let _ = ctx.fill_text("Measured cells will appear here.", left + pw / 2.0, top + ph / 2.0);
     }
 }

@@ -69,6 +69,7 @@ pub fn preset_text(json: &str) -> String {
 
 #[component]
 pub fn DrawPage() -> impl IntoView {
+    super::layout::page_title("Draw a cell");
     let query = use_query_map();
     let navigate = use_navigate();
     let initial = query.with_untracked(|q| q.get("spec")).unwrap_or_else(|| preset_text(PRESETS[0].1));

@@ -250,6 +250,7 @@ fn explore_state() -> Explore {
 
 #[component]
 pub fn ExplorePage() -> impl IntoView {
+    super::layout::page_title("Explore the space");
     let st = explore_state();
     view! {
         <Intro/>

@@ -11,7 +11,7 @@ use super::explore_data::{bin_grid, LogAxis};
 /// Margins of the plot area inside a canvas, in CSS pixels.
 pub const LEFT: f64 = 58.0;
 pub const RIGHT: f64 = 26.0;
-pub const TOP: f64 = 10.0;
+pub const TOP: f64 = 22.0;
 pub const BOTTOM: f64 = 36.0;
 
 /// A canvas prepared for drawing: its context (scaled to CSS pixels), CSS size and pixel ratio.
@@ -51,7 +51,8 @@ impl Frame {
         TOP + (1.0 - a.frac(v)) * self.plot_h()
     }
 
-    /// Log grid lines, tick labels and axis titles.
+    /// Log grid lines, tick labels and axis titles; the y axis's unit (e.g. `ms`) once, above
+    /// its labels, so that every label fits in the margin.
     pub fn axes(&self, x: LogAxis, y: LogAxis, x_title: &str, y_unit: &str) {
         let ctx = &self.ctx;
         ctx.set_font("12px system-ui, sans-serif");
@@ -65,8 +66,7 @@ impl Frame {
             ctx.move_to(px, TOP);
             ctx.line_to(px, TOP + self.plot_h());
             ctx.stroke();
-            ctx.set_text_align("center");
-            let _ = ctx.fill_text(&tick_label(v), px, TOP + self.plot_h() + 14.0);
+            super::chart::fill_text_within(ctx, &tick_label(v), px, TOP + self.plot_h() + 14.0, self.w);
         }
         for v in ticks(y, self.plot_h()) {
             let py = self.sy(y, v);
@@ -75,8 +75,9 @@ impl Frame {
             ctx.line_to(LEFT + self.plot_w(), py);
             ctx.stroke();
             ctx.set_text_align("right");
-            let _ = ctx.fill_text(&format!("{}{y_unit}", tick_label(v)), LEFT - 4.0, py + 4.0);
+            let _ = ctx.fill_text(&tick_label(v), LEFT - 4.0, py + 4.0);
         }
+        let _ = ctx.fill_text(y_unit, LEFT - 4.0, TOP - 8.0);
         ctx.set_text_align("center");
         let _ = ctx.fill_text(x_title, LEFT + self.plot_w() / 2.0, self.h - 4.0);
     }

@@ -10,6 +10,25 @@ use super::draw_page::DrawPage;
 use super::explore_page::ExplorePage;
 use super::measure_page::{self, MeasurePage};
 
+/// Sets the document title to `page` followed by the app's name.
+pub fn page_title(page: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        doc.set_title(&format!("{page} · LETI"));
+    }
+}
+
+/// What an unknown path shows, inside the app's navigation.
+#[component]
+fn NotFound() -> impl IntoView {
+    page_title("Page not found");
+    view! {
+        <section class="card">
+            <h1>"Page not found"</h1>
+            <p>"There is no page at this address. LETI has three: "<a href="/">"Measure"</a>" your GPU, "<a href="/draw">"Draw"</a>" a cell, "<a href="/explore">"Explore"</a>" the whole space."</p>
+        </section>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     measure_page::provide_runtime();
@@ -25,7 +44,7 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <section class="card"><h1>"Page not found"</h1><p><a href="/">"Go to Measure"</a></p></section> }>
+                <Routes fallback=NotFound>
                     <Route path=path!("/") view=MeasurePage/>
                     <Route path=path!("/draw") view=DrawPage/>
                     <Route path=path!("/explore") view=ExplorePage/>

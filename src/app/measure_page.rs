@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::chart::{self, Point};
 use super::format::{duration, human_bytes};
 pub use super::measure_runtime::provide_runtime;
-use super::measure_runtime::{self as rt, MeasureUi, Summary};
+use super::measure_runtime::{MeasureUi, Measuring, Summary};
 use super::model_card::ModelCard;
 use super::run_state::{Budget, RunStatus};
 use super::settings;
@@ -17,13 +17,14 @@ use crate::measure::anchors::ANCHOR_CODES;
 
 #[component]
 pub fn MeasurePage() -> impl IntoView {
+    super::layout::page_title("Measure your GPU");
     let ui = expect_context::<MeasureUi>();
     let active = Memo::new(move |_| ui.looping.get() || ui.run.with(|r| r.as_ref().is_some_and(|r| r.status.is_open())));
     let gpu_ready = Memo::new(move |_| matches!(ui.gpu.get(), Some(WebGpuStatus::Ready(_))));
     view! {
         <section class="card intro">
             <h1>"Measure this device"</h1>
-            <p>"LETI runs small image-classification networks from the NAS-Bench-101 space on your GPU, one after the other, and times them. The timings teach our models how fast each kind of network runs on phones like yours."</p>
+            <p>"LETI runs small image-classification networks from the NAS-Bench-101 space on your GPU, one after the other, and times them. The timings teach a latency model of this GPU, here in the page, and, once uploaded, models for every device with the same GPU."</p>
         </section>
         {move || ui.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
         {move || ui.storage_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -111,6 +112,7 @@ fn adapter_view(a: Adapter) -> impl IntoView {
 #[component]
 fn ContributeCard() -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
+    let m = expect_context::<Measuring>();
     let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let busy = move || ui.looping.get() || ui.run.get().is_some_and(|r| r.status.is_open()) || !ui.loaded.get();
@@ -153,7 +155,7 @@ fn ContributeCard() -> impl IntoView {
                 }).collect_view()}
             </fieldset>
             <p class="help">{format!("A run first measures {} anchor cells (the same on every device, so devices can be compared), then cells drawn at random from all 423,624; a cell this device has measured is never measured again. The first anchor is measured again every few cells to see whether the GPU slows down as it warms up.", ANCHOR_CODES.len())}</p>
-            <button class="primary" disabled=busy on:click=move |_| rt::start(ui.budget.get_untracked())>"Start measuring"</button>
+            <button class="primary" disabled=busy on:click=move |_| m.start(ui.budget.get_untracked())>"Start measuring"</button>
         </section>
     }
 }
@@ -161,6 +163,7 @@ fn ContributeCard() -> impl IntoView {
 #[component]
 fn RunCard() -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
+    let m = expect_context::<Measuring>();
     view! {
         {move || ui.run.get().map(|run| {
             let status = match run.status {
@@ -213,9 +216,9 @@ fn RunCard() -> impl IntoView {
                     </dl>
                     {move || (!ui.wake.get().is_empty()).then(|| view! { <p class="help">{ui.wake.get()}</p> })}
                     <div class="buttons">
-                        {(open && looping).then(|| view! { <button on:click=move |_| rt::pause() disabled=move || ui.pause_requested.get()>"Pause"</button> })}
-                        {(open && !looping).then(|| view! { <button class="primary" on:click=move |_| rt::resume()>"Resume"</button> })}
-                        {open.then(|| view! { <button class="danger" on:click=move |_| rt::stop()>"Stop"</button> })}
+                        {(open && looping).then(|| view! { <button on:click=move |_| m.pause() disabled=move || ui.pause_requested.get()>"Pause"</button> })}
+                        {(open && !looping).then(|| view! { <button class="primary" on:click=move |_| m.resume()>"Resume"</button> })}
+                        {open.then(|| view! { <button class="danger" on:click=move |_| m.stop()>"Stop"</button> })}
                     </div>
                 </section>
             }
@@ -226,6 +229,7 @@ fn RunCard() -> impl IntoView {
 #[component]
 fn ResultsCard() -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
+    let m = expect_context::<Measuring>();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let points =
         move || -> Vec<Point> { ui.records.with(|r| r.iter().map(|s| Point { macs: s.macs as f64, latency_ms: s.latency_ms, anchor: s.anchor }).collect()) };
@@ -255,10 +259,10 @@ fn ResultsCard() -> impl IntoView {
                     if c.rejected > 0 { format!(" · {} refused by the server", c.rejected) } else { String::new() })
             }}</p>
             {move || (!ui.upload.get().is_empty()).then(|| view! { <p class="help">{ui.upload.get()}</p> })}
-            {move || (ui.counts.get().rejected > 0).then(|| view! { <button on:click=move |_| rt::rejected_reasons()>"Why were records refused?"</button> })}
+            {move || (ui.counts.get().rejected > 0).then(|| view! { <button on:click=move |_| m.rejected_reasons()>"Why were records refused?"</button> })}
             <div class="buttons">
-                <button on:click=move |_| rt::download(false)>"Download JSONL"</button>
-                <button on:click=move |_| rt::download(true)>"Download CSV"</button>
+                <button on:click=move |_| m.download(false)>"Download JSONL"</button>
+                <button on:click=move |_| m.download(true)>"Download CSV"</button>
             </div>
             {move || (!ui.records.with(Vec::is_empty)).then(|| view! {
                 <table class="latest">

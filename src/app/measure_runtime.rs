@@ -2,8 +2,12 @@
 //! store, the plan, the engine and the wake lock, drives runs (start, pause, resume, stop,
 //! resume after a reload) and the upload loop, and reports into reactive signals the page
 //! renders. It lives for the whole app, so runs and uploads go on while another page is shown.
+//!
+//! The pages reach it through one Leptos context, [`Measuring`] (a `Copy` handle), and its
+//! state is one [`Phase`]: loading, idle between runs (the plan and the engine wait there), or
+//! running (the run holds them, and the wake lock is kept for it).
 
-use std::cell::{Cell as StdCell, RefCell};
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -69,27 +73,50 @@ pub struct MeasureUi {
     pub resumed_from: RwSignal<Option<u32>>,
 }
 
+/// Where the runtime is: what it holds depends on it, so nothing is held twice.
+enum Phase {
+    /// Checking WebGPU and opening the store (and for good, when storage cannot be opened).
+    Loading,
+    /// Between runs: the plan, and the engine once it was made.
+    Idle(Box<Between>),
+    /// A run holds the plan and the engine; the screen's wake lock is kept for it.
+    Running { wake_lock: Option<WakeLock> },
+}
+
+/// What waits between runs.
+struct Between {
+    plan: Plan,
+    measurer: Option<EngineMeasurer>,
+}
+
 struct Runtime {
     ui: MeasureUi,
-    store: RefCell<Option<Rc<Store>>>,
-    plan: RefCell<Option<Plan>>,
-    measurer: RefCell<Option<EngineMeasurer>>,
+    /// Set once the store has opened.
+    store: OnceCell<Rc<Store>>,
+    phase: RefCell<Phase>,
     controls: Controls,
-    wake_lock: RefCell<Option<WakeLock>>,
-    looping: StdCell<bool>,
+    /// MACs of each measured cell, by hash (a cache for the summaries).
     macs: RefCell<FxHashMap<ModuleHash, u64>>,
     models: DeviceModels,
 }
 
-thread_local! {
-    static RUNTIME: RefCell<Option<Rc<Runtime>>> = const { RefCell::new(None) };
+impl Runtime {
+    fn store(&self) -> Option<Rc<Store>> {
+        self.store.get().cloned()
+    }
+
+    fn running(&self) -> bool {
+        matches!(*self.phase.borrow(), Phase::Running { .. })
+    }
 }
 
-fn runtime() -> Option<Rc<Runtime>> {
-    RUNTIME.with(|r| r.borrow().clone())
-}
+/// The Measure runtime as the pages reach it: a `Copy` handle, provided as context by
+/// [`provide_runtime`].
+#[derive(Clone, Copy)]
+pub struct Measuring(StoredValue<Rc<Runtime>, LocalStorage>);
 
-/// Creates the runtime (once) and provides [`MeasureUi`] and [`DeviceModels`] as context.
+/// Creates the runtime (once, for the app) and provides [`Measuring`], [`MeasureUi`] and
+/// [`DeviceModels`] as context.
 pub fn provide_runtime() {
     let ui = MeasureUi {
         gpu: RwSignal::new(None),
@@ -115,17 +142,14 @@ pub fn provide_runtime() {
     let models = device_model::provide();
     let rt = Rc::new(Runtime {
         ui,
-        store: RefCell::new(None),
-        plan: RefCell::new(None),
-        measurer: RefCell::new(None),
+        store: OnceCell::new(),
+        phase: RefCell::new(Phase::Loading),
         controls: Controls::default(),
-        wake_lock: RefCell::new(None),
-        looping: StdCell::new(false),
         macs: RefCell::new(FxHashMap::default()),
         models,
     });
-    RUNTIME.with(|r| *r.borrow_mut() = Some(rt.clone()));
-    listen_to_page_events();
+    provide_context(Measuring(StoredValue::new_local(rt.clone())));
+    listen_to_page_events(&rt);
     spawn_local(init(rt));
 }
 
@@ -133,25 +157,24 @@ fn navigator_online() -> bool {
     web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
 }
 
-fn listen_to_page_events() {
+fn listen_to_page_events(rt: &Rc<Runtime>) {
     let Some(window) = web_sys::window() else { return };
     for name in ["online", "offline"] {
-        let cb = Closure::<dyn FnMut()>::new(|| {
-            if let Some(rt) = runtime() {
-                rt.ui.online.set(navigator_online());
-            }
-        });
+        let online = rt.ui.online;
+        let cb = Closure::<dyn FnMut()>::new(move || online.set(navigator_online()));
         let _ = window.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
         cb.forget();
     }
     // Browsers release the wake lock when the page is hidden; take it again on return.
-    let cb = Closure::<dyn FnMut()>::new(|| {
-        if let Some(rt) = runtime() {
-            let visible = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
-            let released = rt.wake_lock.borrow().as_ref().is_none_or(|w| w.released());
-            if visible && rt.looping.get() && released {
-                spawn_local(acquire_wake_lock(rt));
-            }
+    let rt = rt.clone();
+    let cb = Closure::<dyn FnMut()>::new(move || {
+        let visible = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+        let released = match &*rt.phase.borrow() {
+            Phase::Running { wake_lock } => wake_lock.as_ref().is_none_or(|w| w.released()),
+            _ => false,
+        };
+        if visible && released {
+            spawn_local(acquire_wake_lock(rt.clone()));
         }
     });
     if let Some(doc) = window.document() {
@@ -171,7 +194,7 @@ async fn init(rt: Rc<Runtime>) {
             return;
         }
     };
-    *rt.store.borrow_mut() = Some(store.clone());
+    let _ = rt.store.set(store.clone());
     let records = match store.all_records().await {
         Ok(r) => r,
         Err(e) => {
@@ -181,7 +204,7 @@ async fn init(rt: Rc<Runtime>) {
     };
     let plan = Plan::new(Vec::new(), records.iter().map(|r| r.record.hash), settings::device_seed());
     ui.anchors_left.set(plan.anchors_left());
-    *rt.plan.borrow_mut() = Some(plan);
+    *rt.phase.borrow_mut() = Phase::Idle(Box::new(Between { plan, measurer: None }));
     let summaries: Vec<Summary> = records.iter().map(|r| summarize(&rt, &r.record)).collect();
     ui.records.set(summaries);
     device_model::load(rt.models, store.clone(), records.iter().map(|r| r.record.clone()).collect());
@@ -212,8 +235,7 @@ fn summarize(rt: &Runtime, rec: &MeasurementRecord) -> Summary {
 }
 
 async fn refresh_counts(rt: &Runtime) {
-    let store = rt.store.borrow().clone();
-    if let Some(store) = store {
+    if let Some(store) = rt.store() {
         if let Ok(c) = store.counts().await {
             rt.ui.counts.set(c);
         }
@@ -226,108 +248,156 @@ async fn acquire_wake_lock(rt: Rc<Runtime>) {
         return;
     }
     match WakeLock::request().await {
-        Ok(lock) => {
-            *rt.wake_lock.borrow_mut() = Some(lock);
-            rt.ui.wake.set("The screen stays on while measuring.".into());
-        }
+        Ok(lock) => match &mut *rt.phase.borrow_mut() {
+            Phase::Running { wake_lock } => {
+                *wake_lock = Some(lock);
+                rt.ui.wake.set("The screen stays on while measuring.".into());
+            }
+            // The run ended while the browser was granting the lock.
+            _ => lock.release(),
+        },
         Err(e) => rt.ui.wake.set(format!("Could not keep the screen on ({e}); keep it awake yourself.")),
     }
 }
 
-fn release_wake_lock(rt: &Runtime) {
-    if let Some(lock) = rt.wake_lock.borrow_mut().take() {
-        lock.release();
+impl Measuring {
+    fn runtime(self) -> Option<Rc<Runtime>> {
+        self.0.try_get_value()
     }
-    rt.ui.wake.set(String::new());
-}
 
-/// Starts a new run with the chosen budget.
-pub fn start(budget: Budget) {
-    let Some(rt) = runtime() else { return };
-    if rt.looping.get() || rt.store.borrow().is_none() {
-        return;
-    }
-    settings::set_budget(budget);
-    let run = RunState::new(uuid::Uuid::new_v4().to_string(), budget, now_unix_ms());
-    rt.ui.notice.set(None);
-    spawn_local(drive(rt, run));
-}
-
-/// Resumes the latest paused (or interrupted) run.
-pub fn resume() {
-    let Some(rt) = runtime() else { return };
-    if rt.looping.get() {
-        return;
-    }
-    if let Some(run) = rt.ui.run.get_untracked().filter(|r| r.status.is_open()) {
+    /// Starts a new run with the chosen budget.
+    pub fn start(self, budget: Budget) {
+        let Some(rt) = self.runtime() else { return };
+        if !matches!(*rt.phase.borrow(), Phase::Idle(_)) {
+            return;
+        }
+        settings::set_budget(budget);
+        let run = RunState::new(uuid::Uuid::new_v4().to_string(), budget, now_unix_ms());
+        rt.ui.notice.set(None);
         spawn_local(drive(rt, run));
     }
-}
 
-/// Pauses after the current cell.
-pub fn pause() {
-    if let Some(rt) = runtime() {
-        rt.controls.request_pause();
-        rt.ui.pause_requested.set(true);
-    }
-}
-
-/// Stops after the current cell (at once when paused).
-pub fn stop() {
-    let Some(rt) = runtime() else { return };
-    if rt.looping.get() {
-        rt.controls.request_stop();
-        rt.ui.pause_requested.set(true);
-        return;
-    }
-    if let Some(mut run) = rt.ui.run.get_untracked().filter(|r| r.status.is_open()) {
-        run.status = RunStatus::Stopped;
-        rt.ui.run.set(Some(run.clone()));
-        let store = rt.store.borrow().clone();
-        if let Some(store) = store {
-            spawn_local(async move {
-                let _ = store.put_run(&run).await;
-            });
+    /// Resumes the latest paused (or interrupted) run.
+    pub fn resume(self) {
+        let Some(rt) = self.runtime() else { return };
+        if let Some(run) = rt.ui.run.get_untracked().filter(|r| r.status.is_open()) {
+            spawn_local(drive(rt, run));
         }
     }
+
+    /// Pauses after the current cell.
+    pub fn pause(self) {
+        if let Some(rt) = self.runtime() {
+            rt.controls.request_pause();
+            rt.ui.pause_requested.set(true);
+        }
+    }
+
+    /// Stops after the current cell (at once when paused).
+    pub fn stop(self) {
+        let Some(rt) = self.runtime() else { return };
+        if rt.running() {
+            rt.controls.request_stop();
+            rt.ui.pause_requested.set(true);
+            return;
+        }
+        if let Some(mut run) = rt.ui.run.get_untracked().filter(|r| r.status.is_open()) {
+            run.status = RunStatus::Stopped;
+            rt.ui.run.set(Some(run.clone()));
+            if let Some(store) = rt.store() {
+                spawn_local(async move {
+                    let _ = store.put_run(&run).await;
+                });
+            }
+        }
+    }
+
+    /// Offers every stored record as a JSONL or CSV download.
+    pub fn download(self, csv: bool) {
+        let Some(rt) = self.runtime() else { return };
+        let Some(store) = rt.store() else { return };
+        spawn_local(async move {
+            let records: Vec<StoredRecord> = match store.all_records().await {
+                Ok(r) => r,
+                Err(e) => {
+                    rt.ui.notice.set(Some(e.to_string()));
+                    return;
+                }
+            };
+            let result = if csv {
+                download::save_text("leti-measurements.csv", "text/csv", &download::to_csv(&records))
+            } else {
+                download::save_text("leti-measurements.jsonl", "application/x-ndjson", &download::to_jsonl(&records))
+            };
+            if let Err(e) = result {
+                rt.ui.notice.set(Some(format!("The download failed: {e}")));
+            }
+        });
+    }
+
+    /// Records counted as rejected, with their reasons (for the page).
+    pub fn rejected_reasons(self) {
+        let Some(rt) = self.runtime() else { return };
+        let Some(store) = rt.store() else { return };
+        spawn_local(async move {
+            if let Ok(all) = store.all_records().await {
+                let reasons: Vec<String> = all
+                    .into_iter()
+                    .filter(|r| r.state == UploadState::Rejected)
+                    .map(|r| format!("{}: {}", r.record.hash, r.reason.unwrap_or_default()))
+                    .collect();
+                if !reasons.is_empty() {
+                    rt.ui.notice.set(Some(format!("Refused by the collector: {}", reasons.join("; "))));
+                }
+            }
+        });
+    }
+}
+
+/// Moves an idle runtime to running: the plan and the engine (if made) come out of the idle
+/// phase for the run. `None` while loading or already running.
+fn begin_run(rt: &Runtime) -> Option<(Plan, Option<EngineMeasurer>)> {
+    let mut phase = rt.phase.borrow_mut();
+    if !matches!(*phase, Phase::Idle(_)) {
+        return None;
+    }
+    match std::mem::replace(&mut *phase, Phase::Running { wake_lock: None }) {
+        Phase::Idle(b) => Some((b.plan, b.measurer)),
+        _ => unreachable!("checked idle above"),
+    }
+}
+
+/// The engine a run measures with: the one kept from the last run, or a new one.
+async fn engine(ui: MeasureUi, kept: Option<EngineMeasurer>) -> Result<EngineMeasurer, String> {
+    if let Some(m) = kept {
+        return Ok(m);
+    }
+    ui.current.set(Some("Preparing the GPU engine…".into()));
+    let (browser_adapter, software) = match ui.gpu.get_untracked() {
+        Some(WebGpuStatus::Ready(a)) => (Some(a.info), a.is_fallback),
+        _ => (None, false),
+    };
+    EngineMeasurer::new(browser_adapter, software, false).await.map_err(|e| format!("the GPU engine could not start: {e}"))
 }
 
 async fn drive(rt: Rc<Runtime>, mut run: RunState) {
     let ui = rt.ui;
-    if rt.looping.replace(true) {
-        return;
-    }
+    let Some(store) = rt.store() else { return };
+    let Some((mut plan, kept)) = begin_run(&rt) else { return };
     ui.looping.set(true);
     ui.pause_requested.set(false);
     rt.controls.clear();
     ui.run.set(Some(run.clone()));
     acquire_wake_lock(rt.clone()).await;
-    let store = rt.store.borrow().clone();
-    let (Some(store), Some(mut plan)) = (store, rt.plan.borrow_mut().take()) else {
-        finish(&rt);
-        return;
-    };
-    let existing = rt.measurer.borrow_mut().take();
-    let mut measurer = match existing {
-        Some(m) => m,
-        None => {
-            ui.current.set(Some("Preparing the GPU engine…".into()));
-            let (browser_adapter, software) = match ui.gpu.get_untracked() {
-                Some(WebGpuStatus::Ready(a)) => (Some(a.info), a.is_fallback),
-                _ => (None, false),
-            };
-            match EngineMeasurer::new(browser_adapter, software, false).await {
-                Ok(m) => m,
-                Err(e) => {
-                    run.status = RunStatus::Failed;
-                    run.error = Some(format!("the GPU engine could not start: {e}"));
-                    let _ = store.put_run(&run).await;
-                    ui.run.set(Some(run));
-                    *rt.plan.borrow_mut() = Some(plan);
-                    finish(&rt);
-                    return;
-                }
-            }
+    let mut measurer = match engine(ui, kept).await {
+        Ok(m) => m,
+        Err(e) => {
+            run.status = RunStatus::Failed;
+            run.error = Some(e);
+            let _ = store.put_run(&run).await;
+            ui.run.set(Some(run));
+            finish(&rt, plan, None);
+            return;
         }
     };
     if !plan.has_space() {
@@ -359,18 +429,19 @@ async fn drive(rt: Rc<Runtime>, mut run: RunState) {
         ui.notice.set(Some(format!("The run stopped: {e}")));
     }
     ui.anchors_left.set(plan.anchors_left());
-    *rt.plan.borrow_mut() = Some(plan);
-    *rt.measurer.borrow_mut() = Some(measurer);
-    finish(&rt);
+    finish(&rt, plan, Some(measurer));
 }
 
-fn finish(rt: &Rc<Runtime>) {
-    rt.looping.set(false);
+/// Back to idle with the plan and the engine, releasing the wake lock.
+fn finish(rt: &Runtime, plan: Plan, measurer: Option<EngineMeasurer>) {
+    if let Phase::Running { wake_lock: Some(lock) } = std::mem::replace(&mut *rt.phase.borrow_mut(), Phase::Idle(Box::new(Between { plan, measurer }))) {
+        lock.release();
+    }
+    rt.ui.wake.set(String::new());
     rt.ui.looping.set(false);
     rt.ui.pause_requested.set(false);
     rt.ui.current.set(None);
     rt.ui.resumed_from.set(None);
-    release_wake_lock(rt);
 }
 
 fn on_event(rt: &Runtime, ev: RunEvent) {
@@ -400,9 +471,8 @@ fn on_event(rt: &Runtime, ev: RunEvent) {
 async fn upload_loop(rt: Rc<Runtime>) {
     let mut queue = UploadQueue::new(FetchTransport);
     let ui = rt.ui;
+    let Some(store) = rt.store() else { return };
     loop {
-        let store = rt.store.borrow().clone();
-        let Some(store) = store else { return };
         let mut wait = UPLOAD_POLL_MS;
         if !ui.consent.get_untracked() {
             refresh_counts(&rt).await;
@@ -438,44 +508,4 @@ async fn upload_loop(rt: Rc<Runtime>) {
         }
         gloo_timers::future::TimeoutFuture::new(wait).await;
     }
-}
-
-/// Offers every stored record as a JSONL or CSV download.
-pub fn download(csv: bool) {
-    let Some(rt) = runtime() else { return };
-    let store = rt.store.borrow().clone();
-    let Some(store) = store else { return };
-    spawn_local(async move {
-        let records: Vec<StoredRecord> = match store.all_records().await {
-            Ok(r) => r,
-            Err(e) => {
-                rt.ui.notice.set(Some(e.to_string()));
-                return;
-            }
-        };
-        let result = if csv {
-            download::save_text("leti-measurements.csv", "text/csv", &download::to_csv(&records))
-        } else {
-            download::save_text("leti-measurements.jsonl", "application/x-ndjson", &download::to_jsonl(&records))
-        };
-        if let Err(e) = result {
-            rt.ui.notice.set(Some(format!("The download failed: {e}")));
-        }
-    });
-}
-
-/// Records counted as rejected, with their reasons (for the page).
-pub fn rejected_reasons() {
-    let Some(rt) = runtime() else { return };
-    let store = rt.store.borrow().clone();
-    let Some(store) = store else { return };
-    spawn_local(async move {
-        if let Ok(all) = store.all_records().await {
-            let reasons: Vec<String> =
-                all.into_iter().filter(|r| r.state == UploadState::Rejected).map(|r| format!("{}: {}", r.record.hash, r.reason.unwrap_or_default())).collect();
-            if !reasons.is_empty() {
-                rt.ui.notice.set(Some(format!("Refused by the collector: {}", reasons.join("; "))));
-            }
-        }
-    });
 }

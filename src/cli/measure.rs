@@ -185,17 +185,7 @@ fn os_description() -> String {
 }
 
 pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
-    let config = NetConfig {
-        batch: args.batch,
-        input_size: args.input_size,
-        stem_channels: args.stem_channels,
-        num_stacks: args.num_stacks,
-        cells_per_stack: args.cells_per_stack,
-        ..NetConfig::default()
-    };
-    if config.batch == 0 || config.input_size == 0 || config.stem_channels == 0 || config.num_stacks == 0 || config.cells_per_stack == 0 {
-        bail!("network sizes must be positive: {config:?}");
-    }
+    let config = net_config(&args)?;
     if args.layers {
         return super::measure_layers::run(&args, config);
     }
@@ -211,23 +201,52 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
     let todo: Vec<Cell> = cells.iter().copied().filter(|c| !done.contains(&c.hash().to_string())).collect();
     let skipped = cells.len() - todo.len();
     let gpu = pollster::block_on(Gpu::open(args.adapter.as_deref())).context("opening the GPU")?;
+    let timestamps = if gpu.timestamps_inside_passes {
+        "per dispatch"
+    } else if gpu.timestamps {
+        "pass boundaries"
+    } else {
+        "none"
+    };
+    let resumed = if args.resume { format!(" ({skipped} already in {})", args.out.display()) } else { String::new() };
     eprintln!(
-        "adapter: {} ({}, {:?}); timestamps: {}; {} cells to measure{}",
+        "adapter: {} ({}, {:?}); timestamps: {timestamps}; {} cells to measure{resumed}",
         gpu.info.name,
         gpu.info.backend,
         gpu.info.device_type,
-        if gpu.timestamps_inside_passes {
-            "per dispatch"
-        } else if gpu.timestamps {
-            "pass boundaries"
-        } else {
-            "none"
-        },
-        todo.len(),
-        if args.resume { format!(" ({skipped} already in {})", args.out.display()) } else { String::new() }
+        todo.len()
     );
-    let mut out = OpenOptions::new().create(true).append(true).open(&args.out).with_context(|| format!("cannot open {}", args.out.display()))?;
-    let protocol = Protocol {
+    let client = ClientInfo { user_agent: os_description(), device_label: args.device_label.clone(), engine_version: env!("CARGO_PKG_VERSION").into() };
+    let session = Session { gpu: &gpu, config, protocol: protocol(&args), client, run_id: new_record_id() };
+    let (written, noisy) = measure_all(&session, &todo, &args)?;
+    eprintln!(
+        "wrote {written} records to {} ({noisy} of {} cells noisy); {} pipelines compiled in all",
+        args.out.display(),
+        todo.len(),
+        gpu.pipelines_compiled()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The network configuration the arguments ask for (every size positive).
+fn net_config(args: &MeasureArgs) -> anyhow::Result<NetConfig> {
+    let config = NetConfig {
+        batch: args.batch,
+        input_size: args.input_size,
+        stem_channels: args.stem_channels,
+        num_stacks: args.num_stacks,
+        cells_per_stack: args.cells_per_stack,
+        ..NetConfig::default()
+    };
+    if config.batch == 0 || config.input_size == 0 || config.stem_channels == 0 || config.num_stacks == 0 || config.cells_per_stack == 0 {
+        bail!("network sizes must be positive: {config:?}");
+    }
+    Ok(config)
+}
+
+/// The measuring protocol with the arguments' overrides.
+fn protocol(args: &MeasureArgs) -> Protocol {
+    Protocol {
         runs: args.repeats.max(1),
         profile_runs: args.profile_runs,
         cov_threshold: args.cov_threshold,
@@ -235,9 +254,14 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
         max_remeasure: args.max_remeasure,
         interleave_plain: !args.no_plain,
         ..Protocol::default()
-    };
-    let client = ClientInfo { user_agent: os_description(), device_label: args.device_label.clone(), engine_version: env!("CARGO_PKG_VERSION").into() };
-    let session = Session { gpu: &gpu, config, protocol, client, run_id: new_record_id() };
+    }
+}
+
+/// Measures every cell of `todo` in order, with the reference cell every
+/// `--reference-every` cells, appending each record to `--out` as it is made. Returns the
+/// records written and the cells flagged noisy.
+fn measure_all(session: &Session, todo: &[Cell], args: &MeasureArgs) -> anyhow::Result<(u32, usize)> {
+    let mut out = OpenOptions::new().create(true).append(true).open(&args.out).with_context(|| format!("cannot open {}", args.out.display()))?;
     let reference = crate::measure::anchors::anchor_cells()[0];
     let mut drift = Drift { first_ms: None, last_ms: 0.0 };
     let bar = ProgressBar::new(todo.len() as u64);
@@ -262,11 +286,5 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
         bar.inc(1);
     }
     bar.finish();
-    eprintln!(
-        "wrote {sequence} records to {} ({noisy} of {} cells noisy); {} pipelines compiled in all",
-        args.out.display(),
-        todo.len(),
-        gpu.pipelines_compiled()
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok((sequence, noisy))
 }

@@ -90,18 +90,59 @@ pub fn profile_mode(gpu: &Gpu) -> Option<TimingMode> {
 
 /// Runs the protocol on a planned network.
 pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measurement, ProgramError> {
-    // 1. Warm-up.
+    let warmup_runs = warm_up(gpu, program, p).await?;
+    let mut timed = timed_runs(gpu, program, p).await?;
+    let (wall, gpu_stats, mode, mut overheads) = choose_mode(&timed);
+    let noisy = wall.cov > p.cov_threshold;
+    let (layers, layers_mode) = match profile_layers(gpu, program, p, &mut timed.stamps).await? {
+        Some(prof) => {
+            if let Some(ps) = &timed.plain {
+                overheads.push(ModeOverhead { mode: prof.mode, wall_median_ms: prof.wall_median_ms, ratio_to_plain: prof.wall_median_ms / ps.median_ms });
+            }
+            (Some(prof.layers), Some(prof.mode))
+        }
+        None => (None, None),
+    };
+    // Step 5: the observed timestamp resolution.
+    let timestamp_resolution_ns = resolution_ns(&timed.stamps);
+    Ok(Measurement {
+        wall,
+        gpu: gpu_stats,
+        mode,
+        layers,
+        layers_mode,
+        mode_overheads: overheads,
+        warmup_runs,
+        noisy,
+        timestamp_resolution_ns,
+        kernels: gpu.tiling().describe(),
+    })
+}
+
+/// Step 1, warm-up: plain runs until the last walls settle (between the protocol's bounds).
+async fn warm_up(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<u32, ProgramError> {
     let mut warm = Vec::new();
     while (warm.len() as u32) < p.warmup_max && ((warm.len() as u32) < p.warmup_min || !settled(&warm, 3, p.settle_tol)) {
         warm.push(program.run(gpu, TimingMode::Plain).await?.wall_ms);
     }
-    // 2. Timed runs, interleaved.
+    Ok(warm.len() as u32)
+}
+
+/// What the timed runs gave: statistics per mode timed, and every run's raw timestamps.
+struct Timed {
+    /// Plain runs' wall clock, when timed.
+    plain: Option<Stats>,
+    /// Whole-pass runs' wall clock and GPU time, when the adapter has timestamp queries.
+    whole_pass: Option<(Stats, Stats)>,
+    stamps: Vec<(Vec<u64>, f64)>,
+}
+
+/// Step 2, timed runs: plain and whole-pass interleaved; measured again with twice the runs while
+/// the spread is over the threshold (the earlier runs are replaced, not mixed in).
+async fn timed_runs(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Timed, ProgramError> {
     let whole = Program::supports(gpu, TimingMode::WholePass);
     let time_plain = p.interleave_plain || !whole;
-    let mut plain = Vec::new();
-    let mut wp_wall = Vec::new();
-    let mut wp_gpu = Vec::new();
-    let mut stamps = Vec::new();
+    let (mut plain, mut wp_wall, mut wp_gpu, mut stamps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut target = p.runs.max(1);
     let mut remeasures = 0;
     loop {
@@ -120,63 +161,58 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
         if worst <= p.cov_threshold || remeasures >= p.max_remeasure {
             break;
         }
-        // Measure again with twice the runs (the earlier runs are replaced, not mixed in).
         remeasures += 1;
         target *= 2;
         plain.clear();
         wp_wall.clear();
         wp_gpu.clear();
     }
-    let mut overheads = Vec::new();
-    let plain_s = time_plain.then(|| summarize(&plain));
-    let (mut wall, mut gpu_stats, mut mode) = match plain_s {
-        Some(ps) => (ps, None, TimingMode::Plain),
-        None => (summarize(&wp_wall), Some(summarize(&wp_gpu)), TimingMode::WholePass),
-    };
-    if let (true, Some(ps)) = (whole, plain_s) {
-        let wp = summarize(&wp_wall);
-        let ratio = wp.median_ms / ps.median_ms;
-        overheads.push(ModeOverhead { mode: TimingMode::WholePass, wall_median_ms: wp.median_ms, ratio_to_plain: ratio });
-        if ratio <= 1.0 + ps.cov.max(0.02) {
-            (wall, gpu_stats, mode) = (wp, Some(summarize(&wp_gpu)), TimingMode::WholePass);
-        }
-    }
-    let noisy = wall.cov > p.cov_threshold;
-    // 4. Per-layer profile.
-    let profile_mode = profile_mode(gpu);
-    let (mut layers, mut layers_mode) = (None, None);
-    if let (Some(pm), true) = (profile_mode, p.profile_runs > 0) {
-        let mut per: Vec<Vec<f64>> = vec![Vec::new(); program.dispatches.len()];
-        let mut walls = Vec::new();
-        for _ in 0..p.profile_runs {
-            let t = program.run(gpu, pm).await?;
-            walls.push(t.wall_ms);
-            for (i, ms) in t.per_dispatch_ms.unwrap_or_default().into_iter().enumerate() {
-                per[i].push(ms);
+    Ok(Timed { plain: time_plain.then(|| summarize(&plain)), whole_pass: whole.then(|| (summarize(&wp_wall), summarize(&wp_gpu))), stamps })
+}
+
+/// Step 3, the mode a record reports: whole-pass (with GPU time) when plain runs were not timed, or
+/// when its wall clock is within the plain runs' spread (at least 2%) of theirs; plain
+/// otherwise. Returns the wall and GPU statistics, the mode, and each extra mode's overhead.
+fn choose_mode(t: &Timed) -> (Stats, Option<Stats>, TimingMode, Vec<ModeOverhead>) {
+    match (t.plain, t.whole_pass) {
+        (None, Some((wp, g))) => (wp, Some(g), TimingMode::WholePass, Vec::new()),
+        (Some(ps), Some((wp, g))) => {
+            let ratio = wp.median_ms / ps.median_ms;
+            let overheads = vec![ModeOverhead { mode: TimingMode::WholePass, wall_median_ms: wp.median_ms, ratio_to_plain: ratio }];
+            if ratio <= 1.0 + ps.cov.max(0.02) {
+                (wp, Some(g), TimingMode::WholePass, overheads)
+            } else {
+                (ps, None, TimingMode::Plain, overheads)
             }
-            stamps.push((t.timestamp_ticks, t.timestamp_period_ns));
         }
-        let wm = median(&walls);
-        if let Some(ps) = plain_s {
-            overheads.push(ModeOverhead { mode: pm, wall_median_ms: wm, ratio_to_plain: wm / ps.median_ms });
-        }
-        layers = Some(program.dispatches.iter().zip(&per).map(|(d, v)| LayerTime { name: d.name.clone(), median_ms: median(v) }).collect());
-        layers_mode = Some(pm);
+        (Some(ps), None) => (ps, None, TimingMode::Plain, Vec::new()),
+        (None, None) => unreachable!("plain runs are timed whenever whole-pass runs are not"),
     }
-    // 5. Observed timestamp resolution.
-    let timestamp_resolution_ns = resolution_ns(&stamps);
-    Ok(Measurement {
-        wall,
-        gpu: gpu_stats,
-        mode,
-        layers,
-        layers_mode,
-        mode_overheads: overheads,
-        warmup_runs: warm.len() as u32,
-        noisy,
-        timestamp_resolution_ns,
-        kernels: gpu.tiling().describe(),
-    })
+}
+
+/// A per-layer profile and the wall clock of the runs that made it.
+struct Profile {
+    mode: TimingMode,
+    layers: Vec<LayerTime>,
+    wall_median_ms: f64,
+}
+
+/// Step 4, a per-layer profile, when the adapter can time dispatches or passes and the protocol asks
+/// for profile runs; their timestamps join `stamps`.
+async fn profile_layers(gpu: &Gpu, program: &Program, p: &Protocol, stamps: &mut Vec<(Vec<u64>, f64)>) -> Result<Option<Profile>, ProgramError> {
+    let (Some(mode), true) = (profile_mode(gpu), p.profile_runs > 0) else { return Ok(None) };
+    let mut per: Vec<Vec<f64>> = vec![Vec::new(); program.dispatches.len()];
+    let mut walls = Vec::new();
+    for _ in 0..p.profile_runs {
+        let t = program.run(gpu, mode).await?;
+        walls.push(t.wall_ms);
+        for (i, ms) in t.per_dispatch_ms.unwrap_or_default().into_iter().enumerate() {
+            per[i].push(ms);
+        }
+        stamps.push((t.timestamp_ticks, t.timestamp_period_ns));
+    }
+    let layers = program.dispatches.iter().zip(&per).map(|(d, v)| LayerTime { name: d.name.clone(), median_ms: median(v) }).collect();
+    Ok(Some(Profile { mode, layers, wall_median_ms: median(&walls) }))
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! (`.wasm` as `application/wasm`), precompressed `.br`/`.gz` siblings when present,
 //! `Last-Modified` revalidation, and cache headers: `index.html` and other unhashed files
 //! are revalidated on every load, file names carrying a content hash are cached for a year.
+//! A path with no file behind it gets the app shell (`index.html`) with status 404, so the
+//! browser shows the app's own "page not found" with its navigation, not a bare error.
 
 use std::path::Path;
 
@@ -10,11 +12,12 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
-/// The router serving `web_root` (`/` gives `index.html`).
+/// The router serving `web_root` (`/` gives `index.html`; a missing path, the shell with 404).
 pub fn router(web_root: &Path) -> Router {
-    let dir = ServeDir::new(web_root).precompressed_br().precompressed_gzip().append_index_html_on_directories(true);
+    let shell = ServeFile::new(web_root.join("index.html"));
+    let dir = ServeDir::new(web_root).precompressed_br().precompressed_gzip().append_index_html_on_directories(true).not_found_service(shell);
     Router::new().fallback_service(dir).layer(middleware::from_fn(cache_headers))
 }
 

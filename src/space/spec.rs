@@ -127,74 +127,9 @@ impl CellSpec {
     /// Validates and prunes, also telling which original vertices survive.
     pub fn prune(&self) -> Result<Pruned, SpecError> {
         let m = &self.module_adjacency;
-        let n = m.len();
-        if n == 0 {
-            return Err(SpecError::Empty);
-        }
-        if n > MAX_RAW_VERTICES {
-            return Err(SpecError::TooLarge(n));
-        }
-        for (r, row) in m.iter().enumerate() {
-            if row.len() != n {
-                return Err(SpecError::NotSquare { row: r, len: row.len(), rows: n });
-            }
-        }
-        for (r, row) in m.iter().enumerate() {
-            for (c, &x) in row.iter().enumerate() {
-                if x > 1 {
-                    return Err(SpecError::BadEntry { row: r, col: c, value: x.to_string() });
-                }
-            }
-        }
-        for (r, row) in m.iter().enumerate() {
-            for (c, &x) in row.iter().enumerate().take(r + 1) {
-                if x != 0 {
-                    return Err(SpecError::NotUpperTriangular { row: r, col: c });
-                }
-            }
-        }
-        if self.module_operations.len() != n {
-            return Err(SpecError::OpsLength { ops: self.module_operations.len(), vertices: n });
-        }
-        let mut ops = Vec::with_capacity(n);
-        for (i, label) in self.module_operations.iter().enumerate() {
-            let op = Op::from_label(label).ok_or_else(|| SpecError::UnknownOp { index: i, label: label.clone() })?;
-            ops.push(op);
-        }
-        if ops[0] != Op::Input {
-            return Err(SpecError::InputNotFirst(self.module_operations[0].clone()));
-        }
-        if ops[n - 1] != Op::Output {
-            return Err(SpecError::OutputNotLast(self.module_operations[n - 1].clone()));
-        }
-        if let Some(i) = (1..n - 1).find(|&i| !ops[i].is_interior()) {
-            return Err(SpecError::MisplacedEndpoint { index: i, label: self.module_operations[i].clone() });
-        }
-
-        // Vertices reachable from the input (forward) and reaching the output (backward).
-        let mut from_input = vec![false; n];
-        from_input[0] = true;
-        for src in 0..n {
-            if from_input[src] {
-                for dst in src + 1..n {
-                    if m[src][dst] == 1 {
-                        from_input[dst] = true;
-                    }
-                }
-            }
-        }
-        let mut to_output = vec![false; n];
-        to_output[n - 1] = true;
-        for dst in (0..n).rev() {
-            if to_output[dst] {
-                for src in 0..dst {
-                    if m[src][dst] == 1 {
-                        to_output[src] = true;
-                    }
-                }
-            }
-        }
-        let kept: Vec<usize> = (0..n).filter(|&v| from_input[v] && to_output[v]).collect();
+        let n = check_matrix(m)?;
+        let ops = self.parse_ops(n)?;
+        let kept = kept_vertices(m);
         // NAS-Bench-101: fewer than two surviving vertices means input and output are not connected.
         if kept.len() < 2 || n < 2 {
             return Err(SpecError::Disconnected);
@@ -218,6 +153,29 @@ impl CellSpec {
             return Err(SpecError::TooManyEdges(edges));
         }
         Ok(Pruned { cell: Cell { n: kept.len() as u8, rows, ops: cell_ops }, kept })
+    }
+
+    /// The ops of an `n`-vertex spec: known labels, input first, output last, interior ops
+    /// between.
+    fn parse_ops(&self, n: usize) -> Result<Vec<Op>, SpecError> {
+        if self.module_operations.len() != n {
+            return Err(SpecError::OpsLength { ops: self.module_operations.len(), vertices: n });
+        }
+        let mut ops = Vec::with_capacity(n);
+        for (i, label) in self.module_operations.iter().enumerate() {
+            let op = Op::from_label(label).ok_or_else(|| SpecError::UnknownOp { index: i, label: label.clone() })?;
+            ops.push(op);
+        }
+        if ops[0] != Op::Input {
+            return Err(SpecError::InputNotFirst(self.module_operations[0].clone()));
+        }
+        if ops[n - 1] != Op::Output {
+            return Err(SpecError::OutputNotLast(self.module_operations[n - 1].clone()));
+        }
+        if let Some(i) = (1..n - 1).find(|&i| !ops[i].is_interior()) {
+            return Err(SpecError::MisplacedEndpoint { index: i, label: self.module_operations[i].clone() });
+        }
+        Ok(ops)
     }
 }
 
@@ -298,6 +256,67 @@ impl Cell {
         let ops = self.ops().iter().map(|o| o.label().to_string()).collect();
         CellSpec::new(adj, ops)
     }
+}
+
+/// Checks the adjacency matrix's shape and entries: non-empty, at most
+/// [`MAX_RAW_VERTICES`], square, 0/1, strictly upper triangular. Returns its size.
+fn check_matrix(m: &[Vec<u8>]) -> Result<usize, SpecError> {
+    let n = m.len();
+    if n == 0 {
+        return Err(SpecError::Empty);
+    }
+    if n > MAX_RAW_VERTICES {
+        return Err(SpecError::TooLarge(n));
+    }
+    for (r, row) in m.iter().enumerate() {
+        if row.len() != n {
+            return Err(SpecError::NotSquare { row: r, len: row.len(), rows: n });
+        }
+    }
+    for (r, row) in m.iter().enumerate() {
+        for (c, &x) in row.iter().enumerate() {
+            if x > 1 {
+                return Err(SpecError::BadEntry { row: r, col: c, value: x.to_string() });
+            }
+        }
+    }
+    for (r, row) in m.iter().enumerate() {
+        for (c, &x) in row.iter().enumerate().take(r + 1) {
+            if x != 0 {
+                return Err(SpecError::NotUpperTriangular { row: r, col: c });
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// The vertices both reachable from the input (forward) and reaching the output (backward),
+/// in order: what NAS-Bench-101's pruning keeps.
+fn kept_vertices(m: &[Vec<u8>]) -> Vec<usize> {
+    let n = m.len();
+    let mut from_input = vec![false; n];
+    from_input[0] = true;
+    for src in 0..n {
+        if from_input[src] {
+            for dst in src + 1..n {
+                if m[src][dst] == 1 {
+                    from_input[dst] = true;
+                }
+            }
+        }
+    }
+    let mut to_output = vec![false; n];
+    to_output[n - 1] = true;
+    for dst in (0..n).rev() {
+        if to_output[dst] {
+            for src in 0..dst {
+                if m[src][dst] == 1 {
+                    to_output[src] = true;
+                }
+            }
+        }
+    }
+    (0..n).filter(|&v| from_input[v] && to_output[v]).collect()
 }
 
 #[cfg(test)]

@@ -159,6 +159,11 @@ async fn static_app_models_and_headers() {
 
     let missing = c.get(format!("{base}/nope.html")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
+    // An unknown page gets the app shell with 404, so the app shows its own not-found page.
+    let page = c.get(format!("{base}/no/such/page")).send().await.unwrap();
+    assert_eq!(page.status(), 404);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(page.text().await.unwrap(), "<!doctype html><title>LETI</title>");
 
     let models: serde_json::Value = c.get(format!("{base}/api/v1/models")).send().await.unwrap().json().await.unwrap();
     let names: Vec<&str> = models["models"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();

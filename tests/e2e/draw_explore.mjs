@@ -42,8 +42,15 @@ try {
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
   const page = await phone.newPage();
   page.on("console", (m) => { if (m.type() === "error") log("console:", m.text()); });
+  // An unknown address shows the app's own not-found page, with the navigation, as a 404.
+  const nf = await page.goto(ORIGIN + "/no/such/page");
+  assert.equal(nf.status(), 404);
+  await page.getByRole("heading", { name: "Page not found" }).waitFor();
+  assert.equal(await page.locator("nav a").count(), 3, "the navigation is there");
+  assert.equal(await page.title(), "Page not found · LETI");
   await page.goto(ORIGIN + "/draw");
   await page.locator("svg.cell-drawing").waitFor();
+  assert.equal(await page.title(), "Draw a cell · LETI");
   const vertex = (v) => page.locator(`svg.cell-drawing [data-vertex="${v}"]`);
   const edge = async (a, b) => { await vertex(a).tap(); await vertex(b).tap(); };
   await page.getByRole("button", { name: "Start over" }).tap();
@@ -108,8 +115,10 @@ try {
 
   // ---- Explore on a desktop.
   await dpage.goto(ORIGIN + "/explore");
-  await dpage.locator("#predict-ms").waitFor({ timeout: 180_000 });
-  const predictMs = Number(await dpage.locator("#predict-ms").textContent());
+  const predicted = dpage.locator("ul.progress-steps[data-predict-ms]");
+  await predicted.waitFor({ timeout: 180_000 });
+  const predictMs = Number(await predicted.getAttribute("data-predict-ms"));
+  assert.equal(await dpage.title(), "Explore the space · LETI");
   await dpage.getByText(`Plotted ${withCommas(SPACE_SIZE)} of ${withCommas(SPACE_SIZE)} cells.`).waitFor({ timeout: 120_000 });
   const inked = await dpage.evaluate(() => {
     const c = document.getElementById("plot-scatter");
@@ -120,7 +129,7 @@ try {
   });
   assert.ok(inked > 2000, `the scatter has ink (${inked} pixels)`);
   const model = await dpage.locator("#model").inputValue();
-  log(`explore: ${SPACE_SIZE} cells predicted with ${model} in ${predictMs} ms (request to predictions on the page), ${inked} inked pixels`);
+  log(`explore: ${SPACE_SIZE} cells predicted with ${model} in ${predictMs} ms (request to predictions on the page; ${await predicted.getAttribute("data-predict-workers")}), ${inked} inked pixels`);
   await dpage.screenshot({ path: `${SHOTS}/explore-desktop.png`, fullPage: true });
 
   // Filter: no max-pool vertex.
@@ -143,7 +152,7 @@ try {
 
   // A click on the plot opens the nearest cell in Draw.
   await dpage.goto(ORIGIN + "/explore");
-  await dpage.locator("#predict-ms").waitFor({ timeout: 180_000 });
+  await predicted.waitFor({ timeout: 180_000 });
   await dpage.getByText(`Plotted ${withCommas(SPACE_SIZE)} of`).waitFor();
   const box = await dpage.locator("#plot-scatter").boundingBox();
   await dpage.locator("#plot-scatter").click({ position: { x: box.width * 0.5, y: box.height * 0.5 } });
@@ -154,9 +163,10 @@ try {
   // Explore on the phone.
   const ephone = await phone.newPage();
   await ephone.goto(ORIGIN + "/explore");
-  await ephone.locator("#predict-ms").waitFor({ timeout: 180_000 });
+  const ephonePredicted = ephone.locator("ul.progress-steps[data-predict-ms]");
+  await ephonePredicted.waitFor({ timeout: 180_000 });
   await ephone.getByText(`Plotted ${withCommas(SPACE_SIZE)} of`).waitFor();
-  log(`explore on the phone page: ${await ephone.locator("#predict-ms").textContent()} ms`);
+  log(`explore on the phone page: ${await ephonePredicted.getAttribute("data-predict-ms")} ms (${await ephonePredicted.getAttribute("data-predict-workers")})`);
   await ephone.screenshot({ path: `${SHOTS}/explore-phone.png`, fullPage: true });
   log("ok");
 } catch (e) {
