@@ -61,17 +61,36 @@ struct Scripted {
     slowdown: Rc<StdCell<f64>>,
     measured: Vec<Cell>,
     recreated: u32,
+    /// Presses Pause while the cell after this many measured ones is on the GPU.
+    pause_during: Option<(usize, Rc<Controls>)>,
 }
 
 impl Scripted {
     fn new(clock: Rc<StdCell<f64>>) -> Scripted {
-        Scripted { script: VecDeque::new(), clock, step_ms: 5_000.0, slowdown: Rc::new(StdCell::new(1.0)), measured: Vec::new(), recreated: 0 }
+        Scripted {
+            script: VecDeque::new(),
+            clock,
+            step_ms: 5_000.0,
+            slowdown: Rc::new(StdCell::new(1.0)),
+            measured: Vec::new(),
+            recreated: 0,
+            pause_during: None,
+        }
     }
 }
 
 impl CellMeasurer for Scripted {
-    async fn measure(&mut self, cell: &Cell) -> Result<MeasurementRecord, MeasureError> {
+    async fn measure(&mut self, cell: &Cell, stop: &dyn Fn() -> bool) -> Result<MeasurementRecord, MeasureError> {
+        // One GPU run's time passes; then, like the protocol, ask whether to stop.
         self.clock.set(self.clock.get() + self.step_ms);
+        if let Some((n, controls)) = &self.pause_during {
+            if self.measured.len() == *n {
+                controls.request_pause();
+            }
+        }
+        if stop() {
+            return Err(MeasureError::Stopped);
+        }
         if let Some(Some(err)) = self.script.pop_front() {
             return Err(err);
         }
@@ -426,6 +445,37 @@ async fn stop_ends_the_run_and_a_failed_measurement_is_reported() {
     .unwrap_err();
     assert!(err.to_string().contains("shader compile error"));
     assert_eq!(state.status, RunStatus::Failed);
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn pause_on_the_gpu_discards_that_cell_and_resume_measures_it_again() {
+    let store = fresh_store("leti-test-midcell").await;
+    let clock = Rc::new(StdCell::new(0.0));
+    let controls = Rc::new(Controls::default());
+    let mut m = Scripted::new(clock.clone());
+    // Pause is pressed while the fourth cell runs on the GPU.
+    m.pause_during = Some((3, controls.clone()));
+    let mut plan = Plan::new(Vec::new(), [], 1);
+    let mut state = RunState::new("run-m".into(), Budget::UntilStopped, 1);
+    let status = run_loop(&mut m, &store, &mut plan, &mut state, &controls, clock.clone(), &mut |_, _| {}).await;
+    assert_eq!(status, RunStatus::Paused);
+    // Three cells stored; the interrupted one left nothing, and its time is not counted.
+    assert_eq!(store.all_records().await.unwrap().len(), 3);
+    assert_eq!((state.next_sequence, state.active_ms), (3, 15_000.0));
+    // Resumed, the interrupted anchor is the next measured.
+    controls.clear();
+    m.pause_during = None;
+    let status = run_loop(&mut m, &store, &mut plan, &mut state, &controls, clock.clone(), &mut |r, c| {
+        if r.run.as_ref().unwrap().sequence == 4 {
+            c.request_stop();
+        }
+    })
+    .await;
+    assert_eq!(status, RunStatus::Stopped);
+    let stored = store.all_records().await.unwrap();
+    assert_eq!(stored.len(), 5);
+    assert_eq!(stored[3].record.hash, anchor_cells()[3].hash(), "the interrupted cell is measured after the resume");
     store.close();
 }
 

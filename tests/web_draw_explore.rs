@@ -9,7 +9,7 @@
 mod common;
 
 use leti::app::bundled_models::{match_score, order};
-use leti::app::cell_editor::{draw_url, percent_decode, tap, Draft, DraftError, EditError, TapOutcome};
+use leti::app::cell_editor::{draw_url, percent_decode, tap, verdict, Draft, DraftError, EditError, TapOutcome, Verdict};
 use leti::app::explore_data::{bin_grid, find_hash, hash_query, histogram, nearest, op_counts, pareto_front, Filter, LogAxis, PlotArea};
 use leti::app::{draw_page, format, space_worker_api};
 use leti::measure::anchors::ANCHOR_CODES;
@@ -175,10 +175,13 @@ fn binning_histogram_front_and_nearest() {
     let lat = [1.0f32, 9.0, 2.0, 5.0, 1.0];
     assert_eq!(pareto_front(&params, &lat, &idx), vec![1, 3, 2, 4]);
     assert_eq!(pareto_front(&params, &lat, &[0, 2]), vec![2, 0]);
-    // The point nearest the middle of a 300 x 300 plot is (200, 20); among the first and the
-    // third, (2000, 200).
-    assert_eq!(nearest(&xs, &ys, &idx, PlotArea { x, y, w: 300.0, h: 300.0 }, 150.0, 150.0), Some(1));
-    assert_eq!(nearest(&xs, &ys, &[0, 2], PlotArea { x, y, w: 300.0, h: 300.0 }, 150.0, 150.0), Some(2));
+    // The point nearest the middle of a 300 x 300 plot is (200, 20), 28 px away at (130, 170);
+    // among the first and the third, (2000, 200), 113 px away: found within 120 px, while
+    // within 40 px the middle is empty space and a click there finds nothing.
+    let area = PlotArea { x, y, w: 300.0, h: 300.0 };
+    assert_eq!(nearest(&xs, &ys, &idx, area, 150.0, 150.0, 40.0), Some(1));
+    assert_eq!(nearest(&xs, &ys, &[0, 2], area, 150.0, 150.0, 120.0), Some(2));
+    assert_eq!(nearest(&xs, &ys, &[0, 2], area, 150.0, 150.0, 40.0), None);
 }
 
 #[wasm_bindgen_test]
@@ -278,4 +281,48 @@ fn formatting_helpers() {
     assert_eq!(format::human_bytes(1536.0), "1.5 KiB");
     assert_eq!(format::pct(0.876), "88%");
     assert_eq!(format::mib(3 * 1024 * 1024 / 2), "1.50 MiB");
+}
+
+#[wasm_bindgen_test]
+fn latency_filter_as_typed() {
+    use leti::app::explore_page::filter_of;
+    let f = filter_of([None, Some(2), None], " 3 ", "12.5").unwrap();
+    assert_eq!((f.ops, f.min_ms, f.max_ms), ([None, Some(2), None], Some(3.0), Some(12.5)));
+    assert_eq!(filter_of([None; 3], "", "").unwrap().min_ms, None);
+    assert!(filter_of([None; 3], "abc", "").unwrap_err().contains("not a latency"));
+    assert!(filter_of([None; 3], "-1", "").is_err());
+    let empty = filter_of([None; 3], "20", "10").unwrap_err();
+    assert!(empty.contains("from 20 ms is above to 10 ms"), "{empty}");
+    assert!(filter_of([None; 3], "10", "10").is_ok(), "a one-value range is fine");
+}
+
+#[wasm_bindgen_test]
+fn edits_are_judged_by_the_cell_rules() {
+    let readme = CellSpec::from_json_str(draw_page::PRESETS[0].1).unwrap();
+    let mut d = Draft::from_spec(&readme).unwrap();
+    assert_eq!(verdict(&d), Verdict::Valid);
+    // The README cell has 9 edges: a 10th (1 -> 2) breaks the limit and is refused.
+    assert!(d.toggle_edge(1, 2).unwrap());
+    assert!(matches!(verdict(&d), Verdict::Refused(why) if why.contains("10 edges")));
+    // Input joined to output, that edge removed: not a cell yet, but drawing can fix it.
+    let mut m = Draft::minimal();
+    assert!(!m.toggle_edge(0, 1).unwrap());
+    assert!(matches!(verdict(&m), Verdict::Incomplete(why) if why.contains("not connected")));
+}
+
+#[wasm_bindgen_test]
+fn explore_view_round_trips_through_the_address() {
+    use leti::app::explore_data::ExploreView;
+    let read = |url: &str| {
+        let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+        let pairs: Vec<(String, String)> =
+            query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap()).map(|(k, v)| (k.to_string(), percent_decode(v).unwrap())).collect();
+        ExploreView::from_query(|k| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
+    };
+    assert_eq!(ExploreView::default().url(), "/explore");
+    let v = ExploreView { model: Some("this device".into()), ops: [Some(2), None, Some(0)], min_text: "1.5".into(), max_text: String::new() };
+    assert_eq!(v.url(), "/explore?model=this%20device&conv3=2&pool=0&min=1.5");
+    assert_eq!(read(&v.url()), v);
+    // What is not understood keeps its default.
+    assert_eq!(read("/explore?conv3=9&pool=x&model="), ExploreView::default());
 }

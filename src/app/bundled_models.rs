@@ -90,6 +90,18 @@ impl Bundled {
         self.model.as_ref().map(|m| m.file.training.device.as_str()).unwrap_or("")
     }
 
+    /// The device in plain words: its device key up to the backend (`NVIDIA H200`,
+    /// `SwiftShader Device (Subzero)`), else the model's name.
+    pub fn device_name(&self) -> String {
+        let d = self.device();
+        let plain = d.split(" [").next().unwrap_or("").trim();
+        if plain.is_empty() {
+            self.name.clone()
+        } else {
+            plain.to_string()
+        }
+    }
+
     /// Whether the model is the FLOPs baseline (a line in MACs).
     pub fn is_flops(&self) -> bool {
         self.model.as_ref().is_ok_and(|m| matches!(m.file.predictor, Predictor::Flops { .. }))

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use super::cell_editor::{op_name, short_label, tap, Draft, TapOutcome};
+use super::cell_editor::{op_name, short_label, tap, verdict, Draft, TapOutcome, Verdict};
 use super::format::spec_json;
 use crate::space::{CellSpec, Op};
 
@@ -120,19 +120,28 @@ fn actions_view(
 pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
     let draft =
         Memo::new(move |_| text.with(|t| CellSpec::from_json_str(t).map_err(|e| e.to_string()).and_then(|s| Draft::from_spec(&s).map_err(|e| e.to_string()))));
+    // The last draft the text held, kept while the JSON is broken so the drawing stays.
+    let last_ok = Memo::new(move |prev: Option<&Option<Draft>>| match draft.get() {
+        Ok(d) => Some(d),
+        Err(_) => prev.cloned().flatten(),
+    });
     let selected = RwSignal::new(None::<usize>);
     let message = RwSignal::new(None::<String>);
     // The selection of a vertex that no longer exists (the JSON was edited) is dropped.
     let current = move || {
-        let n = draft.with(|d| d.as_ref().map(|d| d.num_vertices()).unwrap_or(0));
+        let n = last_ok.with(|d| d.as_ref().map(|d| d.num_vertices()).unwrap_or(0));
         selected.get().filter(|&v| v < n)
     };
     let edit = move |f: EditFn| {
-        let Ok(mut d) = draft.get_untracked() else { return };
-        match f(&mut d) {
-            Ok(msg) => {
+        let Some(mut d) = last_ok.get_untracked() else { return };
+        match f(&mut d).map(|msg| (msg, verdict(&d))) {
+            Ok((_, Verdict::Refused(why))) => message.set(Some(format!("Not done: {why}. The cell is unchanged."))),
+            Ok((msg, v)) => {
                 text.set(spec_json(&d.to_spec()));
-                message.set(Some(msg));
+                message.set(Some(match v {
+                    Verdict::Incomplete(why) => format!("{msg} Not a valid cell yet: {why}."),
+                    _ => msg,
+                }));
             }
             Err(e) => message.set(Some(e)),
         }
@@ -147,7 +156,7 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
             selected.set(Some(v));
             message.set(Some(format!(
                 "Vertex {v} selected: tap another vertex to add or remove the edge between them{}.",
-                if draft.with_untracked(|d| d.as_ref().is_ok_and(|d| v > 0 && v + 1 < d.num_vertices())) { ", or choose its op below" } else { "" }
+                if last_ok.with_untracked(|d| d.as_ref().is_some_and(|d| v > 0 && v + 1 < d.num_vertices())) { ", or choose its op below" } else { "" }
             )));
         }
         TapOutcome::Deselected => {
@@ -164,13 +173,16 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
         }
     };
     view! {
-        {move || match draft.get() {
-            Err(e) => view! { <p class="notice">{format!("The drawing cannot show this spec: {e}. Fix it in the JSON box or pick a preset.")}</p> }.into_any(),
-            Ok(d) => {
+        {move || match last_ok.get() {
+            // Nothing valid yet (a broken shared link): Start over still works.
+            None => view! {
+                <div class="buttons editor-actions"><button on:click=move |_| start_over()>"Start over"</button></div>
+            }.into_any(),
+            Some(d) => {
                 let (n, pruned, sel) = (d.num_vertices(), d.pruned_away(), current());
                 let vertices = (0..n).map(|v| vertex_view(&d, v, pruned.contains(&v), sel == Some(v), on_vertex)).collect_view();
                 view! {
-                    <svg class="cell-drawing" viewBox=format!("0 0 {W} 262") role="group" aria-label="Cell drawing: tap a vertex, then another to toggle the edge between them"
+                    <svg class="cell-drawing" class:stale=move || draft.with(|d| d.is_err()) viewBox=format!("0 0 {W} 262") role="group" aria-label="Cell drawing: tap a vertex, then another to toggle the edge between them"
                         on:click=move |_| { selected.set(None); }>
                         <defs>
                             <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">

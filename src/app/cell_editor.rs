@@ -4,7 +4,7 @@
 //! which vertices pruning would drop. The page keeps the cell as NAS-Bench-101 JSON; a
 //! [`Draft`] is read from it and written back after every edit.
 
-use crate::space::{CellSpec, Op, MAX_VERTICES};
+use crate::space::{CellSpec, Op, SpecError, MAX_VERTICES};
 
 /// A cell being drawn: up to [`MAX_VERTICES`] vertices, vertex 0 the input, the last the
 /// output, edges only from a vertex to a later one.
@@ -198,6 +198,28 @@ impl Draft {
             return Vec::new();
         }
         (0..n).filter(|&v| !(from_input[v] && to_output[v])).collect()
+    }
+}
+
+/// An edited draft judged by the cell rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A valid cell.
+    Valid,
+    /// Not a cell yet, but more drawing can make it one (e.g. not yet connected): kept, and
+    /// flagged with the reason.
+    Incomplete(String),
+    /// Breaks a limit that only undoing the edit fixes (too many edges or vertices): refused,
+    /// the last cell stays.
+    Refused(String),
+}
+
+/// Judges a draft after an edit.
+pub fn verdict(d: &Draft) -> Verdict {
+    match d.to_spec().validate() {
+        Ok(_) => Verdict::Valid,
+        Err(e @ (SpecError::TooManyEdges(_) | SpecError::TooManyVertices(_))) => Verdict::Refused(e.to_string()),
+        Err(e) => Verdict::Incomplete(e.to_string()),
     }
 }
 

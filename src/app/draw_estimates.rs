@@ -17,7 +17,7 @@ use super::format::{ms, thousands};
 use super::measure_runtime::MeasureUi;
 use super::webgpu_check::WebGpuStatus;
 use crate::measure::{AdapterInfo, LayerTime, MeasurementRecord};
-use crate::predict::{Model, Target};
+use crate::predict::{Interval, Model, Target};
 use crate::space::Cell;
 
 fn target_name(t: Target) -> &'static str {
@@ -53,6 +53,44 @@ fn here_note(m: &Bundled) -> Option<String> {
     })
 }
 
+/// The range's stated coverage: "80% range" (held-out cells of the model's own device).
+fn range_label(model: &Model) -> String {
+    match model.file.interval {
+        Interval::Residual { level, .. } => format!("{:.0}% range", level * 100.0),
+        Interval::None => "no range".to_string(),
+    }
+}
+
+/// One model's estimate of `cell`. The model of this device (`here`) is named as the page
+/// knows it; another device's is labelled by that device, in words.
+fn estimate_item(m: &Bundled, cell: &Cell, here: bool) -> impl IntoView {
+    let model = match m.model.as_ref() {
+        Ok(x) => x,
+        Err(e) => return view! { <li class="error">{e.clone()}</li> }.into_any(),
+    };
+    let p = match model.predict(cell) {
+        Ok(p) => p,
+        Err(e) => return view! { <li class="error">{format!("{}: {e}", m.name)}</li> }.into_any(),
+    };
+    let note = here.then(|| here_note(m)).flatten();
+    let title = match (here, &note) {
+        (true, Some(_)) => m.name.clone(),
+        (true, None) => format!("This device ({})", m.device_name()),
+        (false, _) => format!("On {}", m.device_name()),
+    };
+    let target = target_name(model.file.target);
+    view! {
+        <li class="estimate" class:here=here data-model=m.name.clone()>
+            <span class="model">{title}</span>
+            <span class="point">{ms(p.ms)}</span>
+            <span class="range">{format!("{} {}–{}", range_label(model), ms(p.lo_ms), ms(p.hi_ms))}</span>
+            <span class="device">{format!("{target}, model {} trained on {}", m.name, m.device())}</span>
+            {note.map(|n| view! { <span class="note">{n}</span> })}
+        </li>
+    }
+    .into_any()
+}
+
 #[component]
 pub fn Estimates(cell: Signal<Option<(Cell, u64)>>) -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
@@ -71,28 +109,16 @@ pub fn Estimates(cell: Signal<Option<(Cell, u64)>>) -> impl IntoView {
                     Some(Ok(list)) => {
                         let (list, best) = ordered(&list, &ui, &own);
                         let flops = list.iter().find(|m| m.is_flops()).and_then(|m| m.model.as_ref().ok().map(|x| (m.name.clone(), x.predict(&cell))));
+                        let none_here = best.is_none() && !list.is_empty() && ui.gpu.with(|g| g.is_some());
                         view! {
                             {list.is_empty().then(|| view! { <p class="notice">"The server bundles no latency models (leti serve --models-dir)."</p> })}
+                            {none_here.then(|| view! {
+                                <p class="notice no-model">"No model for your GPU yet: "<a href="/">"measure for a few minutes"</a>" to get one. The estimates below are for other devices, not yours."</p>
+                            })}
                             <ul class="estimates">
-                                {list.into_iter().filter(|m| !m.is_flops()).map(|m| {
-                                    let here = best.as_deref() == Some(m.name.as_str());
-                                    let note = here.then(|| here_note(&m)).flatten();
-                                    let suffix = (here && note.is_none()).then_some(" (this device)");
-                                    match m.model.as_ref().map(|x| (x.predict(&cell), x.file.target)) {
-                                        Ok((Ok(p), target)) => view! {
-                                            <li class="estimate" class:here=here data-model=m.name.clone()>
-                                                <span class="model">{m.name.clone()}{suffix}</span>
-                                                <span class="point">{ms(p.ms)}</span>
-                                                <span class="range">{format!("range {}–{}", ms(p.lo_ms), ms(p.hi_ms))}</span>
-                                                <span class="device">{format!("{} on {}", target_name(target), m.device())}</span>
-                                                {note.map(|n| view! { <span class="note">{n}</span> })}
-                                            </li>
-                                        }.into_any(),
-                                        Ok((Err(e), _)) => view! { <li class="error">{format!("{}: {e}", m.name)}</li> }.into_any(),
-                                        Err(e) => view! { <li class="error">{e.clone()}</li> }.into_any(),
-                                    }
-                                }).collect_view()}
+                                {list.into_iter().filter(|m| !m.is_flops()).map(|m| estimate_item(&m, &cell, best.as_deref() == Some(m.name.as_str()))).collect_view()}
                             </ul>
+                            <p class="hint range-help">"Each range holds for the model's own device: that share of its measured cells, each left out of the fit, fell within it. On another GPU it says nothing."</p>
                             <p class="flops">{match flops {
                                 Some((name, Ok(p))) => format!("FLOPs baseline ({name}): {} from {} MACs alone; the models above also see the cell's memory traffic and layer count.", ms(p.ms), thousands(macs)),
                                 _ => format!("FLOPs baseline: {} MACs. A FLOPs-only estimate ranks cells by this number alone; the models above also see memory traffic and layer count.", thousands(macs)),
@@ -128,7 +154,7 @@ fn MeasureHere(cell: Cell, models: LocalResource<Result<Vec<Bundled>, String>>) 
         spawn_local(async move {
             let outcome = async {
                 let mut m = EngineMeasurer::new(info, software, true).await?;
-                m.measure(&cell).await.map_err(|e| e.to_string())
+                m.measure(&cell, &|| false).await.map_err(|e| e.to_string())
             }
             .await;
             // The cell may have changed meanwhile (this view then is gone): nothing to show.

@@ -75,11 +75,26 @@ pub fn DrawPage() -> impl IntoView {
     let initial = query.with_untracked(|q| q.get("spec")).unwrap_or_else(|| preset_text(PRESETS[0].1));
     let text = RwSignal::new(initial);
     let analysis = Memo::new(move |_| text.with(|t| analyse(t)));
-    // Keep the URL in step with the text, without adding history entries.
+    // Keep the URL in step with the text: each drawing edit or preset is a history entry (Back
+    // undoes it); typing in the JSON box replaces the current one.
+    let typed = StoredValue::new(false);
     let nav = navigate.clone();
-    Effect::new(move |_| {
+    Effect::new(move |prev: Option<()>| {
         let t = text.get();
-        nav(&draw_url(&t), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        if query.with_untracked(|q| q.get("spec")).as_deref() == Some(t.as_str()) {
+            return;
+        }
+        let replace = prev.is_none() || typed.get_value();
+        typed.set_value(false);
+        nav(&draw_url(&t), NavigateOptions { replace, scroll: false, ..Default::default() });
+    });
+    // Back and Forward bring their cell back.
+    Effect::new(move |_| {
+        if let Some(spec) = query.with(|q| q.get("spec")) {
+            if text.with_untracked(|t| *t != spec) {
+                text.set(spec);
+            }
+        }
     });
     view! {
         <section class="card intro">
@@ -98,7 +113,10 @@ pub fn DrawPage() -> impl IntoView {
                 <span>"Spec (JSON)"</span>
                 <textarea class="spec" rows="9" spellcheck="false" aria-describedby="spec-status"
                     prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                    on:input=move |ev| {
+                        typed.set_value(true);
+                        text.set(event_target_value(&ev));
+                    }></textarea>
             </label>
             <div id="spec-status" role="status" aria-live="polite">
                 {move || match analysis.get() {

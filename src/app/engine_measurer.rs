@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::engine_port::{CellMeasurer, MeasureError};
 use crate::engine::{seeded_input, Gpu, Program, Weights};
-use crate::measure::{measure, AdapterInfo, MeasurementRecord, Protocol, RecordContext};
+use crate::measure::{measure_stoppable, AdapterInfo, MeasurementRecord, Protocol, RecordContext};
 use crate::net::{build, NetConfig};
 use crate::space::Cell;
 
@@ -82,7 +82,7 @@ impl EngineMeasurer {
 }
 
 impl CellMeasurer for EngineMeasurer {
-    async fn measure(&mut self, cell: &Cell) -> Result<MeasurementRecord, MeasureError> {
+    async fn measure(&mut self, cell: &Cell, stop: &dyn Fn() -> bool) -> Result<MeasurementRecord, MeasureError> {
         if let Some(e) = self.lost_error() {
             return Err(e);
         }
@@ -91,11 +91,12 @@ impl CellMeasurer for EngineMeasurer {
         let input = seeded_input(net.tensors[net.input].shape, WEIGHT_SEED);
         let outcome = async {
             let program = Program::new(&self.gpu, &net, &weights, &input, true).map_err(|e| e.to_string())?;
-            measure(&self.gpu, &program, &self.protocol).await.map_err(|e| e.to_string())
+            measure_stoppable(&self.gpu, &program, &self.protocol, stop).await.map_err(|e| e.to_string())
         }
         .await;
         match outcome {
-            Ok(m) => Ok(m.into_record(&net, RecordContext { adapter: self.adapter_info(), ..RecordContext::default() })),
+            Ok(Some(m)) => Ok(m.into_record(&net, RecordContext { adapter: self.adapter_info(), ..RecordContext::default() })),
+            Ok(None) => Err(MeasureError::Stopped),
             Err(e) => Err(self.lost_error().unwrap_or(MeasureError::Failed(e))),
         }
     }

@@ -13,6 +13,9 @@ pub enum MeasureError {
     DeviceLost(String),
     /// Anything else; the run stops with this message.
     Failed(String),
+    /// Asked to stop (pause, stop, page hidden) between two GPU runs: the cell's timings so
+    /// far are discarded.
+    Stopped,
 }
 
 impl std::fmt::Display for MeasureError {
@@ -20,6 +23,7 @@ impl std::fmt::Display for MeasureError {
         match self {
             MeasureError::DeviceLost(m) => write!(f, "the GPU device was lost: {m}"),
             MeasureError::Failed(m) => write!(f, "{m}"),
+            MeasureError::Stopped => write!(f, "stopped before the cell was measured"),
         }
     }
 }
@@ -27,9 +31,10 @@ impl std::fmt::Display for MeasureError {
 /// Something that measures one cell's network and returns its record.
 #[allow(async_fn_in_trait)]
 pub trait CellMeasurer {
-    /// Measures `cell` with the timing protocol. The returned record carries the cell, the
+    /// Measures `cell` with the timing protocol, asking `stop` before every GPU run
+    /// ([`MeasureError::Stopped`] once it says so). The returned record carries the cell, the
     /// statistics and the adapter; the controller fills in `id`, `client` and `run`.
-    async fn measure(&mut self, cell: &Cell) -> Result<MeasurementRecord, MeasureError>;
+    async fn measure(&mut self, cell: &Cell, stop: &dyn Fn() -> bool) -> Result<MeasurementRecord, MeasureError>;
 
     /// Replaces a lost device with a new one (same adapter when possible).
     async fn recreate(&mut self) -> Result<(), String>;

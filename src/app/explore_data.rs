@@ -139,8 +139,9 @@ pub struct PlotArea {
     pub h: f64,
 }
 
-/// The cell of `idx` whose point is nearest `(px, py)` in the pixels of `area`.
-pub fn nearest(xs: &[f32], ys: &[f32], idx: &[u32], area: PlotArea, px: f64, py: f64) -> Option<u32> {
+/// The cell of `idx` whose point is nearest `(px, py)` in the pixels of `area`, if it is
+/// no farther than `within` pixels (a click on empty space finds nothing).
+pub fn nearest(xs: &[f32], ys: &[f32], idx: &[u32], area: PlotArea, px: f64, py: f64, within: f64) -> Option<u32> {
     let PlotArea { x, y, w, h } = area;
     let mut best = (f64::INFINITY, None);
     for &i in idx {
@@ -154,7 +155,7 @@ pub fn nearest(xs: &[f32], ys: &[f32], idx: &[u32], area: PlotArea, px: f64, py:
             best = (d, Some(i));
         }
     }
-    best.1
+    best.1.filter(|_| best.0 <= within * within)
 }
 
 /// Normalises a typed hash or hash prefix: hex digits only, lower case; `None` if it has
@@ -189,4 +190,55 @@ pub fn split_packed(cells: &[Cell], codes: &[u32], n: usize) -> Vec<Vec<u8>> {
 pub fn measured_vs_predicted(measured: &[(ModuleHash, f64)], hashes: &[ModuleHash], predicted: &[f32]) -> Vec<(f64, f64)> {
     let want: rustc_hash::FxHashMap<ModuleHash, f64> = measured.iter().copied().collect();
     hashes.iter().zip(predicted).filter_map(|(h, &p)| want.get(h).map(|&m| (p as f64, m))).collect()
+}
+
+/// What the Explore page keeps in its address, so that Back and a shared link restore it:
+/// the chosen model, the op-count filters and the latency range as typed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExploreView {
+    pub model: Option<String>,
+    pub ops: [Option<u8>; 3],
+    pub min_text: String,
+    pub max_text: String,
+}
+
+/// Query keys of [`ExploreView`]'s op counts (conv 3×3, conv 1×1, max-pool 3×3).
+const OP_KEYS: [&str; 3] = ["conv3", "conv1", "pool"];
+
+impl ExploreView {
+    /// The page address: `/explore`, with only what differs from the defaults.
+    pub fn url(&self) -> String {
+        use super::cell_editor::percent_encode;
+        let mut q: Vec<String> = Vec::new();
+        if let Some(m) = &self.model {
+            q.push(format!("model={}", percent_encode(m)));
+        }
+        for (key, n) in OP_KEYS.iter().zip(self.ops) {
+            if let Some(n) = n {
+                q.push(format!("{key}={n}"));
+            }
+        }
+        for (key, text) in [("min", &self.min_text), ("max", &self.max_text)] {
+            if !text.trim().is_empty() {
+                q.push(format!("{key}={}", percent_encode(text.trim())));
+            }
+        }
+        if q.is_empty() {
+            "/explore".to_string()
+        } else {
+            format!("/explore?{}", q.join("&"))
+        }
+    }
+
+    /// Reads the view from decoded query values (`get("model")` and so on); what is missing or
+    /// not understood keeps its default.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> ExploreView {
+        let op = |key: &str| get(key).and_then(|v| v.parse::<u8>().ok()).filter(|&n| n <= 5);
+        ExploreView {
+            model: get("model").filter(|m| !m.is_empty()),
+            ops: OP_KEYS.map(op),
+            min_text: get("min").unwrap_or_default(),
+            max_text: get("max").unwrap_or_default(),
+        }
+    }
 }

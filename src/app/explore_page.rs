@@ -14,10 +14,12 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
 use super::bundled_models::{self, Bundled};
 use super::device_model::DeviceModels;
-use super::explore_data::{op_counts, split_packed, Filter, LogAxis};
+use super::explore_data::{op_counts, split_packed, ExploreView, Filter, LogAxis};
 use super::explore_sections::{FilterSection, HistogramSection, Intro, ModelSection, ParetoSection, ScatterSection, VersusSection};
 use super::measure_runtime::MeasureUi;
 use super::space_worker::{self, SpaceWorker};
@@ -60,8 +62,14 @@ pub struct Prediction {
 /// A step that is still running (`None`), done, or failed with a message for the page.
 pub type Step<T> = Option<Result<Arc<T>, String>>;
 
-/// A listed model: its name and the model file's bytes.
-pub type Listed = (String, Arc<Vec<u8>>);
+/// A listed model: its name, what the menu calls it, and the model file's bytes.
+#[derive(Clone, PartialEq)]
+pub struct Listed {
+    pub name: String,
+    /// The device in words, with the model's name: "NVIDIA H200 (h200-vulkan.model)".
+    pub label: String,
+    pub bytes: Arc<Vec<u8>>,
+}
 
 /// The filter as typed: op counts (any, or exactly k) and the latency range's text.
 #[derive(Clone, Copy)]
@@ -82,6 +90,8 @@ pub struct Models {
     pub chosen: RwSignal<Option<String>>,
     /// The model in use: the chosen one, else the first listed.
     pub current: Memo<Option<Listed>>,
+    /// Whether the WebGPU check is done (until then, whether a model is this device's is unknown).
+    pub adapter_known: Memo<bool>,
 }
 
 /// Everything the Explore sections read.
@@ -130,6 +140,17 @@ pub fn parse_ms(s: &str) -> Result<Option<f32>, String> {
     }
 }
 
+/// The filter as typed, or why it cannot be applied.
+pub fn filter_of(ops: [Option<u8>; 3], min_text: &str, max_text: &str) -> Result<Filter, String> {
+    let (min_ms, max_ms) = (parse_ms(min_text)?, parse_ms(max_text)?);
+    if let (Some(lo), Some(hi)) = (min_ms, max_ms) {
+        if lo > hi {
+            return Err(format!("The latency range is empty: from {lo} ms is above to {hi} ms."));
+        }
+    }
+    Ok(Filter { ops, min_ms, max_ms })
+}
+
 /// Loads the space, starts the workers and computes the costs of every cell.
 fn load_space(space: RwSignal<Step<Space>>, costs: RwSignal<Step<CostData>>, workers: StoredValue<Option<Arc<Vec<SpaceWorker>>>, LocalStorage>) {
     spawn_local(async move {
@@ -151,7 +172,7 @@ fn load_space(space: RwSignal<Step<Space>>, costs: RwSignal<Step<CostData>>, wor
 }
 
 /// The listed models: the bundled ones that load, in page order with this device's own first.
-fn models(ui: MeasureUi, own: DeviceModels) -> Models {
+fn models(ui: MeasureUi, own: DeviceModels, chosen: Option<String>) -> Models {
     let loaded = LocalResource::new(bundled_models::load_all);
     let listing = Memo::new(move |_| -> (Vec<Listed>, Option<(String, String)>) {
         let Some(Ok(list)) = loaded.get() else { return (Vec::new(), None) };
@@ -163,23 +184,31 @@ fn models(ui: MeasureUi, own: DeviceModels) -> Models {
         let mine = own.own.with(|o| o.as_ref().map(|m| m.listed()));
         let (ordered, here) = bundled_models::page_order(&ok, mine, adapter.as_ref(), &ui.label.get());
         let note = here.then(|| (ordered[0].name.clone(), bundled_models::here_note(&ordered[0])));
-        (ordered.into_iter().map(|m| (m.name, m.bytes)).collect(), note)
+        let listed = ordered
+            .into_iter()
+            .map(|m| {
+                let label = if m.kind == bundled_models::ModelKind::Own { m.name.clone() } else { format!("{} ({})", m.device_name(), m.name) };
+                Listed { name: m.name, label, bytes: m.bytes }
+            })
+            .collect();
+        (listed, note)
     });
     let ordered = Memo::new(move |_| listing.with(|l| l.0.clone()));
     let here = Memo::new(move |_| listing.with(|l| l.1.clone()));
-    let chosen = RwSignal::new(None::<String>);
+    let chosen = RwSignal::new(chosen);
     let current = Memo::new(move |_| {
         let list = ordered.get();
-        chosen.get().and_then(|w| list.iter().find(|(n, _)| *n == w).cloned()).or_else(|| list.first().cloned())
+        chosen.get().and_then(|w| list.iter().find(|l| l.name == w).cloned()).or_else(|| list.first().cloned())
     });
-    Models { loaded, ordered, here, chosen, current }
+    let adapter_known = Memo::new(move |_| ui.gpu.with(|g| g.is_some()));
+    Models { loaded, ordered, here, chosen, current, adapter_known }
 }
 
 /// Predicts once the costs are done (the workers are free, so the time is the prediction's
 /// alone), and again whenever the model changes.
 fn predict_on_change(st: Explore, workers: StoredValue<Option<Arc<Vec<SpaceWorker>>>, LocalStorage>) {
     Effect::new(move |_| {
-        let (Some(Ok(s)), Some(_), Some((name, bytes))) = (st.space.get(), st.costs.get(), st.models.current.get()) else { return };
+        let (Some(Ok(s)), Some(_), Some(Listed { name, bytes, .. })) = (st.space.get(), st.costs.get(), st.models.current.get()) else { return };
         let Some(pool) = workers.get_value() else { return };
         if st.prediction.with_untracked(|p| matches!(p, Some(Ok(p)) if p.model == name)) {
             return;
@@ -218,14 +247,10 @@ fn explore_state() -> Explore {
     let space = RwSignal::new(None::<Result<Arc<Space>, String>>);
     let costs = RwSignal::new(None::<Result<Arc<CostData>, String>>);
     let prediction = RwSignal::new(None::<Result<Arc<Prediction>, String>>);
-    let input = FilterInput {
-        ops: [RwSignal::new(None), RwSignal::new(None), RwSignal::new(None)],
-        min_text: RwSignal::new(String::new()),
-        max_text: RwSignal::new(String::new()),
-    };
-    let filter = Memo::new(move |_| -> Result<Filter, String> {
-        Ok(Filter { ops: input.ops.map(|o| o.get()), min_ms: parse_ms(&input.min_text.get())?, max_ms: parse_ms(&input.max_text.get())? })
-    });
+    let query = use_query_map();
+    let view0 = query.with_untracked(|q| ExploreView::from_query(|k| q.get(k)));
+    let input = FilterInput { ops: view0.ops.map(RwSignal::new), min_text: RwSignal::new(view0.min_text), max_text: RwSignal::new(view0.max_text) };
+    let filter = Memo::new(move |_| -> Result<Filter, String> { filter_of(input.ops.map(|o| o.get()), &input.min_text.get(), &input.max_text.get()) });
     let shown = Memo::new(move |_| -> Option<Arc<Vec<u32>>> {
         let (Some(Ok(s)), Some(Ok(p)), Ok(f)) = (space.get(), prediction.get(), filter.get()) else { return None };
         Some(Arc::new(f.select(&s.ops, &p.latency)))
@@ -235,7 +260,7 @@ fn explore_state() -> Explore {
         costs,
         prediction,
         predicting: RwSignal::new(None),
-        models: models(ui, own),
+        models: models(ui, own, view0.model),
         input,
         filter,
         shown,
@@ -245,7 +270,27 @@ fn explore_state() -> Explore {
     let workers = StoredValue::new_local(None);
     load_space(space, costs, workers);
     predict_on_change(st, workers);
+    keep_view_in_url(st);
     st
+}
+
+/// Writes the model, filters and latency range into the page address as they change
+/// (replacing the entry), so that Back from Draw and a shared link restore them.
+fn keep_view_in_url(st: Explore) {
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let view = ExploreView {
+            model: st.models.chosen.get(),
+            ops: st.input.ops.map(|o| o.get()),
+            min_text: st.input.min_text.get(),
+            max_text: st.input.max_text.get(),
+        };
+        let url = view.url();
+        let here = web_sys::window().and_then(|w| Some(format!("{}{}", w.location().pathname().ok()?, w.location().search().ok()?)));
+        if here.as_deref() != Some(url.as_str()) {
+            navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        }
+    });
 }
 
 #[component]

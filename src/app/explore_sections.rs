@@ -12,6 +12,9 @@ use super::explore_page::{Explore, Prediction, FULL_SPACE_URL};
 use super::explore_plots::{Frame, BOTTOM, LEFT, RIGHT, TOP};
 use super::format::{ms, spec_json, thousands};
 
+/// How near (CSS pixels) a click must fall to a shown cell to open it: a fingertip's reach.
+const CLICK_PX: f64 = 16.0;
+
 /// Bins of the latency histogram.
 const HIST_BINS: usize = 60;
 
@@ -67,15 +70,18 @@ fn ModelMenu(st: Explore) -> impl IntoView {
             <span>"Model"</span>
             <select id="model" disabled=move || st.predicting.get().is_some() on:change=move |ev| m.chosen.set(Some(event_target_value(&ev)))>
                 {move || {
-                    let cur = m.current.get().map(|c| c.0);
-                    m.ordered.get().into_iter().map(|(n, _)| {
-                        let sel = cur.as_deref() == Some(n.as_str());
-                        view! { <option value=n.clone() selected=sel>{n.clone()}</option> }
+                    let cur = m.current.get().map(|c| c.name);
+                    m.ordered.get().into_iter().map(|l| {
+                        let sel = cur.as_deref() == Some(l.name.as_str());
+                        view! { <option value=l.name selected=sel>{l.label}</option> }
                     }).collect_view()
                 }}
             </select>
         </label>
-        {move || m.here.get().filter(|(n, _)| m.current.get().is_some_and(|c| c.0 == *n)).map(|(_, note)| view! { <p class="help model-note">{format!("This device: {note}.")}</p> })}
+        {move || m.here.get().filter(|(n, _)| m.current.get().is_some_and(|c| c.name == *n)).map(|(_, note)| view! { <p class="help model-note">{format!("This device: {note}.")}</p> })}
+        {move || (m.adapter_known.get() && m.here.with(|h| h.is_none()) && m.current.with(|c| c.is_some())).then(|| view! {
+            <p class="notice no-model">"No model for your GPU yet: "<a href="/">"measure for a few minutes"</a>" to get one. The predictions below are for the chosen device, not yours."</p>
+        })}
     }
 }
 
@@ -110,7 +116,8 @@ fn op_select(label: &'static str, id: &'static str, value: RwSignal<Option<u8>>)
     view! {
         <label class="field inline">
             <span>{label}</span>
-            <select id=id on:change=move |ev| value.set(event_target_value(&ev).parse().ok())>
+            <select id=id prop:value=move || value.get().map_or_else(|| "any".to_string(), |k| k.to_string())
+                on:change=move |ev| value.set(event_target_value(&ev).parse().ok())>
                 <option value="any">"any"</option>
                 {(0..=5u8).map(|k| view! { <option value=k.to_string()>{k.to_string()}</option> }).collect_view()}
             </select>
@@ -130,11 +137,12 @@ pub fn FilterSection(st: Explore) -> impl IntoView {
                 {op_select("conv 3×3 vertices", "f-conv3x3", n3)}
                 {op_select("conv 1×1 vertices", "f-conv1x1", n1)}
                 {op_select("max-pool vertices", "f-maxpool", np)}
-                <label class="field inline"><span>"Latency from (ms)"</span><input id="f-min" type="text" inputmode="decimal" placeholder="any" on:change=move |ev| min_text.set(event_target_value(&ev))/></label>
-                <label class="field inline"><span>"to (ms)"</span><input id="f-max" type="text" inputmode="decimal" placeholder="any" on:change=move |ev| max_text.set(event_target_value(&ev))/></label>
+                <label class="field inline"><span>"Latency from (ms)"</span><input id="f-min" type="text" inputmode="decimal" placeholder="any" prop:value=move || min_text.get() on:input=move |ev| min_text.set(event_target_value(&ev))/></label>
+                <label class="field inline"><span>"to (ms)"</span><input id="f-max" type="text" inputmode="decimal" placeholder="any" prop:value=move || max_text.get() on:input=move |ev| max_text.set(event_target_value(&ev))/></label>
             </div>
             {move || st.filter.get().err().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <p id="plotted" role="status">{move || match (st.shown.get(), st.space.get()) {
+                (Some(idx), Some(Ok(s))) if idx.is_empty() => format!("Plotted 0 of {} cells: no cell has these op counts within this latency range.", thousands(s.cells.len() as u64)),
                 (Some(idx), Some(Ok(s))) => format!("Plotted {} of {} cells.", thousands(idx.len() as u64), thousands(s.cells.len() as u64)),
                 _ => "Nothing plotted yet.".to_string(),
             }}</p>
@@ -202,14 +210,14 @@ pub fn ScatterSection(st: Explore) -> impl IntoView {
         };
         let (w, h) = (el.client_width() as f64 - LEFT - RIGHT, el.client_height() as f64 - TOP - BOTTOM);
         let (px, py) = (ev.offset_x() as f64 - LEFT, ev.offset_y() as f64 - TOP);
-        if let Some(i) = nearest(&c.macs, &p.latency, &idx, PlotArea { x: c.macs_axis, y: p.axis, w, h }, px, py) {
+        if let Some(i) = nearest(&c.macs, &p.latency, &idx, PlotArea { x: c.macs_axis, y: p.axis, w, h }, px, py, CLICK_PX) {
             navigate(&draw_url(&spec_json(&s.cells[i as usize].to_spec())), Default::default());
         }
     };
     view! {
         <section class="card" aria-labelledby="scatter-h">
             <h2 id="scatter-h">"Predicted latency vs MACs"</h2>
-            <p class="hint">"Every shown cell, shaded by how many fall on each pixel (log scale). A FLOPs-only model would put them on one line; the spread at equal MACs is what it misses. Click a point to open the nearest cell in Draw."</p>
+            <p class="hint">"Every shown cell, shaded by how many fall on each pixel (log scale). A FLOPs-only model would put them on one line; the spread at equal MACs is what it misses. Click or tap a point to open that cell in Draw."</p>
             <canvas node_ref=scatter class="plot big" id="plot-scatter" role="img" aria-label="Density plot of predicted latency against MACs" on:click=on_plot_click></canvas>
         </section>
     }

@@ -4,22 +4,23 @@
 //! records with upload state and downloads.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::chart::{self, Point};
 use super::format::{duration, human_bytes};
 pub use super::measure_runtime::provide_runtime;
 use super::measure_runtime::{MeasureUi, Measuring, Summary};
 use super::model_card::ModelCard;
-use super::run_state::{Budget, RunStatus};
+use super::run_state::{Budget, RunState, RunStatus};
 use super::settings;
 use super::webgpu_check::{Adapter, WebGpuStatus};
+use crate::engine::now_ms;
 use crate::measure::anchors::ANCHOR_CODES;
 
 #[component]
 pub fn MeasurePage() -> impl IntoView {
     super::layout::page_title("Measure your GPU");
     let ui = expect_context::<MeasureUi>();
-    let active = Memo::new(move |_| ui.looping.get() || ui.run.with(|r| r.as_ref().is_some_and(|r| r.status.is_open())));
     let gpu_ready = Memo::new(move |_| matches!(ui.gpu.get(), Some(WebGpuStatus::Ready(_))));
     view! {
         <section class="card intro">
@@ -28,16 +29,12 @@ pub fn MeasurePage() -> impl IntoView {
         </section>
         {move || ui.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
         {move || ui.storage_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-        {move || {
-            // While a run is open its progress and chart come first (on a phone, no scrolling
-            // past the setup to see them); otherwise the setup does.
-            let ready = gpu_ready.get();
-            if active.get() {
-                view! { <RunCard/> <ModelCard/> <ResultsCard/> <GpuCard/> {ready.then(|| view! { <ContributeCard/> })} }.into_any()
-            } else {
-                view! { <GpuCard/> {ready.then(|| view! { <ContributeCard/> <RunCard/> })} <ModelCard/> <ResultsCard/> }.into_any()
-            }
-        }}
+        // The sections keep their order; when a run starts, the page scrolls to it (RunCard).
+        <GpuCard/>
+        {move || gpu_ready.get().then(|| view! { <ContributeCard/> })}
+        <RunCard/>
+        <ModelCard/>
+        <ResultsCard/>
     }
 }
 
@@ -160,58 +157,109 @@ fn ContributeCard() -> impl IntoView {
     }
 }
 
+/// What the run card says of the run's state.
+fn status_text(run: &RunState, looping: bool, pause_requested: bool) -> String {
+    match run.status {
+        RunStatus::Running if pause_requested => "Finishing the GPU run in flight…".to_string(),
+        RunStatus::Running if looping => "Measuring".to_string(),
+        RunStatus::Running => "Interrupted".to_string(),
+        RunStatus::Paused => "Paused".to_string(),
+        RunStatus::Stopped => "Stopped".to_string(),
+        RunStatus::Finished => "Finished".to_string(),
+        RunStatus::Failed => format!("Failed: {}", run.error.clone().unwrap_or_default()),
+    }
+}
+
+/// The time left, for an open run whose active time is `used_ms`.
+fn eta_text(run: &RunState, used_ms: f64) -> String {
+    match (run.remaining_ms_at(used_ms), run.cells_left_at(used_ms)) {
+        (Some(ms), Some(n)) if run.status.is_open() => format!("about {} left (~{n} more cells)", duration(ms)),
+        (Some(ms), None) if run.status.is_open() => format!("about {} left", duration(ms)),
+        (None, _) => "no time limit: stop whenever you like".to_string(),
+        _ => String::new(),
+    }
+}
+
+fn thermal_text(run: &RunState) -> String {
+    match run.thermal_ratio {
+        Some(r) if r > 1.1 => format!("{r:.2}× the starting time: the GPU has slowed down (thermal throttling likely)"),
+        Some(r) => format!("{r:.2}× the starting time: no sign of throttling"),
+        None if run.thermal_base_ms.is_some() => "baseline taken; compared again every few cells".to_string(),
+        None => "measured at the start of the run".to_string(),
+    }
+}
+
+/// Brings the run card into view and focuses its heading when a run starts.
+fn scroll_to_run_on_start(ui: MeasureUi) {
+    Effect::new(move |was: Option<bool>| {
+        let looping = ui.looping.get();
+        if looping && was == Some(false) {
+            // After the card has rendered (the run state arrives in the same turn).
+            gloo_timers::callback::Timeout::new(100, || {
+                let heading = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("run-h"));
+                if let Some(h) = heading {
+                    h.parent_element().unwrap_or_else(|| h.clone()).scroll_into_view();
+                    if let Ok(h) = h.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = h.focus();
+                    }
+                }
+            })
+            .forget();
+        }
+        looping
+    });
+}
+
+/// The run's active time, ticking every second while a cell is being measured (the state
+/// itself only changes when a cell ends).
+fn ticking_active_ms(ui: MeasureUi) -> Signal<f64> {
+    let now = RwSignal::new(now_ms());
+    let ticker = gloo_timers::callback::Interval::new(1_000, move || now.set(now_ms()));
+    // Dropped, and so stopped, with the component.
+    StoredValue::new_local(ticker);
+    let since = Memo::new(move |_| {
+        ui.run.track();
+        now_ms()
+    });
+    Signal::derive(move || {
+        let Some(run) = ui.run.get() else { return 0.0 };
+        let measuring = run.status == RunStatus::Running && ui.looping.get() && !ui.pause_requested.get();
+        run.active_ms + if measuring { (now.get() - since.get()).max(0.0) } else { 0.0 }
+    })
+}
+
 #[component]
 fn RunCard() -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
     let m = expect_context::<Measuring>();
+    scroll_to_run_on_start(ui);
+    let used = ticking_active_ms(ui);
     view! {
         {move || ui.run.get().map(|run| {
-            let status = match run.status {
-                RunStatus::Running if ui.pause_requested.get() => "Finishing the current cell…".to_string(),
-                RunStatus::Running if ui.looping.get() => "Measuring".to_string(),
-                RunStatus::Running => "Interrupted".to_string(),
-                RunStatus::Paused => "Paused".to_string(),
-                RunStatus::Stopped => "Stopped".to_string(),
-                RunStatus::Finished => "Finished".to_string(),
-                RunStatus::Failed => format!("Failed: {}", run.error.clone().unwrap_or_default()),
-            };
-            let progress = run.progress();
-            let pct = progress.map(|p| (p * 100.0).round() as u32);
-            let eta = match (run.remaining_ms(), run.cells_left_estimate()) {
-                (Some(ms), Some(n)) if run.status.is_open() => format!("about {} left (~{n} more cells)", duration(ms)),
-                (Some(ms), None) if run.status.is_open() => format!("about {} left", duration(ms)),
-                (None, _) => "no time limit: stop whenever you like".to_string(),
-                _ => String::new(),
-            };
-            let thermal = match run.thermal_ratio {
-                Some(r) if r > 1.1 => format!("{r:.2}× the starting time: the GPU has slowed down (thermal throttling likely)"),
-                Some(r) => format!("{r:.2}× the starting time: no sign of throttling"),
-                None if run.thermal_base_ms.is_some() => "baseline taken; compared again every few cells".to_string(),
-                None => "measured at the start of the run".to_string(),
-            };
             let open = run.status.is_open();
             let looping = ui.looping.get();
+            let (cells, run2, budget) = (run.next_sequence, run.clone(), run.budget);
+            let limit = budget.limit_ms();
+            let pct = move |used: f64| budget.share_used(used).unwrap_or(0.0) * 100.0;
             view! {
                 <section class="card" aria-labelledby="run-h">
-                    <h2 id="run-h">"3. This run"</h2>
-                    <p class="status" role="status" aria-live="polite"><strong>{status}</strong>
-                        {format!(" · {} cells measured · {} used", run.next_sequence, duration(run.active_ms))}</p>
-                    {match pct {
-                        Some(p) => view! {
-                            <div class="bar" role="progressbar" aria-label="Budget used" aria-valuemin="0" aria-valuemax="100" aria-valuenow=p.to_string()>
-                                <div class="fill" style=format!("width:{p}%")></div>
-                            </div>
-                        }.into_any(),
-                        None => view! { <span></span> }.into_any(),
-                    }}
-                    <p class="help">{eta}</p>
+                    <h2 id="run-h" tabindex="-1">"3. This run"</h2>
+                    <p class="status" role="status" aria-live="polite"><strong>{status_text(&run, looping, ui.pause_requested.get())}</strong>
+                        {move || format!(" · {cells} cells measured · {} used", duration(used.get()))}</p>
+                    {limit.map(|_| view! {
+                        <div class="bar" role="progressbar" aria-label="Budget used" aria-valuemin="0" aria-valuemax="100"
+                            aria-valuenow=move || (pct(used.get()).round()).to_string()>
+                            <div class="fill" style=move || format!("width:{:.0}%", pct(used.get()))></div>
+                        </div>
+                    })}
+                    <p class="help">{move || eta_text(&run2, used.get())}</p>
                     {move || ui.resumed_from.get().map(|n| view! {
                         <p class="notice">{format!("The page was reloaded during this run; it resumes where it stopped ({n} cells of the run were already stored).")}</p>
                     })}
                     <dl class="facts">
                         {looping.then(|| view! { <dt>"Now"</dt><dd class="current">{move || ui.current.get().unwrap_or_else(|| "Starting…".into())}</dd> })}
                         <dt>"Anchor cells left"</dt><dd>{move || ui.anchors_left.get().to_string()}</dd>
-                        <dt>"Thermal probe"</dt><dd>{thermal}</dd>
+                        <dt>"Thermal probe"</dt><dd>{thermal_text(&run)}</dd>
                         <dt>"GPU resets"</dt><dd>{run.device_lost_events.to_string()}</dd>
                     </dl>
                     {move || (!ui.wake.get().is_empty()).then(|| view! { <p class="help">{ui.wake.get()}</p> })}

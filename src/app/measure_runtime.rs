@@ -7,7 +7,7 @@
 //! state is one [`Phase`]: loading, idle between runs (the plan and the engine wait there), or
 //! running (the run holds them, and the wake lock is kept for it).
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell as StdCell, OnceCell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -95,6 +95,8 @@ struct Runtime {
     store: OnceCell<Rc<Store>>,
     phase: RefCell<Phase>,
     controls: Controls,
+    /// The run was paused because the page was hidden (it resumes when the page is visible).
+    hidden_pause: StdCell<bool>,
     /// MACs of each measured cell, by hash (a cache for the summaries).
     macs: RefCell<FxHashMap<ModuleHash, u64>>,
     models: DeviceModels,
@@ -145,6 +147,7 @@ pub fn provide_runtime() {
         store: OnceCell::new(),
         phase: RefCell::new(Phase::Loading),
         controls: Controls::default(),
+        hidden_pause: StdCell::new(false),
         macs: RefCell::new(FxHashMap::default()),
         models,
     });
@@ -165,22 +168,62 @@ fn listen_to_page_events(rt: &Rc<Runtime>) {
         let _ = window.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
         cb.forget();
     }
-    // Browsers release the wake lock when the page is hidden; take it again on return.
+    // A hidden page pauses the run (its timings would be spoiled) and a visible one resumes it;
+    // browsers release the wake lock when the page is hidden, so it is taken again on return.
     let rt = rt.clone();
     let cb = Closure::<dyn FnMut()>::new(move || {
         let visible = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
-        let released = match &*rt.phase.borrow() {
-            Phase::Running { wake_lock } => wake_lock.as_ref().is_none_or(|w| w.released()),
-            _ => false,
-        };
-        if visible && released {
-            spawn_local(acquire_wake_lock(rt.clone()));
+        if visible {
+            on_visible(&rt);
+        } else {
+            on_hidden(&rt);
         }
     });
     if let Some(doc) = window.document() {
         let _ = doc.add_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref());
     }
     cb.forget();
+}
+
+/// The page was hidden: a running run pauses at once, the cell on the GPU discarded.
+fn on_hidden(rt: &Rc<Runtime>) {
+    if rt.running() && !rt.controls.wants_out() {
+        rt.hidden_pause.set(true);
+        rt.controls.request_pause();
+        rt.ui.pause_requested.set(true);
+        rt.ui.notice.set(Some(
+            "Paused while this page is hidden: a hidden page's timings are spoiled, so the cell in progress was discarded. It goes on when you come back."
+                .into(),
+        ));
+    }
+}
+
+/// The page is visible again: a run paused by hiding goes on (or never stops, if the pause had
+/// not taken effect yet), and a released wake lock is taken again.
+fn on_visible(rt: &Rc<Runtime>) {
+    if rt.hidden_pause.replace(false) {
+        rt.ui.notice.set(None);
+        if rt.running() {
+            rt.controls.clear_pause();
+            rt.ui.pause_requested.set(false);
+        } else {
+            resume_run(rt.clone());
+        }
+    }
+    let released = match &*rt.phase.borrow() {
+        Phase::Running { wake_lock } => wake_lock.as_ref().is_none_or(|w| w.released()),
+        _ => false,
+    };
+    if released {
+        spawn_local(acquire_wake_lock(rt.clone()));
+    }
+}
+
+/// Resumes the latest open run (paused, or interrupted by a reload).
+fn resume_run(rt: Rc<Runtime>) {
+    if let Some(run) = rt.ui.run.get_untracked().filter(|r| r.status.is_open()) {
+        spawn_local(drive(rt, run));
+    }
 }
 
 async fn init(rt: Rc<Runtime>) {
@@ -279,9 +322,9 @@ impl Measuring {
 
     /// Resumes the latest paused (or interrupted) run.
     pub fn resume(self) {
-        let Some(rt) = self.runtime() else { return };
-        if let Some(run) = rt.ui.run.get_untracked().filter(|r| r.status.is_open()) {
-            spawn_local(drive(rt, run));
+        if let Some(rt) = self.runtime() {
+            rt.hidden_pause.set(false);
+            resume_run(rt);
         }
     }
 
@@ -430,6 +473,10 @@ async fn drive(rt: Rc<Runtime>, mut run: RunState) {
     }
     ui.anchors_left.set(plan.anchors_left());
     finish(&rt, plan, Some(measurer));
+    // The pause was withdrawn (the page came back) while it was taking effect: go on.
+    if run.status == RunStatus::Paused && !rt.controls.wants_out() {
+        resume_run(rt);
+    }
 }
 
 /// Back to idle with the plan and the engine, releasing the wake lock.

@@ -1,7 +1,8 @@
 //! The measurement loop: picks the next cell from the [`Plan`], measures it through a
 //! [`CellMeasurer`], stores the record in IndexedDB the moment it exists (together with the
 //! run state that counts it), measures the thermal probe now and then, recreates a lost GPU
-//! device and goes on, and honours pause / stop between cells.
+//! device and goes on, and honours pause / stop at once: between cells, or between two GPU runs
+//! of a cell, whose timings so far are then discarded.
 
 use std::cell::Cell as StdCell;
 
@@ -14,7 +15,8 @@ use crate::measure::{ClientInfo, MeasurementRecord};
 /// Times in a row a lost device is recreated for the same cell before the run gives up.
 pub const MAX_DEVICE_LOSSES_PER_CELL: u32 = 3;
 
-/// Pause and stop requests from the page, taken between cells.
+/// Pause and stop requests from the page, taken between cells and between the GPU runs of a
+/// cell.
 #[derive(Default)]
 pub struct Controls {
     pause: StdCell<bool>,
@@ -28,6 +30,16 @@ impl Controls {
 
     pub fn request_stop(&self) {
         self.stop.set(true);
+    }
+
+    /// Whether the loop is asked to leave (pause or stop).
+    pub fn wants_out(&self) -> bool {
+        self.pause.get() || self.stop.get()
+    }
+
+    /// Withdraws a pause request the loop has not acted on yet.
+    pub fn clear_pause(&self) {
+        self.pause.set(false);
     }
 
     /// Clears both requests (before resuming).
@@ -140,7 +152,7 @@ impl<M: CellMeasurer> Run<'_, M> {
                 on(RunEvent::Probing);
                 let t0 = (self.clock)();
                 let probe = self.plan.probe();
-                let rec = self.measure_recovering(&probe, on).await?;
+                let Some(rec) = self.measure_recovering(&probe, on).await? else { continue };
                 let ms = latency_ms(&rec);
                 self.state.record_probe(ms);
                 self.state.active_ms += (self.clock)() - t0;
@@ -151,7 +163,7 @@ impl<M: CellMeasurer> Run<'_, M> {
             }
             on(RunEvent::Measuring(next));
             let t0 = (self.clock)();
-            let mut rec = self.measure_recovering(&next.cell, on).await?;
+            let Some(mut rec) = self.measure_recovering(&next.cell, on).await? else { continue };
             if probe_is_next {
                 self.state.record_probe(latency_ms(&rec));
             }
@@ -166,11 +178,15 @@ impl<M: CellMeasurer> Run<'_, M> {
         }
     }
 
-    async fn measure_recovering(&mut self, cell: &crate::space::Cell, on: &mut dyn FnMut(RunEvent)) -> Result<MeasurementRecord, RunError> {
+    /// Measures `cell`, recreating a lost device; `None` when a pause or stop interrupted it
+    /// (the loop then ends with that status).
+    async fn measure_recovering(&mut self, cell: &crate::space::Cell, on: &mut dyn FnMut(RunEvent)) -> Result<Option<MeasurementRecord>, RunError> {
         let mut losses = 0;
+        let controls = self.controls;
         loop {
-            match self.measurer.measure(cell).await {
-                Ok(rec) => return Ok(rec),
+            match self.measurer.measure(cell, &|| controls.wants_out()).await {
+                Ok(rec) => return Ok(Some(rec)),
+                Err(MeasureError::Stopped) => return Ok(None),
                 Err(MeasureError::DeviceLost(message)) => {
                     losses += 1;
                     self.state.device_lost_events += 1;

@@ -33,6 +33,11 @@ impl Budget {
         }
     }
 
+    /// The share of the budget that `used_ms` of active time spend; `None` without a limit.
+    pub fn share_used(self, used_ms: f64) -> Option<f64> {
+        self.limit_ms().map(|l| (used_ms / l).clamp(0.0, 1.0))
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Budget::Quick => "Quick (~2 min)",
@@ -118,12 +123,23 @@ impl RunState {
 
     /// Fraction of the budget used, in `[0, 1]`; `None` without a limit.
     pub fn progress(&self) -> Option<f64> {
-        self.budget.limit_ms().map(|l| (self.active_ms / l).clamp(0.0, 1.0))
+        self.progress_at(self.active_ms)
+    }
+
+    /// [`RunState::progress`] once `used_ms` of active time are spent (the page ticks it
+    /// between cells).
+    pub fn progress_at(&self, used_ms: f64) -> Option<f64> {
+        self.budget.share_used(used_ms)
     }
 
     /// Measuring time left, in milliseconds; `None` without a limit.
     pub fn remaining_ms(&self) -> Option<f64> {
-        self.budget.limit_ms().map(|l| (l - self.active_ms).max(0.0))
+        self.remaining_ms_at(self.active_ms)
+    }
+
+    /// The budget left once `used_ms` of active time are spent.
+    pub fn remaining_ms_at(&self, used_ms: f64) -> Option<f64> {
+        self.budget.limit_ms().map(|l| (l - used_ms).max(0.0))
     }
 
     /// Average measuring time per recorded cell so far.
@@ -133,7 +149,12 @@ impl RunState {
 
     /// Roughly how many more cells fit in the budget.
     pub fn cells_left_estimate(&self) -> Option<u32> {
-        Some((self.remaining_ms()? / self.ms_per_cell()?).ceil() as u32)
+        self.cells_left_at(self.active_ms)
+    }
+
+    /// Cells that fit in the budget left once `used_ms` are spent, at the run's time per cell.
+    pub fn cells_left_at(&self, used_ms: f64) -> Option<u32> {
+        Some((self.remaining_ms_at(used_ms)? / self.ms_per_cell()?).ceil() as u32)
     }
 
     pub fn budget_used_up(&self) -> bool {

@@ -20,7 +20,7 @@
 
 use super::record::{LayerTime, ModeOverhead, Stats, TimingMode};
 use super::stats::{median, summarize, tick_quantum};
-use crate::engine::{Gpu, Program, ProgramError};
+use crate::engine::{Gpu, Program, ProgramError, RunTiming};
 
 /// Protocol parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,22 +90,33 @@ pub fn profile_mode(gpu: &Gpu) -> Option<TimingMode> {
 
 /// Runs the protocol on a planned network.
 pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measurement, ProgramError> {
-    let warmup_runs = warm_up(gpu, program, p).await?;
-    let mut timed = timed_runs(gpu, program, p).await?;
+    match measure_stoppable(gpu, program, p, &|| false).await? {
+        Some(m) => Ok(m),
+        None => unreachable!("a measurement never asked to stop finishes"),
+    }
+}
+
+/// [`measure`], asking `stop` before every GPU run: `Ok(None)` as soon as it says so, the
+/// runs so far discarded (a page paused or hidden mid-cell must not keep spoiled timings).
+pub async fn measure_stoppable(gpu: &Gpu, program: &Program, p: &Protocol, stop: &dyn Fn() -> bool) -> Result<Option<Measurement>, ProgramError> {
+    let runs = Runs { gpu, program, stop };
+    let Some(warmup_runs) = warm_up(&runs, p).await? else { return Ok(None) };
+    let Some(mut timed) = timed_runs(&runs, p).await? else { return Ok(None) };
     let (wall, gpu_stats, mode, mut overheads) = choose_mode(&timed);
     let noisy = wall.cov > p.cov_threshold;
-    let (layers, layers_mode) = match profile_layers(gpu, program, p, &mut timed.stamps).await? {
-        Some(prof) => {
+    let (layers, layers_mode) = match profile_layers(&runs, p, &mut timed.stamps).await? {
+        Stoppable::Stopped => return Ok(None),
+        Stoppable::Done(Some(prof)) => {
             if let Some(ps) = &timed.plain {
                 overheads.push(ModeOverhead { mode: prof.mode, wall_median_ms: prof.wall_median_ms, ratio_to_plain: prof.wall_median_ms / ps.median_ms });
             }
             (Some(prof.layers), Some(prof.mode))
         }
-        None => (None, None),
+        Stoppable::Done(None) => (None, None),
     };
     // Step 5: the observed timestamp resolution.
     let timestamp_resolution_ns = resolution_ns(&timed.stamps);
-    Ok(Measurement {
+    Ok(Some(Measurement {
         wall,
         gpu: gpu_stats,
         mode,
@@ -116,16 +127,40 @@ pub async fn measure(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Measu
         noisy,
         timestamp_resolution_ns,
         kernels: gpu.tiling().describe(),
-    })
+    }))
+}
+
+/// A step's result, or that it was asked to stop.
+enum Stoppable<T> {
+    Done(T),
+    Stopped,
+}
+
+/// The program on the GPU, run one inference at a time unless asked to stop.
+struct Runs<'a> {
+    gpu: &'a Gpu,
+    program: &'a Program,
+    stop: &'a dyn Fn() -> bool,
+}
+
+impl Runs<'_> {
+    /// One inference in `mode`; `None` when asked to stop first.
+    async fn run(&self, mode: TimingMode) -> Result<Option<RunTiming>, ProgramError> {
+        if (self.stop)() {
+            return Ok(None);
+        }
+        self.program.run(self.gpu, mode).await.map(Some)
+    }
 }
 
 /// Step 1, warm-up: plain runs until the last walls settle (between the protocol's bounds).
-async fn warm_up(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<u32, ProgramError> {
+async fn warm_up(r: &Runs<'_>, p: &Protocol) -> Result<Option<u32>, ProgramError> {
     let mut warm = Vec::new();
     while (warm.len() as u32) < p.warmup_max && ((warm.len() as u32) < p.warmup_min || !settled(&warm, 3, p.settle_tol)) {
-        warm.push(program.run(gpu, TimingMode::Plain).await?.wall_ms);
+        let Some(t) = r.run(TimingMode::Plain).await? else { return Ok(None) };
+        warm.push(t.wall_ms);
     }
-    Ok(warm.len() as u32)
+    Ok(Some(warm.len() as u32))
 }
 
 /// What the timed runs gave: statistics per mode timed, and every run's raw timestamps.
@@ -139,8 +174,8 @@ struct Timed {
 
 /// Step 2, timed runs: plain and whole-pass interleaved; measured again with twice the runs while
 /// the spread is over the threshold (the earlier runs are replaced, not mixed in).
-async fn timed_runs(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Timed, ProgramError> {
-    let whole = Program::supports(gpu, TimingMode::WholePass);
+async fn timed_runs(r: &Runs<'_>, p: &Protocol) -> Result<Option<Timed>, ProgramError> {
+    let whole = Program::supports(r.gpu, TimingMode::WholePass);
     let time_plain = p.interleave_plain || !whole;
     let (mut plain, mut wp_wall, mut wp_gpu, mut stamps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut target = p.runs.max(1);
@@ -148,10 +183,11 @@ async fn timed_runs(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Timed,
     loop {
         while (plain.len().max(wp_wall.len()) as u32) < target {
             if time_plain {
-                plain.push(program.run(gpu, TimingMode::Plain).await?.wall_ms);
+                let Some(t) = r.run(TimingMode::Plain).await? else { return Ok(None) };
+                plain.push(t.wall_ms);
             }
             if whole {
-                let t = program.run(gpu, TimingMode::WholePass).await?;
+                let Some(t) = r.run(TimingMode::WholePass).await? else { return Ok(None) };
                 wp_wall.push(t.wall_ms);
                 wp_gpu.push(t.gpu_ms.unwrap_or(0.0));
                 stamps.push((t.timestamp_ticks, t.timestamp_period_ns));
@@ -167,7 +203,7 @@ async fn timed_runs(gpu: &Gpu, program: &Program, p: &Protocol) -> Result<Timed,
         wp_wall.clear();
         wp_gpu.clear();
     }
-    Ok(Timed { plain: time_plain.then(|| summarize(&plain)), whole_pass: whole.then(|| (summarize(&wp_wall), summarize(&wp_gpu))), stamps })
+    Ok(Some(Timed { plain: time_plain.then(|| summarize(&plain)), whole_pass: whole.then(|| (summarize(&wp_wall), summarize(&wp_gpu))), stamps }))
 }
 
 /// Step 3, the mode a record reports: whole-pass (with GPU time) when plain runs were not timed, or
@@ -199,20 +235,20 @@ struct Profile {
 
 /// Step 4, a per-layer profile, when the adapter can time dispatches or passes and the protocol asks
 /// for profile runs; their timestamps join `stamps`.
-async fn profile_layers(gpu: &Gpu, program: &Program, p: &Protocol, stamps: &mut Vec<(Vec<u64>, f64)>) -> Result<Option<Profile>, ProgramError> {
-    let (Some(mode), true) = (profile_mode(gpu), p.profile_runs > 0) else { return Ok(None) };
-    let mut per: Vec<Vec<f64>> = vec![Vec::new(); program.dispatches.len()];
+async fn profile_layers(r: &Runs<'_>, p: &Protocol, stamps: &mut Vec<(Vec<u64>, f64)>) -> Result<Stoppable<Option<Profile>>, ProgramError> {
+    let (Some(mode), true) = (profile_mode(r.gpu), p.profile_runs > 0) else { return Ok(Stoppable::Done(None)) };
+    let mut per: Vec<Vec<f64>> = vec![Vec::new(); r.program.dispatches.len()];
     let mut walls = Vec::new();
     for _ in 0..p.profile_runs {
-        let t = program.run(gpu, mode).await?;
+        let Some(t) = r.run(mode).await? else { return Ok(Stoppable::Stopped) };
         walls.push(t.wall_ms);
         for (i, ms) in t.per_dispatch_ms.unwrap_or_default().into_iter().enumerate() {
             per[i].push(ms);
         }
         stamps.push((t.timestamp_ticks, t.timestamp_period_ns));
     }
-    let layers = program.dispatches.iter().zip(&per).map(|(d, v)| LayerTime { name: d.name.clone(), median_ms: median(v) }).collect();
-    Ok(Some(Profile { mode, layers, wall_median_ms: median(&walls) }))
+    let layers = r.program.dispatches.iter().zip(&per).map(|(d, v)| LayerTime { name: d.name.clone(), median_ms: median(v) }).collect();
+    Ok(Stoppable::Done(Some(Profile { mode, layers, wall_median_ms: median(&walls) })))
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ try {
   await page.getByRole("button", { name: "Start measuring" }).click();
 
   // The anchors, then the first fit: no accuracy claimed before a cell measured after it.
-  const fitted = await until("the first fit", () => modelLine(page), 600_000);
+  const fitted = await until("the first fit", () => modelLine(page), 1_500_000);
   assert.ok(fitted.cells >= ANCHORS, fitted.text);
   log("first fit:", fitted.text);
   const checked = await until(`${AFTER} cells checked after a fit`, async () => { const l = await modelLine(page); return l && l.checked >= AFTER && l; }, 300_000);

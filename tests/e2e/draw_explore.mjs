@@ -80,7 +80,7 @@ try {
   const point = await est.locator(".point").textContent();
   const range = await est.locator(".range").textContent();
   assert.match(point, /^\d+(\.\d+)? ms$/, "a point estimate");
-  const m = range.match(/^range (\d+(?:\.\d+)?) ms–(\d+(?:\.\d+)?) ms$/);
+  const m = range.match(/^\d+% range (\d+(?:\.\d+)?) ms–(\d+(?:\.\d+)?) ms$/);
   assert.ok(m, `a range: ${range}`);
   const p = parseFloat(point);
   assert.ok(+m[1] <= p && p <= +m[2], `the range ${range} holds the point ${point}`);
@@ -93,6 +93,47 @@ try {
   await page.locator(".hash").waitFor();
   assert.equal(await page.locator(".hash").textContent(), README_HASH, "the URL keeps the cell");
   const shared = page.url();
+
+  // A 10th edge is refused and the cell stays; Back undoes an edit within Draw; broken JSON
+  // keeps the (faded) drawing and Start over, with the error said once.
+  await edge(1, 2);
+  await page.getByText(/^Not done: after pruning the cell has 10 edges/).waitFor();
+  assert.equal(await page.locator(".hash").textContent(), README_HASH, "a refused edit leaves the cell as it was");
+  await vertex(5).tap();
+  await page.getByRole("button", { name: "conv 3×3", exact: true }).tap();
+  await page.waitForFunction((h) => document.querySelector(".hash")?.textContent !== h, README_HASH);
+  await page.goBack();
+  await page.waitForFunction((h) => document.querySelector(".hash")?.textContent === h, README_HASH);
+  assert.match(page.url(), /\/draw\/?\?spec=/, "Back undid the edit and stayed in Draw");
+  await page.locator("textarea.spec").fill("{ broken");
+  await page.locator("svg.cell-drawing.stale").waitFor();
+  assert.equal(await page.getByText(/Not a valid cell/).count(), 1, "the error is said once");
+  assert.ok(await page.getByRole("button", { name: "Start over" }).isVisible(), "Start over stays");
+  log("edits: 10th edge refused, Back undoes, broken JSON keeps the drawing");
+  await page.goto(shared);
+  await page.locator(".hash").waitFor();
+
+  // ---- A phone whose GPU no model describes (the adapter spoofed as an Adreno 740): Draw and
+  // Explore say so first, and label the other devices' estimates by device, not file name.
+  const adreno = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+  await adreno.addInitScript(() => {
+    Object.defineProperty(GPUAdapter.prototype, "info", {
+      get: () => ({ vendor: "qualcomm", architecture: "adreno-7xx", device: "", description: "Adreno (TM) 740", isFallbackAdapter: false }),
+    });
+  });
+  const apage = await adreno.newPage();
+  await apage.goto(ORIGIN + "/draw");
+  await apage.locator("p.no-model").waitFor({ timeout: 60_000 });
+  const firstTitle = await apage.locator("li.estimate .model").first().textContent();
+  assert.match(firstTitle, /^On /, `another device's estimate is labelled by its device: ${firstTitle}`);
+  assert.equal(await apage.locator("li.estimate.here").count(), 0, "no estimate passes for this device's");
+  await apage.screenshot({ path: `${SHOTS}/draw-phone-no-model.png`, fullPage: true });
+  await apage.goto(ORIGIN + "/explore");
+  await apage.locator("p.no-model").waitFor({ timeout: 60_000 });
+  const option = await apage.locator("#model option").first().textContent();
+  assert.match(option, /\(.*\.model\)$/, `models are named by device: ${option}`);
+  log(`spoofed Adreno: Draw says "${(await apage.locator("p.no-model").textContent()).slice(0, 40)}…", first estimate "${firstTitle}", Explore lists "${option}"`);
+  await adreno.close();
 
   // ---- Draw on a desktop: measure the shared cell on this device.
   const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
@@ -139,6 +180,19 @@ try {
   assert.ok(kept > 0 && kept < SPACE_SIZE, `the op filter narrows the plot: ${plotted}`);
   await dpage.locator("#f-maxpool").selectOption("any");
   await dpage.getByText(`Plotted ${withCommas(SPACE_SIZE)} of`).waitFor();
+  // The latency range applies as it is typed, and says why nothing is plotted.
+  await dpage.locator("#f-min").fill("100000000");
+  await dpage.getByText(/^Plotted 0 of [\d,]+ cells: no cell has/).waitFor();
+  await dpage.locator("#f-min").fill("20");
+  await dpage.locator("#f-max").fill("10");
+  await dpage.getByText("The latency range is empty: from 20 ms is above to 10 ms.").waitFor();
+  await dpage.locator("#f-min").fill("");
+  await dpage.locator("#f-max").fill("");
+  await dpage.getByText(`Plotted ${withCommas(SPACE_SIZE)} of`).waitFor();
+
+  // The view lives in the address: a filter set before leaving for Draw is back after Back.
+  await dpage.locator("#f-conv1x1").selectOption("1");
+  await dpage.waitForURL(/\/explore\?conv1=1$/);
 
   // Search by hash, then open the hit in Draw.
   await dpage.locator("#hash-search").fill(README_HASH.slice(0, 8));
@@ -149,13 +203,36 @@ try {
   await hit.click();
   await dpage.locator(".hash").waitFor();
   assert.equal(await dpage.locator(".hash").textContent(), README_HASH, "the hit opens in Draw");
+  await dpage.goBack();
+  await dpage.locator("#plotted").getByText(/^Plotted [\d,]+ of/).waitFor({ timeout: 180_000 });
+  assert.equal(await dpage.locator("#f-conv1x1").inputValue(), "1", "Back restores the filter");
+  assert.match(await dpage.locator("#plotted").textContent(), new RegExp(`^Plotted (?!${withCommas(SPACE_SIZE)} )`), "and applies it");
+  log("explore view kept in the address:", new URL(dpage.url()).search);
 
-  // A click on the plot opens the nearest cell in Draw.
+  // A click on empty plot space does nothing; a click on a drawn cell opens it in Draw.
   await dpage.goto(ORIGIN + "/explore");
   await predicted.waitFor({ timeout: 180_000 });
   await dpage.getByText(`Plotted ${withCommas(SPACE_SIZE)} of`).waitFor();
-  const box = await dpage.locator("#plot-scatter").boundingBox();
-  await dpage.locator("#plot-scatter").click({ position: { x: box.width * 0.5, y: box.height * 0.5 } });
+  const plot = dpage.locator("#plot-scatter");
+  // The plot's top left corner (slow cells with few MACs) is empty; LEFT = 58, TOP = 22 px.
+  await plot.click({ position: { x: 62, y: 26 } });
+  await dpage.waitForTimeout(500);
+  assert.match(dpage.url(), /\/explore$/, "a click on empty space stays on Explore");
+  // A pixel the density image inked (blue: the grid and labels are grey), in CSS pixels.
+  const spot = await dpage.evaluate(() => {
+    const c = document.getElementById("plot-scatter");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const k = c.width / c.clientWidth;
+    for (let i = 0; i < d.length; i += 4 * 97) {
+      if (d[i + 3] > 0 && d[i + 2] - d[i] > 80) {
+        const p = i / 4;
+        return { x: (p % c.width) / k, y: Math.floor(p / c.width) / k };
+      }
+    }
+    return null;
+  });
+  assert.ok(spot, "the scatter has a drawn cell to click");
+  await plot.click({ position: spot });
   await dpage.waitForURL(/\/draw\?spec=/);
   await dpage.locator(".hash").waitFor();
   log("plot click opened", await dpage.locator(".hash").textContent());

@@ -62,6 +62,36 @@ try {
   await page.getByLabel("Until I stop it").check();
   await page.getByRole("button", { name: "Start measuring" }).click();
 
+  // The run comes into view with focus on its heading; the sections keep their order; the
+  // clock ticks while a cell is measured (not only when one ends).
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === "run-h", null, { timeout: 30_000 });
+  const inView = await page.evaluate(() => { const r = document.getElementById("run-h").getBoundingClientRect(); return r.top >= -1 && r.bottom <= innerHeight; });
+  assert.ok(inView, "the run card is scrolled into view when the run starts");
+  const headings = (await page.locator("h2").allTextContents()).filter((h) => /^\d\./.test(h)).map((h) => h[0]);
+  assert.deepEqual(headings, ["1", "2", "3"], `sections in order: ${headings}`);
+  const usedText = async () => (await page.locator("#run-h + p.status").textContent()).match(/· (.+) used/)[1];
+  const used0 = await usedText();
+  await page.waitForFunction((u0) => { const m = document.querySelector("#run-h + p.status").textContent.match(/· (.+) used/); return m && m[1] !== u0; }, used0, { timeout: 5_000 });
+  log(`run in view and focused; clock ticks: ${used0} -> ${await usedText()}`);
+
+  // A hidden page pauses at once (the cell on the GPU discarded) and a visible one goes on.
+  const setHidden = (hidden) => page.evaluate((h) => {
+    Object.defineProperty(document, "visibilityState", { value: h ? "hidden" : "visible", configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, hidden);
+  const runStatus = () => page.locator("#run-h + p.status strong").textContent();
+  const hiddenAt = Date.now();
+  await setHidden(true);
+  await page.getByText("Paused while this page is hidden").waitFor();
+  await page.waitForFunction(() => document.querySelector("#run-h + p.status strong")?.textContent === "Paused", null, { timeout: 30_000 });
+  const pausedAfter = Date.now() - hiddenAt;
+  const whileHidden = (await counts(page)).stored;
+  await page.waitForTimeout(2_000);
+  assert.equal((await counts(page)).stored, whileHidden, "nothing is measured while hidden");
+  await setHidden(false);
+  await page.waitForFunction(() => document.querySelector("#run-h + p.status strong")?.textContent === "Measuring", null, { timeout: 30_000 });
+  log(`hidden: paused after ${pausedAfter} ms, resumed when visible (${await runStatus()})`);
+
   // A few cells, uploaded as they come.
   await waitFor(page, `${CELLS_BEFORE_RELOAD} records`, (c) => c.stored >= CELLS_BEFORE_RELOAD);
   await page.screenshot({ path: `${SHOTS}/measure-phone-running.png`, fullPage: true });
@@ -84,8 +114,13 @@ try {
 
   // Bring it back: the queue drains (backoff is capped at 60 s).
   await server.start();
+  // Stop acts after the GPU run in flight, not after the whole cell.
+  const stopAt = Date.now();
   await page.getByRole("button", { name: "Stop" }).click();
-  await page.getByText(/^Stopped/).waitFor({ timeout: 240_000 });
+  await page.getByText(/^Stopped/).waitFor({ timeout: 60_000 });
+  const stopMs = Date.now() - stopAt;
+  log(`stop took effect in ${stopMs} ms`);
+  assert.ok(stopMs < 20_000, `Stop acts within a GPU run or so (${stopMs} ms)`);
   const final = await waitFor(page, "every record uploaded", (c) => c.pending === 0, 120_000);
   log("final counts", JSON.stringify(final));
 
