@@ -9,7 +9,7 @@
 mod common;
 
 use leti::app::bundled_models::{match_score, order};
-use leti::app::cell_editor::{draw_url, percent_decode, tap, verdict, Draft, DraftError, EditError, TapOutcome, Verdict};
+use leti::app::cell_editor::{draw_url, percent_decode, percent_encode, tap, verdict, Draft, DraftError, EditError, TapOutcome, Verdict};
 use leti::app::explore_data::{bin_grid, find_hash, hash_query, histogram, nearest, op_counts, pareto_front, Filter, LogAxis, PlotArea};
 use leti::app::{draw_page, format, space_worker_api};
 use leti::measure::anchors::ANCHOR_CODES;
@@ -110,13 +110,27 @@ fn taps_select_then_toggle() {
 fn the_url_round_trips_the_spec() {
     for (_, json) in draw_page::PRESETS {
         let text = draw_page::preset_text(json);
-        let url = draw_url(&text);
-        let q = url.strip_prefix("/draw?spec=").unwrap();
-        assert!(!q.contains(['"', '[', ' ', ',', '\n', '&', '#']), "{q}");
-        assert_eq!(q, String::from(js_sys::encode_uri_component(&text)), "same encoding as the browser's");
-        assert_eq!(percent_decode(q).unwrap(), text);
         let spec = CellSpec::from_json_str(&text).unwrap();
-        assert_eq!(Draft::from_spec(&spec).unwrap().to_spec(), spec, "every preset can be drawn");
+        let d = Draft::from_spec(&spec).unwrap();
+        assert_eq!(d.to_spec(), spec, "every preset can be drawn");
+        let url = draw_url(&text);
+        let code = url.strip_prefix("/draw?cell=").unwrap();
+        assert!(code.len() <= 12 && !code.contains(['%', '&', '#']), "{code}");
+        assert_eq!(Draft::from_code(code).unwrap(), d);
+        assert_eq!(draw_page::text_of_query(Some(code.into()), None), Some(Ok(text)));
+    }
+    let readme = draw_page::preset_text(draw_page::PRESETS[0].1);
+    assert_eq!(draw_url(&readme), "/draw?cell=1333m-1d0463");
+    // JSON the drawing cannot show goes as compact JSON; text that is not JSON as it is.
+    let eight = CellSpec::new(vec![vec![0; 8]; 8], vec!["input".into(); 8]);
+    let json = serde_json::to_string(&eight).unwrap();
+    let url = draw_url(&serde_json::to_string_pretty(&eight).unwrap());
+    assert_eq!(percent_decode(url.strip_prefix("/draw?spec=").unwrap()).unwrap(), json);
+    assert_eq!(percent_decode(draw_url("{ broken").strip_prefix("/draw?spec=").unwrap()).unwrap(), "{ broken");
+    assert_eq!(percent_encode("a b&c"), String::from(js_sys::encode_uri_component("a b&c")), "same encoding as the browser's");
+    // Broken codes say why.
+    for bad in ["1333m", "1333mm1-1d0463", "1x-7", "13-7", "13-7g", "-3"] {
+        assert!(Draft::from_code(bad).is_err(), "{bad}");
     }
     assert_eq!(percent_decode("%zz"), None);
     let lower = CellSpec::new(vec![vec![0, 1], vec![1, 0]], vec!["input".into(), "output".into()]);

@@ -265,9 +265,81 @@ pub fn op_name(op: Op) -> &'static str {
     }
 }
 
-/// The address of the Draw page showing `spec_json`.
+/// The address of the Draw page showing `spec_json`: `/draw?cell=CODE` ([`Draft::code`]) for
+/// any cell the drawing can show, else `/draw?spec=` with the JSON (compacted when it parses),
+/// so that a shared link stays short.
 pub fn draw_url(spec_json: &str) -> String {
-    format!("/draw?spec={}", percent_encode(spec_json))
+    match CellSpec::from_json_str(spec_json) {
+        Ok(spec) => match Draft::from_spec(&spec) {
+            Ok(d) => format!("/draw?cell={}", d.code()),
+            Err(_) => format!("/draw?spec={}", percent_encode(&serde_json::to_string(&spec).unwrap_or_else(|_| spec_json.to_string()))),
+        },
+        Err(_) => format!("/draw?spec={}", percent_encode(spec_json)),
+    }
+}
+
+/// Letter of an interior op in a cell code.
+fn op_letter(op: Op) -> char {
+    match op {
+        Op::Conv3x3 => '3',
+        Op::Conv1x1 => '1',
+        _ => 'm',
+    }
+}
+
+impl Draft {
+    /// A short code for the draft: its interior ops, one letter each (`3` conv 3×3, `1` conv
+    /// 1×1, `m` max-pool 3×3), then `-` and the upper triangle of the adjacency matrix, row
+    /// by row, as a hexadecimal number: the README cell is `1333m-1d0463`, and no cell takes
+    /// more than 12 characters.
+    pub fn code(&self) -> String {
+        let n = self.ops.len();
+        let ops: String = self.ops[1..n - 1].iter().map(|&o| op_letter(o)).collect();
+        let mut bits: u32 = 0;
+        for a in 0..n {
+            for b in a + 1..n {
+                bits = bits << 1 | u32::from(self.edges[a][b]);
+            }
+        }
+        let digits = (n * (n - 1) / 2).div_ceil(4);
+        format!("{ops}-{bits:0digits$x}")
+    }
+
+    /// Reads [`Draft::code`]'s form back; the error says what is wrong.
+    pub fn from_code(code: &str) -> Result<Draft, String> {
+        let (ops, hex) = code.split_once('-').ok_or("a cell code is the ops, a '-', then the edges")?;
+        let n = ops.chars().count() + 2;
+        if n > MAX_VERTICES {
+            return Err(format!("a cell has at most {MAX_VERTICES} vertices; this code has {n}"));
+        }
+        let mut v = vec![Op::Input];
+        for c in ops.chars() {
+            v.push(match c {
+                '3' => Op::Conv3x3,
+                '1' => Op::Conv1x1,
+                'm' => Op::MaxPool3x3,
+                _ => return Err(format!("{c:?} is not an op letter (3, 1 or m)")),
+            });
+        }
+        v.push(Op::Output);
+        let pairs = n * (n - 1) / 2;
+        if hex.len() != pairs.div_ceil(4) {
+            return Err(format!("{n} vertices take {} hex digits of edges, not {}", pairs.div_ceil(4), hex.len()));
+        }
+        let bits = u32::from_str_radix(hex, 16).map_err(|_| format!("{hex:?} is not hexadecimal"))?;
+        if bits >> pairs != 0 {
+            return Err(format!("{hex:?} has more than {pairs} edge bits"));
+        }
+        let mut edges = vec![vec![false; n]; n];
+        let mut k = pairs;
+        for a in 0..n {
+            for b in a + 1..n {
+                k -= 1;
+                edges[a][b] = bits >> k & 1 == 1;
+            }
+        }
+        Ok(Draft { ops: v, edges })
+    }
 }
 
 /// Encodes a query value (RFC 3986 unreserved characters kept), like `encodeURIComponent`.

@@ -2,14 +2,15 @@
 //! JSON (typed in or from a preset), validated as it changes with the same typed errors as the
 //! CLI, its pruned form, module hash and cost (trainable parameters, MACs, layer counts, peak
 //! activation memory), and the latency estimates ([`super::draw_estimates`]). The cell is kept
-//! in the page address (`?spec=`), so a link shares it.
+//! in the page address (`?cell=`, a short code, or `?spec=` for JSON the drawing cannot show),
+//! so a link shares it; each drawing edit is a history entry, so Back undoes it.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use super::cell_drawing::CellDrawing;
-use super::cell_editor::draw_url;
+use super::cell_editor::{draw_url, Draft};
 use super::draw_estimates::Estimates;
 use super::format::{mib, spec_json, thousands};
 use crate::net::{build, Cost, NetConfig};
@@ -62,6 +63,16 @@ pub fn analyse(text: &str) -> Result<Analysis, SpecError> {
     })
 }
 
+/// The JSON text a Draw address holds: its `cell` code, else its `spec` JSON (pretty-printed
+/// when it parses); `None` without either, an error for a broken code.
+pub fn text_of_query(cell: Option<String>, spec: Option<String>) -> Option<Result<String, String>> {
+    match (cell, spec) {
+        (Some(code), _) => Some(Draft::from_code(&code).map(|d| spec_json(&d.to_spec()))),
+        (None, Some(json)) => Some(Ok(preset_text(&json))),
+        (None, None) => None,
+    }
+}
+
 /// A preset's spec, pretty-printed.
 pub fn preset_text(json: &str) -> String {
     CellSpec::from_json_str(json).map(|s| spec_json(&s)).unwrap_or_else(|_| json.to_string())
@@ -72,7 +83,16 @@ pub fn DrawPage() -> impl IntoView {
     super::layout::page_title("Draw a cell");
     let query = use_query_map();
     let navigate = use_navigate();
-    let initial = query.with_untracked(|q| q.get("spec")).unwrap_or_else(|| preset_text(PRESETS[0].1));
+    let link_error = RwSignal::new(None::<String>);
+    let from_link = query.with_untracked(|q| text_of_query(q.get("cell"), q.get("spec")));
+    let initial = match from_link {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => {
+            link_error.set(Some(format!("This link's cell could not be read ({e}); showing the README cell instead.")));
+            preset_text(PRESETS[0].1)
+        }
+        None => preset_text(PRESETS[0].1),
+    };
     let text = RwSignal::new(initial);
     let analysis = Memo::new(move |_| text.with(|t| analyse(t)));
     // Keep the URL in step with the text: each drawing edit or preset is a history entry (Back
@@ -80,19 +100,21 @@ pub fn DrawPage() -> impl IntoView {
     let typed = StoredValue::new(false);
     let nav = navigate.clone();
     Effect::new(move |prev: Option<()>| {
-        let t = text.get();
-        if query.with_untracked(|q| q.get("spec")).as_deref() == Some(t.as_str()) {
-            return;
-        }
+        let url = draw_url(&text.get());
         let replace = prev.is_none() || typed.get_value();
         typed.set_value(false);
-        nav(&draw_url(&t), NavigateOptions { replace, scroll: false, ..Default::default() });
+        // The router's address (the window's may not have changed yet while a route renders).
+        let shown = query.with_untracked(|q| text_of_query(q.get("cell"), q.get("spec")));
+        if matches!(&shown, Some(Ok(t)) if draw_url(t) == url) {
+            return;
+        }
+        nav(&url, NavigateOptions { replace, scroll: false, ..Default::default() });
     });
     // Back and Forward bring their cell back.
     Effect::new(move |_| {
-        if let Some(spec) = query.with(|q| q.get("spec")) {
-            if text.with_untracked(|t| *t != spec) {
-                text.set(spec);
+        if let Some(Ok(t)) = query.with(|q| text_of_query(q.get("cell"), q.get("spec"))) {
+            if text.with_untracked(|cur| draw_url(cur) != draw_url(&t)) {
+                text.set(t);
             }
         }
     });
@@ -103,6 +125,7 @@ pub fn DrawPage() -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="spec-h">
             <h2 id="spec-h">"Cell"</h2>
+            {move || link_error.get().map(|e| view! { <p class="notice">{e}</p> })}
             <CellDrawing text=text/>
             <div class="buttons" role="group" aria-label="Presets">
                 {PRESETS.into_iter().map(|(name, json)| view! {

@@ -278,6 +278,7 @@ fn explore_state() -> Explore {
 /// (replacing the entry), so that Back from Draw and a shared link restore them.
 fn keep_view_in_url(st: Explore) {
     let navigate = use_navigate();
+    let query = use_query_map();
     Effect::new(move |_| {
         let view = ExploreView {
             model: st.models.chosen.get(),
@@ -285,10 +286,10 @@ fn keep_view_in_url(st: Explore) {
             min_text: st.input.min_text.get(),
             max_text: st.input.max_text.get(),
         };
-        let url = view.url();
-        let here = web_sys::window().and_then(|w| Some(format!("{}{}", w.location().pathname().ok()?, w.location().search().ok()?)));
-        if here.as_deref() != Some(url.as_str()) {
-            navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        // Against the router's address (the window's may not have changed yet while a route
+        // renders, and replacing it then would drop the page being left from the history).
+        if query.with_untracked(|q| ExploreView::from_query(|k| q.get(k))) != view {
+            navigate(&view.url(), NavigateOptions { replace: true, scroll: false, ..Default::default() });
         }
     });
 }

@@ -88,7 +88,7 @@ try {
   await page.screenshot({ path: `${SHOTS}/draw-phone.png`, fullPage: true });
 
   // The cell lives in the URL: a reload (or a shared link) shows the same cell.
-  assert.ok(page.url().includes("/draw?spec="));
+  assert.match(page.url(), /\/draw\?cell=1333m-1d0463$/, "a short share URL");
   await page.reload();
   await page.locator(".hash").waitFor();
   assert.equal(await page.locator(".hash").textContent(), README_HASH, "the URL keeps the cell");
@@ -104,7 +104,7 @@ try {
   await page.waitForFunction((h) => document.querySelector(".hash")?.textContent !== h, README_HASH);
   await page.goBack();
   await page.waitForFunction((h) => document.querySelector(".hash")?.textContent === h, README_HASH);
-  assert.match(page.url(), /\/draw\/?\?spec=/, "Back undid the edit and stayed in Draw");
+  assert.match(page.url(), /\/draw\/?\?cell=1333m-1d0463$/, "Back undid the edit and stayed in Draw");
   await page.locator("textarea.spec").fill("{ broken");
   await page.locator("svg.cell-drawing.stale").waitFor();
   assert.equal(await page.getByText(/Not a valid cell/).count(), 1, "the error is said once");
@@ -217,7 +217,7 @@ try {
   // The plot's top left corner (slow cells with few MACs) is empty; LEFT = 58, TOP = 22 px.
   await plot.click({ position: { x: 62, y: 26 } });
   await dpage.waitForTimeout(500);
-  assert.match(dpage.url(), /\/explore$/, "a click on empty space stays on Explore");
+  assert.match(dpage.url(), /\/explore\/?$/, `a click on empty space stays on Explore: ${dpage.url()}`);
   // A pixel the density image inked (blue: the grid and labels are grey), in CSS pixels.
   const spot = await dpage.evaluate(() => {
     const c = document.getElementById("plot-scatter");
@@ -233,7 +233,7 @@ try {
   });
   assert.ok(spot, "the scatter has a drawn cell to click");
   await plot.click({ position: spot });
-  await dpage.waitForURL(/\/draw\?spec=/);
+  await dpage.waitForURL(/\/draw\?cell=/);
   await dpage.locator(".hash").waitFor();
   log("plot click opened", await dpage.locator(".hash").textContent());
 
