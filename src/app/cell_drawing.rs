@@ -5,6 +5,7 @@
 //! through [`super::cell_editor::Draft`] and are written back to the page's JSON text.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::cell_editor::{op_name, short_label, tap, verdict, Draft, TapOutcome, Verdict};
 use super::format::spec_json;
@@ -30,6 +31,20 @@ fn edge_path(a: usize, b: usize, n: usize) -> String {
         let yc = 2.0 * peak - (BASE_Y - R * 0.8);
         format!("M{:.1},{:.1} Q{:.1},{yc:.1} {:.1},{:.1}", xa + R * 0.5, BASE_Y - R * 0.8, (xa + xb) / 2.0, xb - R * 0.5, BASE_Y - R * 0.8 - 5.0)
     }
+}
+
+/// Puts the keyboard focus back on vertex `v` once the drawing has re-rendered (after an op
+/// choice, so that focus stays in the editor rather than falling to the page).
+fn focus_vertex(v: usize) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        let el = web_sys::window().and_then(|w| w.document()).and_then(|d| d.query_selector(&format!("svg.cell-drawing [data-vertex=\"{v}\"]")).ok().flatten());
+        if let Some(el) = el {
+            if let Ok(focus) = js_sys::Reflect::get(&el, &"focus".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+                let _ = focus.call0(&el);
+            }
+        }
+    })
+    .forget();
 }
 
 /// The edges as SVG paths, faded where an end is pruned away.
@@ -91,6 +106,7 @@ fn actions_view(
                 <button class:chosen={current == op} on:click=move |_| {
                     edit(&|d| d.set_op(v, op).map(|_| format!("Vertex {v} is now {}.", op_name(op))).map_err(|e| e.to_string()));
                     selected.set(None);
+                    focus_vertex(v);
                 }>{op_name(op)}</button>
             }).collect_view()}
             <button class="danger" on:click=move |_| {
@@ -151,9 +167,18 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
         text.set(spec_json(&Draft::minimal().to_spec()));
         message.set(Some("Started over: input joined to output.".into()));
     };
+    // Escape cancels a selection (on the window: the drawing re-renders as the selection changes).
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && selected.try_get_untracked().flatten().is_some() {
+            selected.set(None);
+            message.set(Some("Selection cancelled.".into()));
+        }
+    });
+    on_cleanup(move || escape.remove());
     let on_vertex = move |v: usize| match tap(current(), v) {
         TapOutcome::Selected(v) => {
             selected.set(Some(v));
+            focus_vertex(v);
             message.set(Some(format!(
                 "Vertex {v} selected: tap another vertex to add or remove the edge between them{}.",
                 if last_ok.with_untracked(|d| d.as_ref().is_some_and(|d| v > 0 && v + 1 < d.num_vertices())) { ", or choose its op below" } else { "" }
@@ -165,6 +190,7 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
         }
         TapOutcome::ToggleEdge(a, b) => {
             selected.set(None);
+            focus_vertex(b);
             edit(&|d| {
                 let on = d.toggle_edge(a, b).map_err(|e| e.to_string())?;
                 let (from, to) = (a.min(b), a.max(b));
@@ -182,7 +208,7 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
                 let (n, pruned, sel) = (d.num_vertices(), d.pruned_away(), current());
                 let vertices = (0..n).map(|v| vertex_view(&d, v, pruned.contains(&v), sel == Some(v), on_vertex)).collect_view();
                 view! {
-                    <svg class="cell-drawing" class:stale=move || draft.with(|d| d.is_err()) viewBox=format!("0 0 {W} 262") role="group" aria-label="Cell drawing: tap a vertex, then another to toggle the edge between them"
+                    <svg class="cell-drawing" class:stale=move || draft.with(|d| d.is_err()) viewBox=format!("0 0 {W} 262") role="group" aria-label="Cell drawing: tap a vertex, then another to toggle the edge between them; Escape cancels a selection"
                         on:click=move |_| { selected.set(None); }>
                         <defs>
                             <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">

@@ -101,6 +101,7 @@ try {
   assert.equal(await page.locator(".hash").textContent(), README_HASH, "a refused edit leaves the cell as it was");
   await vertex(5).tap();
   await page.getByRole("button", { name: "conv 3×3", exact: true }).tap();
+  await page.waitForFunction(() => document.activeElement?.getAttribute("data-vertex") === "5", null, { timeout: 5_000 });
   await page.waitForFunction((h) => document.querySelector(".hash")?.textContent !== h, README_HASH);
   await page.goBack();
   await page.waitForFunction((h) => document.querySelector(".hash")?.textContent === h, README_HASH);
@@ -109,7 +110,16 @@ try {
   await page.locator("svg.cell-drawing.stale").waitFor();
   assert.equal(await page.getByText(/Not a valid cell/).count(), 1, "the error is said once");
   assert.ok(await page.getByRole("button", { name: "Start over" }).isVisible(), "Start over stays");
-  log("edits: 10th edge refused, Back undoes, broken JSON keeps the drawing");
+  // Keyboard: Enter selects the focused vertex, Escape cancels.
+  await page.goto(shared);
+  await page.locator(".hash").waitFor();
+  await vertex(2).focus();
+  await page.keyboard.press("Enter");
+  await page.locator("svg.cell-drawing .vertex.selected").waitFor();
+  await page.keyboard.press("Escape");
+  await page.getByText("Selection cancelled.").waitFor();
+  assert.equal(await page.locator("svg.cell-drawing .vertex.selected").count(), 0, "Escape cancels the selection");
+  log("edits: 10th edge refused, Back undoes, focus stays after an op choice, Escape cancels, broken JSON keeps the drawing");
   await page.goto(shared);
   await page.locator(".hash").waitFor();
 
