@@ -84,7 +84,8 @@ try {
   assert.ok(m, `a range: ${range}`);
   const p = parseFloat(point);
   assert.ok(+m[1] <= p && p <= +m[2], `the range ${range} holds the point ${point}`);
-  log(`drawn by taps: hash ${README_HASH}, ${README_PARAMS} parameters, estimate ${point} (${range}) by ${await est.getAttribute("data-model")}`);
+  const drawModel = await est.getAttribute("data-model");
+  log(`drawn by taps: hash ${README_HASH}, ${README_PARAMS} parameters, estimate ${point} (${range}) by ${drawModel}`);
   await page.screenshot({ path: `${SHOTS}/draw-phone.png`, fullPage: true });
 
   // The cell lives in the URL: a reload (or a shared link) shows the same cell.
@@ -210,6 +211,11 @@ try {
   const hit = dpage.locator("ul.hits a").first();
   await hit.waitFor();
   assert.equal(await hit.textContent(), README_HASH, "search finds the README cell");
+  // Explore predicts the space's own labeling of each cell (one per module hash); Draw the
+  // labeling drawn. Both run Model::predict, but isomorphic labelings schedule differently in
+  // the engine (order-dependent memory traffic features), so the numbers may differ a little.
+  const hitLine = await dpage.locator("ul.hits li").first().textContent();
+  log(`README cell: Draw ${point} (${drawModel}, README labeling); Explore "${hitLine}" (${model}, the space's labeling)`);
   await hit.click();
   await dpage.locator(".hash").waitFor();
   assert.equal(await dpage.locator(".hash").textContent(), README_HASH, "the hit opens in Draw");
