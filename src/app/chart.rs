@@ -4,6 +4,8 @@
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+use super::explore_plots::tick_label;
+
 /// One measured cell on the chart.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Point {
@@ -25,19 +27,6 @@ pub fn log_bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     // A little room around the points before rounding out, so none sits on the frame.
     let (lo, hi) = ((lo / 1.25).log10().floor(), (hi * 1.25).log10().ceil());
     (10f64.powf(lo), 10f64.powf(if hi <= lo { lo + 1.0 } else { hi }))
-}
-
-fn fmt_tick(v: f64, unit: &str) -> String {
-    let (d, s) = if v >= 1e9 {
-        (1e9, "G")
-    } else if v >= 1e6 {
-        (1e6, "M")
-    } else if v >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    };
-    format!("{}{s}{unit}", v / d)
 }
 
 /// Draws `text` centred on `x`, moved in as far as needed to stay within `0..width`.
@@ -84,7 +73,7 @@ pub fn draw(canvas: &HtmlCanvasElement, points: &[Point]) {
         ctx.move_to(x, top);
         ctx.line_to(x, top + ph);
         ctx.stroke();
-        fill_text_within(&ctx, &fmt_tick(d, ""), x, top + ph + 14.0, w);
+        fill_text_within(&ctx, &tick_label(d), x, top + ph + 14.0, w);
         d *= 10.0;
     }
     let mut d = y0;
@@ -95,7 +84,7 @@ pub fn draw(canvas: &HtmlCanvasElement, points: &[Point]) {
         ctx.line_to(left + pw, y);
         ctx.stroke();
         ctx.set_text_align("right");
-        let _ = ctx.fill_text(&fmt_tick(d, ""), left - 4.0, y + 4.0);
+        let _ = ctx.fill_text(&tick_label(d), left - 4.0, y + 4.0);
         d *= 10.0;
     }
     let _ = ctx.fill_text("ms", left - 4.0, top - 8.0);
