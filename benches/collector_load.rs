@@ -136,6 +136,7 @@ async fn bench_backend(name: &str, database_url: Option<String>) {
         limits: Limits { rate_per_minute: 0, ..Limits::default() },
         // Uploads only: no learning passes during the measurement.
         learning: leti::server::Learning { interval: std::time::Duration::ZERO, ..Default::default() },
+        nasbench: None,
     };
     let server = leti::server::start(&config).await.expect("starting the server");
     let base = server.url();

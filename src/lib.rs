@@ -9,8 +9,9 @@
 //!
 //! Cargo features: with default features off this is the lean library a NAS tool needs
 //! ([`space`], [`net`] and [`predict`]'s model inference); `engine` adds the GPU engine and
-//! [`measure`], `train` the model fitting and evaluation, `server` the collector, `cli` the
-//! `leti` tool, `app` the web app (the defaults are `cli` and `app`).
+//! [`measure`], `train` the model fitting and evaluation, `server` the collector, `nasbench`
+//! the import of NAS-Bench-101's dataset file into [`space`]'s accuracy table, `cli` the `leti`
+//! tool, `app` the web app (the defaults are `cli` and `app`).
 
 pub mod space;
 

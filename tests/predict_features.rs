@@ -7,7 +7,7 @@ use leti::net::{build, Cost, NetConfig};
 use leti::predict::{
     distinct_layer_configs, features, features_from_net, for_each_layer_config, idx, layer_configs_of_net, LayerConfig, LayerOp, NUM_FEATURES,
 };
-use leti::space::{Cell, CellSpec};
+use leti::space::{Cell, CellSpec, Op};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -88,13 +88,23 @@ fn readme_cell_features_match_ir_and_known_totals() {
     assert_eq!(f[idx::CELL_WIDTH], 4.0);
     assert_eq!(f[idx::OUTPUT_FANIN], 4.0);
     assert_eq!(f[idx::INPUT_FANOUT], 4.0);
-    // Encoding: edge 0->1 is the first bit, edge 5->6 the last; vertex 1 is conv1x1,
-    // vertex 5 maxpool3x3.
-    assert_eq!(f[idx::ADJ], 1.0);
-    assert_eq!(f[idx::ADJ + 20], 1.0);
+    // Encoding: of the cell in the generator's labeling, which for the README cell is not the
+    // README's drawing; edge a->b is bit a*7 - a(a+1)/2 + b - a - 1, op slots one-hot.
+    let canon = cell.canonical();
+    assert_ne!(canon, cell, "the README drawing is not the generator's labeling");
+    assert_eq!(canon.hash(), cell.hash());
+    assert_eq!(canon.canonical(), canon);
     assert_eq!((idx::ADJ..idx::OPS).map(|i| f[i]).sum::<f64>(), 9.0);
-    assert_eq!(&f[idx::OPS..idx::OPS + 3], &[0.0, 1.0, 0.0]);
-    assert_eq!(&f[idx::OPS + 12..idx::OPS + 15], &[0.0, 0.0, 1.0]);
+    for a in 0..7 {
+        for b in a + 1..7 {
+            assert_eq!(f[idx::ADJ + a * 7 - a * (a + 1) / 2 + b - a - 1], canon.has_edge(a, b) as u8 as f64, "edge {a}->{b}");
+        }
+    }
+    for v in 1..6 {
+        let hot: Vec<f64> = Op::INTERIOR.iter().map(|&o| (canon.op(v) == o) as u8 as f64).collect();
+        assert_eq!(&f[idx::OPS + 3 * (v - 1)..idx::OPS + 3 * v], &hot[..], "op slot {v}");
+    }
+    assert_eq!(features(&canon), f, "a drawing and the generator's labeling have the same features");
 }
 
 #[test]

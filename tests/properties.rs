@@ -4,6 +4,7 @@
 
 mod common;
 
+use leti::predict::{features, idx};
 use leti::space::{decode_cell, CellSpec, ModuleHash};
 use proptest::prelude::*;
 
@@ -114,7 +115,17 @@ proptest! {
         }
         order.push(n - 1);
         let r = common::relabel(&s, &order);
-        let hash: ModuleHash = r.validate().expect("a topological relabeling stays valid").hash();
+        let drawn = r.validate().expect("a topological relabeling stays valid");
+        let hash: ModuleHash = drawn.hash();
         prop_assert_eq!(hash, cell.hash());
+        // Any drawing of a cell maps to the same generator's labeling, so the predictors read
+        // the same encoding. (The costs follow the network as built: NAS-Bench-101 splits a
+        // cell's channels by vertex order, so some drawings build a different network.)
+        prop_assert_eq!(drawn.canonical(), cell.canonical());
+        let (fd, fc) = (features(&drawn), features(&cell));
+        prop_assert_eq!(&fd[idx::ADJ..], &fc[idx::ADJ..]);
+        if fd[..idx::ADJ] == fc[..idx::ADJ] {
+            prop_assert_eq!(fd, fc);
+        }
     }
 }

@@ -53,6 +53,12 @@ fn every_enumerated_cell_rehashes_to_its_hash_and_is_already_pruned() {
 }
 
 #[test]
+fn every_enumerated_cell_is_in_the_generators_own_labeling() {
+    let moved: Vec<String> = space().entries.par_iter().filter(|e| e.cell.canonical() != e.cell).map(|e| format!("{:?}", e.cell.to_spec())).collect();
+    assert!(moved.is_empty(), "{} cells are not in their canonical labeling, e.g. {}", moved.len(), moved[0]);
+}
+
+#[test]
 fn first_cells_follow_the_generator_order() {
     // The generator starts at 2 vertices (input -> output), then 3 vertices with each op.
     let e = &space().entries;

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use leti::app::engine_port::{CellMeasurer, MeasureError};
 use leti::app::plan::Plan;
 use leti::app::run_controller::{Controls, Run, RunEvent};
-use leti::app::run_state::{Budget, RunState, RunStatus, THERMAL_EVERY};
+use leti::app::run_state::{Budget, RunState, RunStatus, QUICK_CAP_MS, THERMAL_EVERY};
 use leti::app::store::{delete_database, Store, UploadState};
 use leti::app::upload::{backoff_ms, classify, Outcome, Response, Transport, UploadQueue, BACKOFF_MAX_MS};
 use leti::app::{download, draw_page};
@@ -146,24 +146,66 @@ fn anchors_decode_and_are_distinct() {
 
 #[wasm_bindgen_test]
 fn budget_progress_eta_and_thermal_ratio() {
-    let mut s = RunState::new("r".into(), Budget::Quick, 0);
+    let mut s = RunState::new("r".into(), Budget::Standard, 0);
     assert!(s.probe_due());
     s.record_probe(10.0);
-    let info = s.record_cell(30_000.0, true);
+    // 150 s for 1.5 GMAC: 0.1 us per MAC.
+    s.macs_ahead = 1e9;
+    let info = s.record_cell(150_000.0, 1.5e9, true);
     assert_eq!((info.sequence, info.anchor, info.thermal_ratio), (0, true, None));
     assert_eq!(s.progress(), Some(0.25));
-    assert_eq!(s.cells_left_estimate(), Some(3));
+    // Time left comes from the time per MAC and the MACs ahead, not from cells done: 450 s
+    // left at 100 s per 1-GMAC cell is 5 cells (the first cell's 150 s would say 3).
+    assert!(s.ms_per_cell().is_some_and(|ms| (ms - 100_000.0).abs() < 1e-6));
+    assert_eq!(s.cells_left_estimate(), Some(5));
+    s.macs_ahead = 0.0;
+    assert_eq!(s.cells_left_estimate(), None, "nothing known of the cells ahead: no count");
     for _ in 1..THERMAL_EVERY {
-        s.record_cell(1.0, false);
+        s.record_cell(1.0, 1.0, false);
     }
     assert!(s.probe_due());
     s.record_probe(12.5);
-    assert_eq!(s.record_cell(1.0, false).thermal_ratio, Some(1.25));
-    s.record_cell(100_000.0, false);
+    assert_eq!(s.record_cell(1.0, 1.0, false).thermal_ratio, Some(1.25));
+    s.record_cell(500_000.0, 1.0, false);
     assert!(s.budget_used_up());
     let mut u = RunState::new("u".into(), Budget::UntilStopped, 0);
-    u.record_cell(1e9, false);
+    u.record_cell(1e9, 1.0, false);
     assert!(!u.budget_used_up() && u.progress().is_none());
+}
+
+#[wasm_bindgen_test]
+fn quick_stretches_to_finish_the_anchors_or_says_it_cannot() {
+    let near = |got: Option<f64>, want: f64| got.is_some_and(|g| (g - want).abs() < 1e-6 * want);
+    // A fast adapter: 10 s for the first anchor of 1 GMAC, 5 GMAC of anchors left (50 s): the
+    // 2-minute budget holds.
+    let mut fast = RunState::new("f".into(), Budget::Quick, 0);
+    fast.record_cell(10_000.0, 1e9, true);
+    fast.anchor_macs_left = 5e9;
+    assert_eq!(fast.limit_ms(), Some(120_000.0));
+    assert_eq!(fast.anchors_beyond_cap_ms(), None);
+    // A slow one: 60 s per GMAC, 4 GMAC left: Quick stretches to 300 s, where they are done.
+    let mut slow = RunState::new("s".into(), Budget::Quick, 0);
+    slow.record_cell(60_000.0, 1e9, true);
+    slow.anchor_macs_left = 4e9;
+    assert!(near(slow.limit_ms(), 300_000.0));
+    assert!(!slow.budget_used_up());
+    assert!(near(slow.remaining_ms(), 240_000.0));
+    // Once the anchors are done, past 2 minutes, the run is over.
+    slow.record_cell(240_000.0, 4e9, true);
+    slow.anchor_macs_left = 0.0;
+    assert!(slow.budget_used_up());
+    // Too slow: 200 s per GMAC, 4 GMAC left need 1,000 s, past the cap: stretched to the cap,
+    // and the run says it cannot finish them.
+    let mut crawl = RunState::new("c".into(), Budget::Quick, 0);
+    crawl.record_cell(200_000.0, 1e9, true);
+    crawl.anchor_macs_left = 4e9;
+    assert_eq!(crawl.limit_ms(), Some(QUICK_CAP_MS));
+    assert!(near(crawl.anchors_beyond_cap_ms(), 1_000_000.0));
+    // Standard keeps its 10 minutes whatever the speed.
+    let mut std = RunState::new("d".into(), Budget::Standard, 0);
+    std.record_cell(200_000.0, 1e9, true);
+    std.anchor_macs_left = 4e9;
+    assert_eq!((std.limit_ms(), std.anchors_beyond_cap_ms()), (Some(600_000.0), None));
 }
 
 #[wasm_bindgen_test]
@@ -199,7 +241,7 @@ async fn store_keeps_records_and_runs_across_reopen() {
     for (i, c) in cells.iter().take(3).enumerate() {
         let mut r = record_for(c, 10.0 + i as f64);
         r.id = format!("00000000-0000-4000-8000-00000000000{i}");
-        r.run = Some(run.record_cell(1000.0, true));
+        r.run = Some(run.record_cell(1000.0, 1e8, true));
         store.add_record(&r, &run).await.unwrap();
     }
     store.set_state(&["00000000-0000-4000-8000-000000000001".to_string()], UploadState::Uploaded, None).await.unwrap();
@@ -258,7 +300,7 @@ async fn store_with_pending(name: &str, n: usize) -> (Store, Vec<String>) {
     for (i, c) in anchor_cells().iter().take(n).enumerate() {
         let mut r = record_for(c, 5.0);
         r.id = format!("00000000-0000-4000-8000-{i:012}");
-        r.run = Some(run.record_cell(1.0, true));
+        r.run = Some(run.record_cell(1.0, 1e8, true));
         store.add_record(&r, &run).await.unwrap();
         ids.push(r.id);
     }
@@ -382,10 +424,11 @@ async fn run_measures_anchors_first_stores_each_record_and_resumes_after_reload(
     m2.step_ms = 10_000.0;
     let controls = Controls::default();
     let status = run_loop(&mut m2, &store, &mut plan, &mut state, &controls, clock.clone(), &mut |_, _| {}).await;
-    // 30 s were used before the reload; 9 more steps of 10 s (one of them the probe) use up
-    // the 2-minute budget before the space runs out.
+    // 30 s were used before the reload; Quick then stretches past its 2 minutes until the
+    // anchors are done: 15 more anchors and 2 probes, 10 s each, and not one space cell.
     assert_eq!(status, RunStatus::Finished);
-    assert_eq!(state.active_ms, 120_000.0);
+    assert_eq!(state.active_ms, 200_000.0);
+    assert_eq!(state.anchor_macs_left, 0.0);
     let stored = store.all_records().await.unwrap();
     let mut hashes: Vec<_> = stored.iter().map(|r| r.record.hash).collect();
     let n = hashes.len();
@@ -394,7 +437,8 @@ async fn run_measures_anchors_first_stores_each_record_and_resumes_after_reload(
     assert_eq!(hashes.len(), n, "no cell measured twice");
     let seqs: Vec<u32> = stored.iter().map(|r| r.record.run.as_ref().unwrap().sequence).collect();
     assert_eq!(seqs, (0..n as u32).collect::<Vec<_>>(), "sequence continues after the reload");
-    assert_eq!(n, 13);
+    assert_eq!(n, anchors.len());
+    assert!(stored.iter().all(|r| r.record.run.as_ref().unwrap().anchor));
     // The probe (anchor 0, 7 vertices) ran again at 1.5x: the ratio is stored with later records.
     assert_eq!(state.thermal_ratio, Some(1.5));
     assert!(stored.iter().any(|r| r.record.run.as_ref().unwrap().thermal_ratio == Some(1.5)));

@@ -10,7 +10,10 @@ mod common;
 
 use leti::app::bundled_models::{match_score, order};
 use leti::app::cell_editor::{draw_url, percent_decode, percent_encode, tap, verdict, Draft, DraftError, EditError, TapOutcome, Verdict};
-use leti::app::explore_data::{bin_grid, find_hash, hash_query, histogram, nearest, op_counts, pareto_front, Filter, LogAxis, PlotArea};
+use leti::app::draw_history::EditHistory;
+use leti::app::explore_data::{
+    bin_grid, budgets, capacity_front, find_hash, hash_query, histogram, largest_under, nearest, op_counts, Filter, LogAxis, PlotArea,
+};
 use leti::app::{draw_page, format, space_worker_api};
 use leti::measure::anchors::ANCHOR_CODES;
 use leti::measure::AdapterInfo;
@@ -184,11 +187,24 @@ fn binning_histogram_front_and_nearest() {
     // the zero latency is not plotted.
     assert_eq!(g, vec![0, 0, 2, 0, 1, 0, 1, 0, 0]);
     assert_eq!(histogram(&ys, &idx, y, 3), vec![1, 1, 2]);
-    // Pareto front of fewer parameters and lower latency.
-    let params = [5.0f32, 1.0, 3.0, 2.0, 4.0];
-    let lat = [1.0f32, 9.0, 2.0, 5.0, 1.0];
-    assert_eq!(pareto_front(&params, &lat, &idx), vec![1, 3, 2, 4]);
-    assert_eq!(pareto_front(&params, &lat, &[0, 2]), vec![2, 0]);
+    // Pareto front of more parameters and lower latency, ordered by latency: cell 1 (3 ms) is
+    // beaten by cell 2 (2 ms, more parameters), cell 3 by cell 4; the tie at 1 ms keeps the
+    // larger; a zero latency is not a prediction.
+    let params = [1.0f32, 2.0, 3.0, 4.0, 5.0, 0.5, 9.0];
+    let lat = [1.0f32, 3.0, 2.0, 6.0, 5.0, 1.0, 0.0];
+    let all: Vec<u32> = (0..7).collect();
+    let front = capacity_front(&params, &lat, &all);
+    assert_eq!(front, vec![0, 2, 4]);
+    assert_eq!(capacity_front(&params, &lat, &[1, 3]), vec![1, 3]);
+    // The largest cell under a budget: under 4 ms cell 2, under 1.5 ms cell 0, nothing under 0.5 ms.
+    assert_eq!(largest_under(&front, &lat, 4.0), Some(2));
+    assert_eq!(largest_under(&front, &lat, 1.5), Some(0));
+    assert_eq!(largest_under(&front, &lat, 0.5), None);
+    // Budgets at quantiles of the positive latencies (1, 1, 2, 3, 5, 6), to 2 digits, no repeats.
+    assert_eq!(budgets(&lat, &all, &[0.0, 0.1, 0.5, 1.0]), vec![1.0, 3.0, 6.0]);
+    let b = budgets(&[1234.0, 0.0567], &[0, 1], &[0.0, 1.0]);
+    assert!(b.len() == 2 && (b[0] - 0.057).abs() < 1e-6 && b[1] == 1200.0, "{b:?}");
+    assert!(budgets(&lat, &[6], &[0.5]).is_empty());
     // The point nearest the middle of a 300 x 300 plot is (200, 20), 28 px away at (130, 170);
     // among the first and the third, (2000, 200), 113 px away: found within 120 px, while
     // within 40 px the middle is empty space and a click there finds nothing.
@@ -339,4 +355,26 @@ fn explore_view_round_trips_through_the_address() {
     assert_eq!(read(&v.url()), v);
     // What is not understood keeps its default.
     assert_eq!(read("/explore?conv3=9&pool=x&model="), ExploreView::default());
+}
+
+#[wasm_bindgen_test]
+fn undo_and_redo_follow_the_pages_own_history() {
+    let mut h = EditHistory::default();
+    assert!(!h.can_undo() && !h.can_redo());
+    // Two edits: a -> b -> c.
+    h.pushed("a".into());
+    h.pushed("b".into());
+    assert!(h.can_undo() && !h.can_redo());
+    // Back to b, back to a: nothing more to undo, two to redo.
+    h.moved("c".into(), "b");
+    h.moved("b".into(), "a");
+    assert!(!h.can_undo() && h.can_redo());
+    // Forward to b: one each way; a new edit there drops what was undone.
+    h.moved("a".into(), "b");
+    assert!(h.can_undo() && h.can_redo());
+    h.pushed("b".into());
+    assert!(h.can_undo() && !h.can_redo());
+    // Going anywhere else (a link, a jump) forgets the page's own steps.
+    h.moved("d".into(), "z");
+    assert_eq!(h, EditHistory::default());
 }

@@ -1,5 +1,6 @@
-//! The Draw page's touch and mouse editor: the cell drawn as an SVG DAG (vertices left to
-//! right in topological order, forward edges as arrows and arcs), tap a vertex to select it
+//! The Draw page's touch and mouse editor: the cell drawn as an SVG DAG (vertices in
+//! topological order, in a row on wide windows and in a column on narrow ones, so that each
+//! stays a 44 px tap target; forward edges as arrows and arcs), tap a vertex to select it
 //! (then set its op or remove it), tap a second vertex to toggle the edge between them, add
 //! vertices, start over. Vertices that pruning removes are drawn faded and dashed. Edits go
 //! through [`super::cell_editor::Draft`] and are written back to the page's JSON text.
@@ -11,25 +12,83 @@ use super::cell_editor::{op_name, short_label, tap, verdict, Draft, TapOutcome, 
 use super::format::spec_json;
 use crate::space::{CellSpec, Op};
 
-const W: f64 = 480.0;
-const BASE_Y: f64 = 206.0;
 const R: f64 = 28.0;
 
-fn vx(v: usize, n: usize) -> f64 {
-    let n = n.max(2);
-    32.0 + v as f64 * (W - 64.0) / (n - 1) as f64
+/// Where the drawing's vertices go: in a row, left to right (wide screens), or in a column,
+/// top to bottom (narrow ones, so that a vertex stays a 44 px tap target down to 320 px).
+/// Positions are stated along the row or column and off its base line, on the side the arcs
+/// of longer edges bulge to (up for a row, right for a column).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Layout {
+    pub vertical: bool,
 }
 
-/// The SVG path of the edge `a -> b`: a straight arrow between neighbours, an arc above
-/// (higher for longer jumps) otherwise.
-fn edge_path(a: usize, b: usize, n: usize) -> String {
-    let (xa, xb) = (vx(a, n), vx(b, n));
-    if b == a + 1 {
-        format!("M{:.1},{BASE_Y} L{:.1},{BASE_Y}", xa + R, xb - R - 4.0)
-    } else {
-        let peak = BASE_Y - R - 22.0 * (b - a) as f64;
-        let yc = 2.0 * peak - (BASE_Y - R * 0.8);
-        format!("M{:.1},{:.1} Q{:.1},{yc:.1} {:.1},{:.1}", xa + R * 0.5, BASE_Y - R * 0.8, (xa + xb) / 2.0, xb - R * 0.5, BASE_Y - R * 0.8 - 5.0)
+impl Layout {
+    /// Below this window width (CSS px) the drawing is a column.
+    pub const NARROW_PX: f64 = 480.0;
+    /// Length of the row or column of vertices, in drawing units.
+    const ALONG: f64 = 480.0;
+    /// The row's base line (y), or the column's (x).
+    const BASE_ROW: f64 = 206.0;
+    const BASE_COLUMN: f64 = 62.0;
+
+    pub fn for_width(px: f64) -> Layout {
+        Layout { vertical: px < Self::NARROW_PX }
+    }
+
+    /// The SVG view box.
+    pub fn view_box(self) -> String {
+        if self.vertical {
+            format!("0 0 236 {}", Self::ALONG)
+        } else {
+            format!("0 0 {} 262", Self::ALONG)
+        }
+    }
+
+    /// Position of vertex `v` of `n` along the row or column.
+    fn along(self, v: usize, n: usize) -> f64 {
+        let n = n.max(2);
+        32.0 + v as f64 * (Self::ALONG - 64.0) / (n - 1) as f64
+    }
+
+    /// The SVG point `off` units from the base line at `along`.
+    fn point(self, along: f64, off: f64) -> (f64, f64) {
+        if self.vertical {
+            (Self::BASE_COLUMN + off, along)
+        } else {
+            (along, Self::BASE_ROW - off)
+        }
+    }
+
+    /// The centre of vertex `v` of `n`.
+    pub fn centre(self, v: usize, n: usize) -> (f64, f64) {
+        self.point(self.along(v, n), 0.0)
+    }
+
+    /// Where vertex `v`'s index is written: under it in a row, left of it in a column.
+    fn index_at(self, v: usize, n: usize) -> (f64, f64) {
+        let (x, y) = self.centre(v, n);
+        if self.vertical {
+            (x - R - 14.0, y + 4.0)
+        } else {
+            (x, y + R + 16.0)
+        }
+    }
+
+    /// The SVG path of the edge `a -> b`: a straight arrow between neighbours, an arc (bulging
+    /// further for longer jumps) otherwise.
+    fn edge_path(self, a: usize, b: usize, n: usize) -> String {
+        let (la, lb) = (self.along(a, n), self.along(b, n));
+        let p = |along, off| {
+            let (x, y) = self.point(along, off);
+            format!("{x:.1},{y:.1}")
+        };
+        if b == a + 1 {
+            format!("M{} L{}", p(la + R, 0.0), p(lb - R - 4.0, 0.0))
+        } else {
+            let bulge = 1.2 * R + 44.0 * (b - a) as f64;
+            format!("M{} Q{} {}", p(la + R * 0.5, R * 0.8), p((la + lb) / 2.0, bulge), p(lb - R * 0.5, R * 0.8 + 5.0))
+        }
     }
 }
 
@@ -48,14 +107,14 @@ fn focus_vertex(v: usize) {
 }
 
 /// The edges as SVG paths, faded where an end is pruned away.
-fn edges_view(d: &Draft, pruned: &[usize]) -> impl IntoView {
+fn edges_view(d: &Draft, pruned: &[usize], layout: Layout) -> impl IntoView {
     let n = d.num_vertices();
     d.edges()
         .into_iter()
         .map(|(a, b)| {
             let faded = pruned.contains(&a) || pruned.contains(&b);
             view! {
-                <path class=if faded { "edge pruned" } else { "edge" } d=edge_path(a, b, n) marker-end="url(#arrow)">
+                <path class=if faded { "edge pruned" } else { "edge" } d=layout.edge_path(a, b, n) marker-end="url(#arrow)">
                     <title>{format!("edge {a} → {b}")}</title>
                 </path>
             }
@@ -64,7 +123,7 @@ fn edges_view(d: &Draft, pruned: &[usize]) -> impl IntoView {
 }
 
 /// Vertex `v` as a focusable SVG button that `on_vertex` handles (click, Enter or Space).
-fn vertex_view(d: &Draft, v: usize, pruned: bool, selected: bool, on_vertex: impl Fn(usize) + Copy + 'static) -> impl IntoView {
+fn vertex_view(d: &Draft, v: usize, layout: Layout, pruned: bool, selected: bool, on_vertex: impl Fn(usize) + Copy + 'static) -> impl IntoView {
     let (op, n) = (d.op(v), d.num_vertices());
     let mut class = format!("vertex op-{}", short_label(op).replace('×', "x"));
     if pruned {
@@ -74,14 +133,15 @@ fn vertex_view(d: &Draft, v: usize, pruned: bool, selected: bool, on_vertex: imp
         class.push_str(" selected");
     }
     let label = format!("vertex {v}: {}{}{}", op_name(op), if pruned { ", removed by pruning" } else { "" }, if selected { ", selected" } else { "" });
-    let x = format!("{:.1}", vx(v, n));
+    let (x, y) = layout.centre(v, n);
+    let (ix, iy) = layout.index_at(v, n);
     view! {
         <g class=class data-vertex=v.to_string() role="button" tabindex="0" aria-label=label
             on:click=move |ev| { ev.stop_propagation(); on_vertex(v) }
             on:keydown=move |ev| if ev.key() == "Enter" || ev.key() == " " { ev.prevent_default(); on_vertex(v) }>
-            <circle cx=x.clone() cy=BASE_Y r=R></circle>
-            <text x=x.clone() y={BASE_Y + 5.0} text-anchor="middle">{short_label(op)}</text>
-            <text class="index" x=x y={BASE_Y + R + 16.0} text-anchor="middle">{v.to_string()}</text>
+            <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r=R></circle>
+            <text x=format!("{x:.1}") y=format!("{:.1}", y + 5.0) text-anchor="middle">{short_label(op)}</text>
+            <text class="index" x=format!("{ix:.1}") y=format!("{iy:.1}") text-anchor="middle">{v.to_string()}</text>
         </g>
     }
 }
@@ -174,7 +234,19 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
             message.set(Some("Selection cancelled.".into()));
         }
     });
-    on_cleanup(move || escape.remove());
+    // A column of vertices on narrow windows, a row on wide ones.
+    let width = || web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).unwrap_or(Layout::NARROW_PX);
+    let layout = RwSignal::new(Layout::for_width(width()));
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        let l = Layout::for_width(width());
+        if layout.try_get_untracked().is_some_and(|cur| cur != l) {
+            layout.set(l);
+        }
+    });
+    on_cleanup(move || {
+        escape.remove();
+        resize.remove();
+    });
     let on_vertex = move |v: usize| match tap(current(), v) {
         TapOutcome::Selected(v) => {
             selected.set(Some(v));
@@ -206,22 +278,23 @@ pub fn CellDrawing(text: RwSignal<String>) -> impl IntoView {
             }.into_any(),
             Some(d) => {
                 let (n, pruned, sel) = (d.num_vertices(), d.pruned_away(), current());
-                let vertices = (0..n).map(|v| vertex_view(&d, v, pruned.contains(&v), sel == Some(v), on_vertex)).collect_view();
+                let layout = layout.get();
+                let vertices = (0..n).map(|v| vertex_view(&d, v, layout, pruned.contains(&v), sel == Some(v), on_vertex)).collect_view();
                 view! {
-                    <svg class="cell-drawing" class:stale=move || draft.with(|d| d.is_err()) viewBox=format!("0 0 {W} 262") role="group" aria-label="Cell drawing: tap a vertex, then another to toggle the edge between them; Escape cancels a selection"
+                    <svg class="cell-drawing" class:stale=move || draft.with(|d| d.is_err()) viewBox=layout.view_box() class:vertical=layout.vertical role="group" aria-label="Cell drawing: tap a vertex, then another to toggle the edge between them; Escape cancels a selection"
                         on:click=move |_| { selected.set(None); }>
                         <defs>
                             <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                                 <path d="M0,0 L10,5 L0,10 z" class="arrowhead"></path>
                             </marker>
                         </defs>
-                        {edges_view(&d, &pruned)}
+                        {edges_view(&d, &pruned, layout)}
                         {vertices}
                     </svg>
                     {actions_view(&d, sel.filter(|&v| v > 0 && v + 1 < n), edit, selected, start_over)}
                 }.into_any()
             }
         }}
-        <p class="hint" role="status" aria-live="polite">{move || message.get().unwrap_or_else(|| "Tap a vertex to choose its op or remove it; tap two vertices to add or remove the edge between them (edges always run left to right).".into())}</p>
+        <p class="hint" role="status" aria-live="polite">{move || message.get().unwrap_or_else(|| "Tap a vertex to choose its op or remove it; tap two vertices to add or remove the edge between them (edges always run from the lower number to the higher).".into())}</p>
     }
 }

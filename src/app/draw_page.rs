@@ -3,7 +3,8 @@
 //! CLI, its pruned form, module hash and cost (trainable parameters, MACs, layer counts, peak
 //! activation memory), and the latency estimates ([`super::draw_estimates`]). The cell is kept
 //! in the page address (`?cell=`, a short code, or `?spec=` for JSON the drawing cannot show),
-//! so a link shares it; each drawing edit is a history entry, so Back undoes it.
+//! so a link shares it; each drawing edit is a history entry, so Back (or Undo) undoes it and
+//! Forward (or Redo) redoes it ([`super::draw_history`]).
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -12,7 +13,9 @@ use leptos_router::NavigateOptions;
 use super::cell_drawing::CellDrawing;
 use super::cell_editor::{draw_url, Draft};
 use super::draw_estimates::Estimates;
-use super::format::{mib, spec_json, thousands};
+use super::draw_history::EditHistory;
+use super::format::{duration, mib, spec_json, thousands};
+use super::nasbench_data::{NasbenchData, SHOWN_EPOCHS};
 use crate::net::{build, Cost, NetConfig};
 use crate::space::{Cell, CellSpec, SpecError};
 
@@ -98,6 +101,7 @@ pub fn DrawPage() -> impl IntoView {
     // Keep the URL in step with the text: each drawing edit or preset is a history entry (Back
     // undoes it); typing in the JSON box replaces the current one.
     let typed = StoredValue::new(false);
+    let steps = RwSignal::new(EditHistory::default());
     let nav = navigate.clone();
     Effect::new(move |prev: Option<()>| {
         let url = draw_url(&text.get());
@@ -108,12 +112,17 @@ pub fn DrawPage() -> impl IntoView {
         if matches!(&shown, Some(Ok(t)) if draw_url(t) == url) {
             return;
         }
+        if !replace {
+            steps.update(|h| h.pushed(shown.and_then(Result::ok).map(|t| draw_url(&t)).unwrap_or_default()));
+        }
         nav(&url, NavigateOptions { replace, scroll: false, ..Default::default() });
     });
     // Back and Forward bring their cell back.
     Effect::new(move |_| {
         if let Some(Ok(t)) = query.with(|q| text_of_query(q.get("cell"), q.get("spec"))) {
-            if text.with_untracked(|cur| draw_url(cur) != draw_url(&t)) {
+            let (from, to) = (text.with_untracked(|cur| draw_url(cur)), draw_url(&t));
+            if from != to {
+                steps.update(|h| h.moved(from, &to));
                 text.set(t);
             }
         }
@@ -127,6 +136,7 @@ pub fn DrawPage() -> impl IntoView {
             <h2 id="spec-h">"Cell"</h2>
             {move || link_error.get().map(|e| view! { <p class="notice">{e}</p> })}
             <CellDrawing text=text/>
+            <UndoRedo steps=steps/>
             <div class="buttons" role="group" aria-label="Presets">
                 {PRESETS.into_iter().map(|(name, json)| view! {
                     <button on:click=move |_| text.set(preset_text(json))>{name}</button>
@@ -169,10 +179,53 @@ pub fn DrawPage() -> impl IntoView {
                         <dt>"Layers"</dt><dd>{format!("{} conv 3×3, {} conv 1×1, {} projections, {} max-pool 3×3, {} downsampling pools, {} adds, {} concats, {} truncations; {} compute layers in all",
                             lc.conv3x3, lc.conv1x1, lc.projection, lc.maxpool3x3, lc.maxpool2x2, lc.add, lc.concat, lc.truncate, lc.compute_layers)}</dd>
                         <dt>"Pruned spec"</dt><dd><pre class="pruned">{a.pruned_json.clone()}</pre></dd>
+                        <NasbenchFacts cell=a.cell/>
                     </dl>
                 </section>
             }
         })}
         <Estimates cell=Signal::derive(move || analysis.with(|a| a.as_ref().ok().map(|a| (a.cell, a.cost.macs))))/>
+    }
+}
+
+/// Moves `delta` steps in the browser history (-1: Back, 1: Forward).
+fn history_go(delta: i32) {
+    if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = h.go_with_delta(delta);
+    }
+}
+
+/// Undo and Redo: Back and Forward through this page's own drawing edits.
+#[component]
+fn UndoRedo(steps: RwSignal<EditHistory>) -> impl IntoView {
+    view! {
+        <div class="buttons undo-redo" role="group" aria-label="Undo and redo drawing edits">
+            <button disabled=move || steps.with(|h| !h.can_undo()) on:click=move |_| history_go(-1)>"Undo"</button>
+            <button disabled=move || steps.with(|h| !h.can_redo()) on:click=move |_| history_go(1)>"Redo"</button>
+        </div>
+    }
+}
+
+/// The drawn cell's NAS-Bench-101 results, when accuracies are loaded (opened on Explore or
+/// served by the collector).
+#[component]
+fn NasbenchFacts(cell: Cell) -> impl IntoView {
+    let nb = expect_context::<NasbenchData>();
+    nb.ensure();
+    move || {
+        nb.ready().map(|l| {
+            let text = match l.acc.index_of(&cell).and_then(|i| l.mean(i).map(|m| (i, m))) {
+                Some((i, m)) => format!(
+                    "{:.2}% test accuracy, {:.2}% validation (mean of {} training runs of {SHOWN_EPOCHS} epochs on CIFAR-10), {} of training each; the dataset counts {} parameters",
+                    100.0 * m.test_accuracy,
+                    100.0 * m.validation_accuracy,
+                    m.repeats,
+                    duration(m.training_seconds * 1000.0),
+                    thousands(l.acc.params[i] as u64)
+                ),
+                None => format!("not in the accuracy file at {SHOWN_EPOCHS} epochs"),
+            };
+            view! { <dt>"NAS-Bench-101"</dt><dd class="nasbench">{text}</dd> }
+        })
     }
 }

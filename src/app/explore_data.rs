@@ -1,7 +1,7 @@
 //! The Explore page's arithmetic, without the browser: op counts per cell, the filter (op
 //! counts, latency range), log axes, binning hundreds of thousands of points into a pixel
-//! grid, the latency histogram, the latency/parameters Pareto front, the cell nearest a click
-//! and hash search.
+//! grid, the latency histogram, the latency/parameters Pareto front (the largest cell per
+//! latency budget), the cell nearest a click and hash search.
 
 use crate::space::{pack, Cell, ModuleHash, Op, SpaceEntry};
 
@@ -113,21 +113,48 @@ pub fn histogram(values: &[f32], idx: &[u32], axis: LogAxis, bins: usize) -> Vec
     h
 }
 
-/// The cells of `idx` on the Pareto front of fewer parameters and lower latency: no other
-/// cell has both at most as many parameters and a lower latency. Ordered by parameters.
-pub fn pareto_front(params: &[f32], latency: &[f32], idx: &[u32]) -> Vec<u32> {
-    let mut order: Vec<u32> = idx.to_vec();
-    order.sort_unstable_by(|&a, &b| params[a as usize].total_cmp(&params[b as usize]).then(latency[a as usize].total_cmp(&latency[b as usize])));
+/// The cells of `idx` on the Pareto front of more parameters and lower latency: no other cell
+/// is at least as fast with at least as many parameters (parameters stand for capacity: the
+/// front holds the largest cell each latency budget affords). Ordered by latency, so
+/// parameters grow along it.
+pub fn capacity_front(params: &[f32], latency: &[f32], idx: &[u32]) -> Vec<u32> {
+    let mut order: Vec<u32> = idx.iter().copied().filter(|&i| latency[i as usize] > 0.0).collect();
+    order.sort_unstable_by(|&a, &b| latency[a as usize].total_cmp(&latency[b as usize]).then(params[b as usize].total_cmp(&params[a as usize])));
     let mut front = Vec::new();
-    let mut best = f32::INFINITY;
+    let mut most = f32::NEG_INFINITY;
     for i in order {
-        let l = latency[i as usize];
-        if l < best {
-            best = l;
+        if params[i as usize] > most {
+            most = params[i as usize];
             front.push(i);
         }
     }
     front
+}
+
+/// The cell of a [`capacity_front`] with the most parameters among those predicted at or under
+/// `budget_ms`, if any is.
+pub fn largest_under(front: &[u32], latency: &[f32], budget_ms: f32) -> Option<u32> {
+    front.iter().rev().copied().find(|&i| latency[i as usize] <= budget_ms)
+}
+
+/// Latency budgets worth asking the front about: the shown cells' latency at the given
+/// quantiles (0 to 1), rounded to 2 significant digits, without repeats.
+pub fn budgets(latency: &[f32], idx: &[u32], quantiles: &[f64]) -> Vec<f32> {
+    let mut l: Vec<f32> = idx.iter().map(|&i| latency[i as usize]).filter(|v| *v > 0.0).collect();
+    if l.is_empty() {
+        return Vec::new();
+    }
+    l.sort_unstable_by(f32::total_cmp);
+    let mut out: Vec<f32> = quantiles
+        .iter()
+        .map(|q| {
+            let v = l[((q.clamp(0.0, 1.0) * (l.len() - 1) as f64).round()) as usize] as f64;
+            let unit = 10f64.powf(v.log10().floor() - 1.0);
+            ((v / unit).round() * unit) as f32
+        })
+        .collect();
+    out.dedup();
+    out
 }
 
 /// A plot's area: its log axes and its size in CSS pixels (y down).

@@ -3,8 +3,9 @@
 //! ([`super::space_worker`]), and plotted on canvases: predicted latency vs MACs
 //! (density-shaded), the latency histogram, and latency vs parameters with its Pareto front,
 //! and the cells measured in this browser (the Measure page's records) against their
-//! predictions. Filters by op counts and latency range, search by hash, and a click on
-//! the latency/MACs plot opens the nearest shown cell in Draw.
+//! predictions, and (with NAS-Bench-101's accuracies loaded) accuracy against latency
+//! ([`super::explore_accuracy`]). Filters by op counts and latency range, search by hash;
+//! pointing at a plotted cell shows it, and a click opens it in Draw.
 //!
 //! This file holds the page's state ([`Explore`], one `Copy` set of signals) and the work
 //! behind it (loading the space, predicting when the model changes); the sections that show
@@ -19,9 +20,11 @@ use leptos_router::NavigateOptions;
 
 use super::bundled_models::{self, Bundled};
 use super::device_model::DeviceModels;
+use super::explore_accuracy::{AccuracySection, AccuracyView};
 use super::explore_data::{op_counts, split_packed, ExploreView, Filter, LogAxis};
 use super::explore_sections::{FilterSection, HistogramSection, Intro, ModelSection, ParetoSection, ScatterSection, VersusSection};
 use super::measure_runtime::MeasureUi;
+use super::nasbench_data::NasbenchData;
 use super::space_worker::{self, SpaceWorker};
 use super::webgpu_check::WebGpuStatus;
 use crate::space::{unpack, Cell, ModuleHash};
@@ -34,6 +37,8 @@ pub struct Space {
     /// The space split into one packed slice per worker.
     pub chunks: Vec<Vec<u8>>,
     pub cells: Vec<Cell>,
+    /// The cells' generator codes (an accuracy file must list the same).
+    pub codes: Vec<u32>,
     pub hashes: Option<Vec<ModuleHash>>,
     pub ops: Vec<[u8; 3]>,
 }
@@ -111,6 +116,8 @@ pub struct Explore {
     pub found: RwSignal<Option<Result<Vec<u32>, String>>>,
     /// This browser's measured cells against the current prediction: `(predicted, measured)` ms.
     pub checked: Memo<Vec<(f64, f64)>>,
+    /// Test error of every cell, once NAS-Bench-101 accuracies for this space are loaded.
+    pub accuracy: Memo<Option<Arc<AccuracyView>>>,
 }
 
 async fn fetch_space(workers: usize) -> Result<Space, String> {
@@ -125,7 +132,7 @@ async fn fetch_space(workers: usize) -> Result<Space, String> {
     let u = unpack(&bytes).map_err(|e| format!("{FULL_SPACE_URL}: {e}"))?;
     let ops = u.cells.iter().map(op_counts).collect();
     let chunks = split_packed(&u.cells, &u.codes, workers);
-    Ok(Space { chunks, cells: u.cells, hashes: u.hashes, ops })
+    Ok(Space { chunks, cells: u.cells, codes: u.codes, hashes: u.hashes, ops })
 }
 
 /// A latency bound as typed: empty for none, else a number of ms, 0 or more.
@@ -240,6 +247,15 @@ fn checked(ui: MeasureUi, space: RwSignal<Step<Space>>, prediction: RwSignal<Ste
     })
 }
 
+/// The loaded accuracies as Explore plots them, when they list this space's cells.
+fn accuracy_of(space: RwSignal<Step<Space>>) -> Memo<Option<Arc<AccuracyView>>> {
+    let nb = expect_context::<NasbenchData>();
+    Memo::new(move |_| {
+        let (Some(Ok(s)), Some(l)) = (space.get(), nb.ready()) else { return None };
+        (l.acc.codes == s.codes).then(|| Arc::new(AccuracyView::new(&l.test)))
+    })
+}
+
 /// Creates the page's state and starts its work.
 fn explore_state() -> Explore {
     let ui = expect_context::<MeasureUi>();
@@ -266,6 +282,7 @@ fn explore_state() -> Explore {
         shown,
         found: RwSignal::new(None),
         checked: checked(ui, space, prediction),
+        accuracy: accuracy_of(space),
     };
     let workers = StoredValue::new_local(None);
     load_space(space, costs, workers);
@@ -306,5 +323,6 @@ pub fn ExplorePage() -> impl IntoView {
         <HistogramSection st=st/>
         <VersusSection st=st/>
         <ParetoSection st=st/>
+        <AccuracySection st=st/>
     }
 }

@@ -4,16 +4,13 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use super::cell_editor::draw_url;
-use super::explore_data::{find_hash, hash_query, histogram, nearest, pareto_front, LogAxis, PlotArea};
+use super::explore_data::{budgets, capacity_front, find_hash, hash_query, histogram, largest_under, LogAxis};
 use super::explore_page::{Explore, Prediction, FULL_SPACE_URL};
-use super::explore_plots::{Frame, BOTTOM, LEFT, RIGHT, TOP};
+use super::explore_plots::Frame;
+use super::explore_pointer::{PlotAxes, PointablePlot};
 use super::format::{ms, spec_json, thousands};
-
-/// How near (CSS pixels) a click must fall to a shown cell to open it: a fingertip's reach.
-const CLICK_PX: f64 = 16.0;
 
 /// Bins of the latency histogram.
 const HIST_BINS: usize = 60;
@@ -185,7 +182,7 @@ fn hit_item(st: Explore, i: u32) -> Option<impl IntoView> {
     Some(view! { <li><a href=href><code>{hash}</code></a>{format!(" predicted {}", ms(p.latency[i as usize] as f64))}</li> })
 }
 
-/// Predicted latency against MACs, density-shaded; a click opens the nearest shown cell in Draw.
+/// Predicted latency against MACs, density-shaded; pointing shows a cell, a click opens it in Draw.
 #[component]
 pub fn ScatterSection(st: Explore) -> impl IntoView {
     let scatter = NodeRef::<Canvas>::new();
@@ -201,24 +198,11 @@ pub fn ScatterSection(st: Explore) -> impl IntoView {
             fr.message("No cell matches the filters.");
         }
     });
-    let navigate = use_navigate();
-    let on_plot_click = move |ev: web_sys::MouseEvent| {
-        let (Some(el), Some(Ok(s)), Some(Ok(p)), Some(Ok(c)), Some(idx)) =
-            (scatter.get_untracked(), st.space.get_untracked(), st.prediction.get_untracked(), st.costs.get_untracked(), st.shown.get_untracked())
-        else {
-            return;
-        };
-        let (w, h) = (el.client_width() as f64 - LEFT - RIGHT, el.client_height() as f64 - TOP - BOTTOM);
-        let (px, py) = (ev.offset_x() as f64 - LEFT, ev.offset_y() as f64 - TOP);
-        if let Some(i) = nearest(&c.macs, &p.latency, &idx, PlotArea { x: c.macs_axis, y: p.axis, w, h }, px, py, CLICK_PX) {
-            navigate(&draw_url(&spec_json(&s.cells[i as usize].to_spec())), Default::default());
-        }
-    };
     view! {
         <section class="card" aria-labelledby="scatter-h">
             <h2 id="scatter-h">"Predicted latency vs MACs"</h2>
-            <p class="hint">"Every shown cell, shaded by how many fall on each pixel (log scale). A FLOPs-only model would put them on one line; the spread at equal MACs is what it misses. Click or tap a point to open that cell in Draw."</p>
-            <canvas node_ref=scatter class="plot big" id="plot-scatter" role="img" aria-label="Density plot of predicted latency against MACs" on:click=on_plot_click></canvas>
+            <p class="hint">"Every shown cell, shaded by how many fall on each pixel (log scale). A FLOPs-only model would put them on one line; the spread at equal MACs is what it misses. Point at a cell (or press and hold) to see it; click or tap it to open it in Draw."</p>
+            <PointablePlot st=st node=scatter axes=PlotAxes::MacsLatency id="plot-scatter" label="Density plot of predicted latency against MACs"/>
         </section>
     }
 }
@@ -269,25 +253,57 @@ pub fn VersusSection(st: Explore) -> impl IntoView {
     }
 }
 
-/// Predicted latency against trainable parameters, with the Pareto front in red.
+/// Predicted latency against trainable parameters, with the Pareto front of the largest cell per
+/// latency budget in red, and that cell for a few budgets.
 #[component]
 pub fn ParetoSection(st: Explore) -> impl IntoView {
     let pareto = NodeRef::<Canvas>::new();
-    let front_len = RwSignal::new(0usize);
+    let front = RwSignal::new(Vec::<u32>::new());
     Effect::new(move |_| {
         let (Some(el), Some(Ok(p)), Some(Ok(c)), Some(idx)) = (pareto.get(), st.prediction.get(), st.costs.get(), st.shown.get()) else { return };
         let Some(fr) = Frame::new(&el) else { return };
         fr.density(&c.params, &p.latency, &idx, c.params_axis, p.axis);
         fr.axes(c.params_axis, p.axis, "Trainable parameters (log)", "ms");
-        let front = pareto_front(&c.params, &p.latency, &idx);
-        fr.polyline(&c.params, &p.latency, &front, c.params_axis, p.axis, "#d92d20");
-        front_len.set(front.len());
+        let f = capacity_front(&c.params, &p.latency, &idx);
+        fr.polyline(&c.params, &p.latency, &f, c.params_axis, p.axis, "#d92d20");
+        front.set(f);
     });
     view! {
         <section class="card" aria-labelledby="pareto-h">
-            <h2 id="pareto-h">"Latency vs parameters: the Pareto front"</h2>
-            <p class="hint">{move || format!("In red, the {} shown cells no other beats on both: nothing with at most as many parameters is faster.", front_len.get())}</p>
-            <canvas node_ref=pareto class="plot big" id="plot-pareto" role="img" aria-label="Density plot of predicted latency against trainable parameters with the Pareto front"></canvas>
+            <h2 id="pareto-h">"The largest cell for a latency budget"</h2>
+            <p class="hint">{move || format!("Predicted latency against parameters. In red, the Pareto front: the {} shown cells that no other cell matches with as many parameters at no more latency. More parameters usually buy accuracy in NAS-Bench-101.", front.with(|f| f.len()))}</p>
+            <PointablePlot st=st node=pareto axes=PlotAxes::ParamsLatency id="plot-pareto" label="Density plot of predicted latency against trainable parameters with the Pareto front"/>
+            <BudgetTable st=st front=front/>
         </section>
+    }
+}
+
+/// For a few latency budgets (quantiles of the shown cells' latency), the front's largest cell
+/// at or under it, linked to Draw.
+#[component]
+fn BudgetTable(st: Explore, front: RwSignal<Vec<u32>>) -> impl IntoView {
+    move || {
+        let (Some(Ok(s)), Some(Ok(p)), Some(Ok(c)), Some(idx)) = (st.space.get(), st.prediction.get(), st.costs.get(), st.shown.get()) else { return None };
+        let rows = front.with(|f| {
+            budgets(&p.latency, &idx, &[0.01, 0.1, 0.25, 0.5, 0.9])
+                .into_iter()
+                .filter_map(|b| largest_under(f, &p.latency, b).map(|i| (b, i)))
+                .map(|(b, i)| {
+                    let name = s.hashes.as_ref().map_or_else(|| format!("#{i}"), |h| h[i as usize].to_hex()[..12].to_string());
+                    let href = draw_url(&spec_json(&s.cells[i as usize].to_spec()));
+                    view! {
+                        <tr><td>{format!("≤ {}", ms(b as f64))}</td><td><a href=href><code>{name}</code></a></td>
+                            <td class="num">{thousands(c.params[i as usize] as u64)}</td><td class="num">{ms(p.latency[i as usize] as f64)}</td></tr>
+                    }
+                })
+                .collect_view()
+        });
+        Some(view! {
+            <table class="budgets" id="budget-table">
+                <caption>"The cell with the most parameters under each latency budget"</caption>
+                <thead><tr><th scope="col">"Budget"</th><th scope="col">"Cell"</th><th scope="col">"Parameters"</th><th scope="col">"Predicted"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        })
     }
 }

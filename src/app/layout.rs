@@ -32,6 +32,7 @@ fn NotFound() -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     measure_page::provide_runtime();
+    super::nasbench_data::provide_nasbench();
     view! {
         <Router>
             <a class="skip" href="#main">"Skip to content"</a>

@@ -11,7 +11,7 @@ use super::format::{duration, human_bytes};
 pub use super::measure_runtime::provide_runtime;
 use super::measure_runtime::{MeasureUi, Measuring, Summary};
 use super::model_card::ModelCard;
-use super::run_state::{Budget, RunState, RunStatus};
+use super::run_state::{Budget, RunState, RunStatus, QUICK_CAP_MS};
 use super::settings;
 use super::webgpu_check::{Adapter, WebGpuStatus};
 use crate::engine::now_ms;
@@ -180,6 +180,25 @@ fn eta_text(run: &RunState, used_ms: f64) -> String {
     }
 }
 
+/// What Quick does about the anchors on this adapter, once the time per MAC is known: it
+/// stretches to finish them, or says it cannot within its cap.
+fn quick_note(run: &RunState) -> Option<(&'static str, String)> {
+    if run.budget != Budget::Quick || !run.status.is_open() || run.anchor_macs_left <= 0.0 {
+        return None;
+    }
+    if let Some(need) = run.anchors_beyond_cap_ms() {
+        return Some(("notice", format!(
+            "At this GPU's speed the {} anchors need about {} in all, more than Quick's {} at most: the run will stop before they are done and no model of your GPU can be fitted. Stop and choose \"Until I stop it\" to finish them.",
+            ANCHOR_CODES.len(),
+            duration(need),
+            duration(QUICK_CAP_MS)
+        )));
+    }
+    let limit = run.limit_ms()?;
+    (limit > Budget::Quick.limit_ms()? + 1_000.0)
+        .then(|| ("help", format!("Quick runs until the {} anchors are done: about {} in all on this GPU.", ANCHOR_CODES.len(), duration(limit))))
+}
+
 fn thermal_text(run: &RunState) -> String {
     match run.thermal_ratio {
         Some(r) if r > 1.1 => format!("{r:.2}× the starting time: the GPU has slowed down (thermal throttling likely)"),
@@ -238,9 +257,9 @@ fn RunCard() -> impl IntoView {
         {move || ui.run.get().map(|run| {
             let open = run.status.is_open();
             let looping = ui.looping.get();
-            let (cells, run2, budget) = (run.next_sequence, run.clone(), run.budget);
-            let limit = budget.limit_ms();
-            let pct = move |used: f64| budget.share_used(used).unwrap_or(0.0) * 100.0;
+            let (cells, run2) = (run.next_sequence, run.clone());
+            let limit = run.limit_ms();
+            let pct = move |used: f64| limit.map_or(0.0, |l| (used / l).clamp(0.0, 1.0)) * 100.0;
             view! {
                 <section class="card" aria-labelledby="run-h">
                     <h2 id="run-h" tabindex="-1">"3. This run"</h2>
@@ -253,6 +272,7 @@ fn RunCard() -> impl IntoView {
                         </div>
                     })}
                     <p class="help">{move || eta_text(&run2, used.get())}</p>
+                    {quick_note(&run).map(|(class, t)| view! { <p class=class>{t}</p> })}
                     {move || ui.resumed_from.get().map(|n| view! {
                         <p class="notice">{format!("The page was reloaded during this run; it resumes where it stopped ({n} cells of the run were already stored).")}</p>
                     })}

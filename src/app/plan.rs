@@ -1,5 +1,7 @@
 //! Which cell to measure next: the fixed anchor set first (in its fixed order), then cells
-//! drawn at random from the whole space, never one this device has already measured.
+//! drawn at random from the whole space, never one this device has already measured; and
+//! how much work is ahead (the MACs of the anchors left, a random cell's MACs), from which the
+//! run estimates its time left.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -10,6 +12,14 @@ use crate::space::{Cell, ModuleHash};
 
 /// Random draws before falling back to a scan when nearly every cell is done.
 const MAX_DRAWS: usize = 256;
+
+/// Space cells whose mean MACs stand for a random cell's (every n-th cell of the space).
+const MACS_SAMPLE: usize = 512;
+
+/// Multiply-accumulates of one inference of `cell`'s network (the default network).
+pub fn cell_macs(cell: &Cell) -> f64 {
+    crate::predict::features(cell)[crate::predict::idx::MACS]
+}
 
 /// A cell chosen for measuring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +32,8 @@ pub struct Planned {
 pub struct Plan {
     anchors: Vec<(Cell, ModuleHash)>,
     space: Vec<Cell>,
+    /// Mean MACs of a random space cell (0 until the space is loaded).
+    space_macs: f64,
     done: FxHashSet<ModuleHash>,
     rng: ChaCha8Rng,
 }
@@ -31,6 +43,7 @@ impl Plan {
     pub fn new(space: Vec<Cell>, done: impl IntoIterator<Item = ModuleHash>, seed: u64) -> Plan {
         Plan {
             anchors: anchor_cells().into_iter().map(|c| (c, c.hash())).collect(),
+            space_macs: mean_macs(&space),
             space,
             done: done.into_iter().collect(),
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -38,7 +51,24 @@ impl Plan {
     }
 
     pub fn set_space(&mut self, space: Vec<Cell>) {
+        self.space_macs = mean_macs(&space);
         self.space = space;
+    }
+
+    /// MACs of the anchors not measured yet, in all.
+    pub fn anchor_macs_left(&self) -> f64 {
+        self.anchors.iter().filter(|(_, h)| !self.done.contains(h)).map(|(c, _)| cell_macs(c)).sum()
+    }
+
+    /// Mean MACs of the cells to come: the anchors left, else a random space cell's; `None`
+    /// when neither is known.
+    pub fn macs_ahead(&self) -> Option<f64> {
+        let left = self.anchors_left();
+        if left > 0 {
+            Some(self.anchor_macs_left() / left as f64)
+        } else {
+            (self.space_macs > 0.0).then_some(self.space_macs)
+        }
     }
 
     pub fn has_space(&self) -> bool {
@@ -87,4 +117,14 @@ impl Plan {
     pub fn mark_done(&mut self, hash: ModuleHash) {
         self.done.insert(hash);
     }
+}
+
+/// Mean MACs over an even sample of `space` (0 for an empty space).
+fn mean_macs(space: &[Cell]) -> f64 {
+    if space.is_empty() {
+        return 0.0;
+    }
+    let step = space.len().div_ceil(MACS_SAMPLE);
+    let sample: Vec<f64> = space.iter().step_by(step).map(cell_macs).collect();
+    sample.iter().sum::<f64>() / sample.len() as f64
 }

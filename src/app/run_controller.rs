@@ -7,7 +7,7 @@
 use std::cell::Cell as StdCell;
 
 use super::engine_port::{latency_ms, CellMeasurer, MeasureError};
-use super::plan::{Plan, Planned};
+use super::plan::{cell_macs, Plan, Planned};
 use super::run_state::{RunState, RunStatus};
 use super::store::{Store, StoreError};
 use crate::measure::{ClientInfo, MeasurementRecord};
@@ -128,7 +128,14 @@ impl<M: CellMeasurer> Run<'_, M> {
         result
     }
 
+    /// Tells the state how much work is ahead, for its time-left estimate and Quick's limit.
+    fn note_work_ahead(&mut self) {
+        self.state.anchor_macs_left = self.plan.anchor_macs_left();
+        self.state.macs_ahead = self.plan.macs_ahead().unwrap_or(0.0);
+    }
+
     async fn steps(&mut self, on: &mut dyn FnMut(RunEvent)) -> Result<RunStatus, RunError> {
+        self.note_work_ahead();
         loop {
             if self.controls.stop.get() {
                 return Ok(RunStatus::Stopped);
@@ -170,9 +177,10 @@ impl<M: CellMeasurer> Run<'_, M> {
             rec.id = (self.new_id)();
             rec.created_unix_ms = (self.unix_ms)();
             rec.client = self.client.clone();
-            rec.run = Some(self.state.record_cell((self.clock)() - t0, next.anchor));
-            self.store.add_record(&rec, self.state).await?;
+            rec.run = Some(self.state.record_cell((self.clock)() - t0, cell_macs(&next.cell), next.anchor));
             self.plan.mark_done(next.hash);
+            self.note_work_ahead();
+            self.store.add_record(&rec, self.state).await?;
             on(RunEvent::Recorded(Box::new(rec)));
             on(RunEvent::State(self.state.clone()));
         }

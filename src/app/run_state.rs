@@ -1,5 +1,6 @@
-//! The state of one measurement run: its budget, how much of it is used, where it is in its
-//! sequence, the thermal probe and device-loss counters. Pure data and arithmetic (no browser
+//! The state of one measurement run: its budget, how much of it is used, the time left (from
+//! the measured time per MAC and the MACs still ahead), where it is in its sequence, the
+//! thermal probe and device-loss counters. Pure data and arithmetic (no browser
 //! API), persisted in IndexedDB after every record so a reload resumes exactly here.
 
 use serde::{Deserialize, Serialize};
@@ -9,11 +10,14 @@ use crate::measure::RunInfo;
 /// Measure the thermal probe again after this many recorded cells.
 pub const THERMAL_EVERY: u32 = 8;
 
+/// The most a Quick run stretches to so that its anchors finish on a slow adapter (ms).
+pub const QUICK_CAP_MS: f64 = 600_000.0;
+
 /// How long the contributor lets the run go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Budget {
-    /// About 2 minutes of measuring.
+    /// About 2 minutes of measuring, stretched (up to [`QUICK_CAP_MS`]) to finish the anchors.
     Quick,
     /// About 10 minutes of measuring.
     Standard,
@@ -33,14 +37,9 @@ impl Budget {
         }
     }
 
-    /// The share of the budget that `used_ms` of active time spend; `None` without a limit.
-    pub fn share_used(self, used_ms: f64) -> Option<f64> {
-        self.limit_ms().map(|l| (used_ms / l).clamp(0.0, 1.0))
-    }
-
     pub fn label(self) -> &'static str {
         match self {
-            Budget::Quick => "Quick (~2 min)",
+            Budget::Quick => "Quick (~2 min, or until the anchors are done)",
             Budget::Standard => "Standard (~10 min)",
             Budget::UntilStopped => "Until I stop it",
         }
@@ -102,6 +101,15 @@ pub struct RunState {
     /// Why the run failed, when it did.
     #[serde(default)]
     pub error: Option<String>,
+    /// MACs of the cells recorded so far: with the active time, the run's time per MAC.
+    #[serde(default)]
+    pub macs_done: f64,
+    /// Mean MACs of the cells to come (the anchors left, then a random cell's); 0 if unknown.
+    #[serde(default)]
+    pub macs_ahead: f64,
+    /// MACs of the anchors not measured yet.
+    #[serde(default)]
+    pub anchor_macs_left: f64,
 }
 
 impl RunState {
@@ -118,6 +126,9 @@ impl RunState {
             cells_since_probe: 0,
             device_lost_events: 0,
             error: None,
+            macs_done: 0.0,
+            macs_ahead: 0.0,
+            anchor_macs_left: 0.0,
         }
     }
 
@@ -129,7 +140,35 @@ impl RunState {
     /// [`RunState::progress`] once `used_ms` of active time are spent (the page ticks it
     /// between cells).
     pub fn progress_at(&self, used_ms: f64) -> Option<f64> {
-        self.budget.share_used(used_ms)
+        self.limit_ms().map(|l| (used_ms / l).clamp(0.0, 1.0))
+    }
+
+    /// Measuring time per MAC so far (ms), once a cell is recorded.
+    pub fn ms_per_mac(&self) -> Option<f64> {
+        (self.macs_done > 0.0).then(|| self.active_ms / self.macs_done)
+    }
+
+    /// Measuring time the anchors left need at the run's time per MAC (ms).
+    pub fn anchors_left_ms(&self) -> Option<f64> {
+        Some(self.ms_per_mac()? * self.anchor_macs_left)
+    }
+
+    /// The run's time limit: the budget's, except that Quick stretches to finish the anchors
+    /// (at the time per MAC so far), up to [`QUICK_CAP_MS`]; `None` without a limit.
+    pub fn limit_ms(&self) -> Option<f64> {
+        let base = self.budget.limit_ms()?;
+        if self.budget != Budget::Quick {
+            return Some(base);
+        }
+        let anchors_done_at = self.active_ms + self.anchors_left_ms().unwrap_or(0.0);
+        Some(base.max(anchors_done_at.min(QUICK_CAP_MS)))
+    }
+
+    /// The total time a Quick run would need to finish its anchors, when that is beyond
+    /// [`QUICK_CAP_MS`] (so Quick cannot finish them on this adapter).
+    pub fn anchors_beyond_cap_ms(&self) -> Option<f64> {
+        let need = self.active_ms + self.anchors_left_ms()?;
+        (self.budget == Budget::Quick && self.anchor_macs_left > 0.0 && need > QUICK_CAP_MS).then_some(need)
     }
 
     /// Measuring time left, in milliseconds; `None` without a limit.
@@ -139,12 +178,13 @@ impl RunState {
 
     /// The budget left once `used_ms` of active time are spent.
     pub fn remaining_ms_at(&self, used_ms: f64) -> Option<f64> {
-        self.budget.limit_ms().map(|l| (l - used_ms).max(0.0))
+        self.limit_ms().map(|l| (l - used_ms).max(0.0))
     }
 
-    /// Average measuring time per recorded cell so far.
+    /// Expected measuring time of one of the cells to come: their mean MACs at the run's time
+    /// per MAC (cells differ in size: the time per cell so far would mislead).
     pub fn ms_per_cell(&self) -> Option<f64> {
-        (self.next_sequence > 0).then(|| self.active_ms / self.next_sequence as f64)
+        Some(self.ms_per_mac()? * self.macs_ahead).filter(|&ms| ms > 0.0)
     }
 
     /// Roughly how many more cells fit in the budget.
@@ -152,7 +192,7 @@ impl RunState {
         self.cells_left_at(self.active_ms)
     }
 
-    /// Cells that fit in the budget left once `used_ms` are spent, at the run's time per cell.
+    /// Cells that fit in the budget left once `used_ms` are spent, at the expected time per cell.
     pub fn cells_left_at(&self, used_ms: f64) -> Option<u32> {
         Some((self.remaining_ms_at(used_ms)? / self.ms_per_cell()?).ceil() as u32)
     }
@@ -176,9 +216,9 @@ impl RunState {
         self.cells_since_probe = 0;
     }
 
-    /// Counts one recorded cell taking `elapsed_ms` of measuring time, and returns the run
-    /// context to store with it.
-    pub fn record_cell(&mut self, elapsed_ms: f64, anchor: bool) -> RunInfo {
+    /// Counts one recorded cell of `macs` MACs taking `elapsed_ms` of measuring time, and
+    /// returns the run context to store with it.
+    pub fn record_cell(&mut self, elapsed_ms: f64, macs: f64, anchor: bool) -> RunInfo {
         let info = RunInfo {
             run_id: self.run_id.clone(),
             sequence: self.next_sequence,
@@ -189,6 +229,7 @@ impl RunState {
         self.next_sequence += 1;
         self.cells_since_probe += 1;
         self.active_ms += elapsed_ms;
+        self.macs_done += macs;
         info
     }
 }

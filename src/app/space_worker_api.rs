@@ -5,7 +5,8 @@
 use js_sys::{Float32Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::predict::{features, idx, Model};
+use crate::net::NetConfig;
+use crate::predict::{features_of_canonical, idx, Model};
 use crate::space::unpack;
 
 /// Point predictions (ms) of every cell of the packed space `space`, in file order, by the
@@ -24,8 +25,10 @@ pub fn space_costs(space: &[u8]) -> Result<Object, JsError> {
     let cells = unpack(space).map_err(|e| JsError::new(&format!("space: {e}")))?.cells;
     let mut macs = Vec::with_capacity(cells.len());
     let mut params = Vec::with_capacity(cells.len());
+    let cfg = NetConfig::default();
     for c in &cells {
-        let f = features(c);
+        // Space files hold their cells in the generator's labeling already.
+        let f = features_of_canonical(c, &cfg);
         macs.push(f[idx::MACS] as f32);
         params.push(f[idx::PARAMS] as f32);
     }

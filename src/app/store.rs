@@ -4,8 +4,10 @@
 //! [`super::device_model`]). A record and the run state that counts it are written in one
 //! transaction, so a reload or crash never loses or double-counts.
 //!
-//! Version 2 added the `device_models` object store; the upgrade only creates stores that are
-//! missing, so a version-1 database keeps its records and runs.
+//! Files the user opened (a NAS-Bench-101 accuracy file) are kept whole, by name.
+//!
+//! Version 2 added the `device_models` object store, version 3 the `files` store; the upgrade
+//! only creates stores that are missing, so an older database keeps its records and runs.
 
 use idb::{Database, DatabaseEvent, Factory, IndexParams, KeyPath, ObjectStoreParams, Query, TransactionMode};
 use serde::{Deserialize, Serialize};
@@ -17,10 +19,11 @@ use crate::measure::MeasurementRecord;
 
 /// The app's database name.
 pub const DB_NAME: &str = "leti";
-const DB_VERSION: u32 = 2;
+const DB_VERSION: u32 = 3;
 const RECORDS: &str = "records";
 const RUNS: &str = "runs";
 const DEVICE_MODELS: &str = "device_models";
+const FILES: &str = "files";
 const BY_STATE: &str = "by_state";
 
 /// Where a stored record is on its way to the collector.
@@ -146,6 +149,11 @@ impl Store {
                 params.key_path(Some(KeyPath::new_single("device")));
                 let _ = db.create_object_store(DEVICE_MODELS, params);
             }
+            if !db.store_names().iter().any(|n| n == FILES) {
+                let mut params = ObjectStoreParams::new();
+                params.key_path(Some(KeyPath::new_single("name")));
+                let _ = db.create_object_store(FILES, params);
+            }
         });
         Ok(Store { db: request.await? })
     }
@@ -243,6 +251,26 @@ impl Store {
         let tx = self.db.transaction(&[DEVICE_MODELS], TransactionMode::ReadOnly)?;
         let v = tx.object_store(DEVICE_MODELS)?.get(Query::Key(JsValue::from_str(device)))?.await?;
         v.map(|v| -> Result<String, StoreError> { Ok(serde_wasm_bindgen::from_value::<DeviceModelRow>(v)?.json) }).transpose()
+    }
+
+    /// Keeps a file the user opened under `name` (its bytes as one `Uint8Array`), replacing
+    /// the one before.
+    pub async fn put_file(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let row = js_sys::Object::new();
+        js_sys::Reflect::set(&row, &"name".into(), &name.into()).map_err(|_| StoreError("building a file row".into()))?;
+        js_sys::Reflect::set(&row, &"bytes".into(), &js_sys::Uint8Array::from(bytes)).map_err(|_| StoreError("building a file row".into()))?;
+        let tx = self.db.transaction(&[FILES], TransactionMode::ReadWrite)?;
+        tx.object_store(FILES)?.put(&row, None)?.await?;
+        tx.commit()?.await?;
+        Ok(())
+    }
+
+    /// The bytes of the file kept under `name`, if one is.
+    pub async fn file(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.transaction(&[FILES], TransactionMode::ReadOnly)?;
+        let Some(row) = tx.object_store(FILES)?.get(Query::Key(JsValue::from_str(name)))?.await? else { return Ok(None) };
+        let bytes = js_sys::Reflect::get(&row, &"bytes".into()).map_err(|_| StoreError("reading a file row".into()))?;
+        Ok(Some(js_sys::Uint8Array::new(&bytes).to_vec()))
     }
 
     /// Closes the connection (tests delete their databases afterwards).

@@ -16,6 +16,8 @@ pub mod inspect;
 pub mod layers;
 pub mod measure;
 mod measure_layers;
+pub mod nasbench;
+mod nasbench_join;
 pub mod output;
 pub mod predict;
 pub mod records_args;
@@ -73,6 +75,10 @@ pub enum Command {
     Layers(layers::LayersArgs),
     /// Print the fixed anchor set (cells every device measures first, for calibration).
     Anchors(anchors::AnchorsArgs),
+    /// Bring in NAS-Bench-101's trained accuracies from the dataset file (which you download
+    /// yourself), for `predict --nasbench` and `export --nasbench`.
+    #[command(subcommand)]
+    Nasbench(nasbench::NasbenchCommand),
 }
 
 /// What a subcommand reports when it finished: success, or failure after reporting its own
@@ -96,6 +102,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Predict(args) => predict::run(args).map(exit_outcome),
         Command::Layers(args) => layers::run(args).map(exit_outcome),
         Command::Anchors(args) => anchors::run(args).map(exit_outcome),
+        Command::Nasbench(cmd) => nasbench::run(cmd),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `leti predict`: latency predictions with their range from a model file, for cells given
-//! as JSONL or for every cell of a packed space file.
+//! as JSONL or for every cell of a packed space file, optionally with each cell's NAS-Bench-101
+//! results (`--nasbench`).
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde_json::{json, Value};
 
+use super::nasbench_join::NasbenchJoin;
 use crate::predict::Model;
 use crate::space::CellSpec;
 
@@ -23,6 +25,14 @@ pub struct PredictArgs {
     /// its code).
     #[arg(long, conflicts_with = "cells")]
     pub space: Option<PathBuf>,
+    /// Add each cell's NAS-Bench-101 results from an accuracy file (`leti nasbench import`).
+    ///
+    /// Each output line gets a `nasbench` field: the cell's mean test and validation accuracy
+    /// and training seconds over its repeats at 108 epochs, the repeats, and its trainable
+    /// parameters as the dataset reports them ({epochs, test_accuracy, validation_accuracy,
+    /// training_seconds, repeats, params}); null when the file lacks the cell.
+    #[arg(long, value_name = "FILE")]
+    pub nasbench: Option<PathBuf>,
 }
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
@@ -31,6 +41,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
     if model.file.training.synthetic {
         eprintln!("note: this model was trained on SYNTHETIC data (tests only)");
     }
+    let join = args.nasbench.as_deref().map(NasbenchJoin::load).transpose()?;
     let out = std::io::stdout();
     let mut out = BufWriter::new(out.lock());
     if let Some(space) = &args.space {
@@ -41,6 +52,9 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
             let mut v = json!({"code": s.codes[i], "ms": p.ms, "lo_ms": p.lo_ms, "hi_ms": p.hi_ms});
             if let Some(h) = &s.hashes {
                 v["hash"] = json!(h[i].to_hex());
+            }
+            if let Some(j) = &join {
+                v["nasbench"] = j.json_for_code(s.codes[i]);
             }
             writeln!(out, "{v}")?;
         }
@@ -62,7 +76,11 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
             let spec_value = if v.get("module_adjacency").is_some() { &v } else { v.get("cell").context("no cell spec and no `cell` field")? };
             let cell = CellSpec::from_json_value(spec_value)?.validate()?;
             let p = model.predict(&cell)?;
-            Ok(json!({"line": i + 1, "hash": cell.hash().to_hex(), "ms": p.ms, "lo_ms": p.lo_ms, "hi_ms": p.hi_ms}))
+            let mut v = json!({"line": i + 1, "hash": cell.hash().to_hex(), "ms": p.ms, "lo_ms": p.lo_ms, "hi_ms": p.hi_ms});
+            if let Some(j) = &join {
+                v["nasbench"] = j.json_for_cell(&cell);
+            }
+            Ok(v)
         })();
         match result {
             Ok(v) => writeln!(out, "{v}")?,

@@ -23,6 +23,11 @@ pub struct ServeArgs {
     /// known devices that learned device models borrow from.
     #[arg(long, value_name = "DIR", default_value = "trained")]
     pub models_dir: PathBuf,
+    /// A NAS-Bench-101 accuracy file (written by `leti nasbench import`) to serve at
+    /// /api/v1/nasbench: Explore then plots accuracy against latency and Draw shows a cell's
+    /// accuracies.
+    #[arg(long, value_name = "FILE")]
+    pub nasbench: Option<PathBuf>,
     /// Serve HTTPS (phones need it for WebGPU): with a self-signed certificate for this machine's
     /// addresses, created in --tls-dir and reused, unless --cert and --key are given.
     #[arg(long)]
@@ -90,6 +95,7 @@ impl ServeArgs {
                 request_timeout: Duration::from_secs(self.request_timeout_s.max(1)),
             },
             learning: Learning { interval: Duration::from_secs(self.learn_interval_s), min_cells: self.learn_min_cells },
+            nasbench: self.nasbench.clone(),
         }
     }
 }

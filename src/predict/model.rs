@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::net::NetConfig;
 use crate::space::Cell;
 
-use super::features::{features_with, Features, FEATURE_SET_VERSION, NUM_FEATURES};
+use super::features::{features_of_canonical, features_with, Features, FEATURE_SET_VERSION, NUM_FEATURES};
 use super::lookup::{LayerTable, LayerTableError, LayerTiming};
 
 /// The `format` string of a model file.
@@ -582,7 +582,8 @@ impl Model {
         let space = crate::space::unpack(bytes)?;
         let mut out = Vec::with_capacity(space.cells.len());
         for c in &space.cells {
-            out.push(self.predict(c)?.ms as f32);
+            // Space files hold their cells in the generator's labeling already.
+            out.push(self.predict_features(c, &features_of_canonical(c, &self.file.network))?.ms as f32);
         }
         Ok(out)
     }

@@ -143,7 +143,7 @@ pub async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         codes::NOT_FOUND,
-        "no such endpoint; see /api/v1/measurements, /api/v1/devices, /api/v1/models, /api/v1/models/learned/NAME, /healthz",
+        "no such endpoint; see /api/v1/measurements, /api/v1/devices, /api/v1/models, /api/v1/models/learned/NAME, /api/v1/nasbench, /healthz",
     )
 }
 

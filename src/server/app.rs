@@ -23,6 +23,7 @@ use super::headers;
 use super::learn_job::{self, LearnerStatus};
 use super::limits::{rate_limit, time_limit, RateLimiter};
 use super::models_api;
+use super::nasbench_api;
 use super::static_files;
 use super::storage::Store;
 use super::tls;
@@ -33,16 +34,20 @@ pub struct AppState {
     pub store: Store,
     pub limits: Arc<Limits>,
     pub models_dir: Arc<PathBuf>,
+    /// The accuracy file's bytes (`--nasbench`), checked at start-up.
+    pub nasbench: Option<Arc<Vec<u8>>>,
 }
 
 /// Builds the whole router over an open store.
 pub fn router(config: &ServerConfig, store: Store) -> anyhow::Result<Router> {
-    let state = AppState { store, limits: Arc::new(config.limits.clone()), models_dir: Arc::new(config.models_dir.clone()) };
+    let nasbench = config.nasbench.as_deref().map(nasbench_api::load).transpose()?;
+    let state = AppState { store, limits: Arc::new(config.limits.clone()), models_dir: Arc::new(config.models_dir.clone()), nasbench };
     let mut api = Router::new()
         .route("/measurements", post(api::post_measurements).get(api::get_measurements))
         .route("/devices", get(api::get_devices))
         .route("/models", get(models_api::get_models))
         .route("/models/learned/{name}", get(models_api::get_learned))
+        .route("/nasbench", get(nasbench_api::get_nasbench))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes));

@@ -75,6 +75,8 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     pub limits: Limits,
     pub learning: Learning,
+    /// A NAS-Bench-101 accuracy file (`leti nasbench import`) served at `/api/v1/nasbench`.
+    pub nasbench: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -89,6 +91,7 @@ impl Default for ServerConfig {
             cors_origins: Vec::new(),
             limits: Limits::default(),
             learning: Learning::default(),
+            nasbench: None,
         }
     }
 }

@@ -6,7 +6,8 @@
 //! and serves it next to the bundled ones.
 //!
 //! Files: `config` (settings), `app` (router, state, start/stop), `api` (handlers),
-//! `models_api` (model listing and learned model files), `validate` (record checks),
+//! `models_api` (model listing and learned model files), `nasbench_api` (the NAS-Bench-101
+//! accuracy file, `--nasbench`), `validate` (record checks),
 //! `storage` (database), `learned_store` (learning outcomes in the database), `learn` (one
 //! device's model and the refusal rules), `learn_job` (the learning pass and its background
 //! job), `export` (JSONL/CSV), `error` (JSON errors and their codes), `limits` (rate limit,
@@ -23,6 +24,7 @@ mod learn_job;
 mod learned_store;
 mod limits;
 mod models_api;
+mod nasbench_api;
 mod static_files;
 mod storage;
 mod tls;

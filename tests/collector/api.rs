@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 
 use leti::measure::MeasurementRecord;
-use leti::server::{Limits, Tls};
+use leti::server::{Limits, ServerConfig, Tls};
+use leti::space::{Accuracies, TrainingRun, NUM_UNIQUE_CELLS};
 
 use crate::both_backends;
 use crate::support::*;
@@ -191,6 +192,39 @@ async fn static_app_models_and_headers() {
     let r = c.get(format!("{base}/api/v1/devices")).header("origin", "https://allowed.example").send().await.unwrap();
     assert!(!r.headers().contains_key("access-control-allow-origin"));
     server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_accuracy_file_is_served_when_given_and_checked_at_start() {
+    // A whole-space table (codes only need to increase for the format) with one result.
+    let mut acc = Accuracies::new((0..NUM_UNIQUE_CELLS as u32).collect(), vec![108]);
+    acc.push_run(7, 0, TrainingRun { test_accuracy: 0.93, validation_accuracy: 0.94, training_seconds: 1200.0 });
+    let b = Backend::sqlite();
+    let file = b.dir.path().join("nb101.bin");
+    std::fs::write(&file, acc.to_bytes()).unwrap();
+    let server = start(&ServerConfig { nasbench: Some(file.clone()), ..b.config() }).await;
+    let c = client();
+    let got = c.get(format!("{}/api/v1/nasbench", server.url())).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "application/octet-stream");
+    let back = Accuracies::from_bytes(&got.bytes().await.unwrap()).unwrap();
+    assert_eq!(back.mean(7, 0).unwrap().repeats, 1);
+    server.shutdown().await.unwrap();
+    // Without one: an empty answer (204), which a page reads as "none here".
+    let b2 = Backend::sqlite();
+    let server = start(&b2.config()).await;
+    let none = c.get(format!("{}/api/v1/nasbench", server.url())).send().await.unwrap();
+    assert_eq!(none.status(), 204);
+    assert!(none.bytes().await.unwrap().is_empty());
+    server.shutdown().await.unwrap();
+    // A truncated file, or one that is not the whole space, stops the server from starting.
+    let bytes = acc.to_bytes();
+    std::fs::write(&file, &bytes[..bytes.len() - 1]).unwrap();
+    let err = leti::server::start(&ServerConfig { nasbench: Some(file.clone()), ..b.config() }).await.err().expect("a truncated file is refused");
+    assert!(format!("{err:#}").contains("truncated"), "{err:#}");
+    std::fs::write(&file, Accuracies::new(vec![1, 2], vec![108]).to_bytes()).unwrap();
+    let err = leti::server::start(&ServerConfig { nasbench: Some(file), ..b.config() }).await.err().expect("a partial table is refused");
+    assert!(format!("{err:#}").contains("not the whole space"), "{err:#}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

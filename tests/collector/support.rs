@@ -63,6 +63,7 @@ impl Backend {
             cors_origins: Vec::new(),
             limits: Limits { rate_per_minute: 0, ..test_limits() },
             learning: Learning::default(),
+            nasbench: None,
         }
     }
 }

@@ -4,13 +4,21 @@
 // Draw: draws the NAS-Bench-101 README cell by taps on the editor and reads its module hash,
 // trainable parameters and a latency estimate with a range off the page; the URL keeps the
 // cell across a reload; "Measure on this device" shows measured next to predicted.
+// Draw also: Undo/Redo, 44 px vertices in a column at 390 and 320 px.
 // Explore: waits for every cell to be predicted in the worker, checks the plot drew all
-// 423,624 cells, reads the prediction time, filters, searches a hash and opens a cell in Draw.
+// 423,624 cells, reads the prediction time, filters, searches a hash (Draw's number for the
+// README cell must match), hovers and long-presses a cell, reads the parameters/latency front
+// and its largest cell per budget, opens a synthetic NAS-Bench-101 file (written here in the
+// dataset's format, imported by `leti nasbench import`) and reads the accuracy plot, its front
+// and "most accurate under X ms" (kept over a reload, shown in Draw), and opens a cell in Draw.
 // Screenshots at phone (390x844) and desktop (1280x800) size go to docs/screenshots/.
 //
 // Run through .ci/e2e-web, which builds the app and sets LETI_BIN / LETI_PORT / LETI_DB.
 import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
+import { readFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { CHROMIUM, CHROMIUM_ARGS, Serve } from "./harness.mjs";
 
@@ -29,6 +37,63 @@ const common = readFileSync(process.env.LETI_COMMON || "tests/common/mod.rs", "u
 const README_HASH = common.match(/README_HASH: &str = "([0-9a-f]{32})"/)[1];
 const README_PARAMS = Number(common.match(/README_PARAMS: u64 = ([0-9_]+)/)[1].replace(/_/g, ""));
 const withCommas = (n) => n.toLocaleString("en-US");
+
+/// CRC-32C (Castagnoli), as TFRecord frames use it, masked the TFRecord way.
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  return c >>> 0;
+});
+function maskedCrc(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  c = (c ^ 0xffffffff) >>> 0;
+  return (((c >>> 15) | (c << 17)) + 0xa282ead8) >>> 0;
+}
+function tfrecord(rows) {
+  const parts = [];
+  for (const data of rows) {
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(data.length));
+    const c1 = Buffer.alloc(4), c2 = Buffer.alloc(4);
+    c1.writeUInt32LE(maskedCrc(len));
+    c2.writeUInt32LE(maskedCrc(data));
+    parts.push(len, c1, data, c2);
+  }
+  return Buffer.concat(parts);
+}
+/// A `nasbench.ModelMetrics` protobuf: three EvaluationData (start, halfway, end of training).
+function modelMetrics(params, final) {
+  const dbl = (field, v) => { const b = Buffer.alloc(9); b[0] = (field << 3) | 1; b.writeDoubleLE(v, 1); return b; };
+  const varint = (v) => { const o = []; while (v > 127) { o.push((v & 127) | 128); v >>>= 7; } o.push(v); return Buffer.from(o); };
+  const evaluation = (e) => Buffer.concat([dbl(1, e.epoch), dbl(2, e.time), dbl(3, e.acc), dbl(4, e.valid), dbl(5, e.acc)]);
+  const evals = [{ epoch: 0, time: 0, acc: 0.1, valid: 0.1 }, { epoch: 54, time: final.time / 2, acc: final.acc - 0.05, valid: final.valid - 0.05 }, { epoch: 108, ...final }];
+  const msgs = evals.map((e) => { const m = evaluation(e); return Buffer.concat([Buffer.from([0x0a]), varint(m.length), m]); });
+  return Buffer.concat([...msgs, Buffer.from([0x10]), varint(params), dbl(3, final.time * 1.1)]);
+}
+/// `n` cells of the space (a seeded sample) with made-up results, 3 runs each at 108 epochs,
+/// written as a dataset file; returns its path, the import's output path and the best cell.
+function syntheticNasbench(bin, n) {
+  const dir = mkdtempSync(join(tmpdir(), "leti-nb-"));
+  const cells = execFileSync(bin, ["space", "sample", "--n", String(n), "--seed", "11"], { encoding: "utf8" }).trim().split("\n").map((l) => JSON.parse(l));
+  const rows = [];
+  let best = null;
+  for (const c of cells) {
+    const base = 0.75 + 0.2 * (parseInt(c.hash.slice(0, 4), 16) / 65535);
+    const accs = [base - 0.002, base, base + 0.002];
+    const adjacency = c.module_adjacency.flat().join("");
+    for (const [k, acc] of accs.entries()) {
+      const metrics = modelMetrics(1000, { acc, valid: acc + 0.004, time: 1500 + 10 * k });
+      rows.push(Buffer.from(JSON.stringify([c.hash, 108, adjacency, c.module_operations.join(","), metrics.toString("base64")]), "utf8"));
+    }
+    // The mean as the file keeps it: each accuracy rounded to 1/65535.
+    const mean = accs.map((a) => Math.round(a * 65535) / 65535).reduce((s, a) => s + a, 0) / 3;
+    if (!best || mean > best.mean) best = { hash: c.hash, mean };
+  }
+  const tfrecordPath = join(dir, "nasbench_synthetic.tfrecord");
+  writeFileSync(tfrecordPath, tfrecord(rows));
+  return { tfrecord: tfrecordPath, out: join(dir, "nb101.bin"), records: rows.length, best };
+}
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 let failed = false;
@@ -107,6 +172,16 @@ try {
   await page.goBack();
   await page.waitForFunction((h) => document.querySelector(".hash")?.textContent === h, README_HASH);
   assert.match(page.url(), /\/draw\/?\?cell=1333m-1d0463$/, "Back undid the edit and stayed in Draw");
+  // Undo and Redo are Back and Forward through Draw's own edits, disabled where they would leave.
+  const undo = page.getByRole("button", { name: "Undo", exact: true });
+  const redo = page.getByRole("button", { name: "Redo", exact: true });
+  assert.ok((await undo.isDisabled()) && !(await redo.isDisabled()), "after Back: nothing earlier to undo, the edit to redo");
+  await redo.tap();
+  await page.waitForFunction((h) => document.querySelector(".hash")?.textContent !== h, README_HASH);
+  await page.waitForFunction(() => !document.querySelector(".undo-redo button")?.disabled);
+  await undo.tap();
+  await page.waitForFunction((h) => document.querySelector(".hash")?.textContent === h, README_HASH);
+  assert.ok(await undo.isDisabled(), "Undo stops at the first drawing");
   await page.locator("textarea.spec").fill("{ broken");
   await page.locator("svg.cell-drawing.stale").waitFor();
   assert.equal(await page.getByText(/Not a valid cell/).count(), 1, "the error is said once");
@@ -120,7 +195,24 @@ try {
   await page.keyboard.press("Escape");
   await page.getByText("Selection cancelled.").waitFor();
   assert.equal(await page.locator("svg.cell-drawing .vertex.selected").count(), 0, "Escape cancels the selection");
-  log("edits: 10th edge refused, Back undoes, focus stays after an op choice, Escape cancels, broken JSON keeps the drawing");
+  log("edits: 10th edge refused, Back and Undo undo, Redo redoes, focus stays after an op choice, Escape cancels, broken JSON keeps the drawing");
+  // Tap targets: a column of vertices on narrow screens, each at least 44 px across, apart.
+  for (const width of [390, 320]) {
+    const narrow = await browser.newContext({ viewport: { width, height: 700 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+    const np = await narrow.newPage();
+    await np.goto(shared);
+    await np.locator("svg.cell-drawing.vertical").waitFor();
+    const boxes = await np.$$eval("svg.cell-drawing [data-vertex] circle", (cs) => cs.map((c) => { const r = c.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; }));
+    assert.equal(boxes.length, 7);
+    const smallest = Math.min(...boxes.flatMap((b) => [b.w, b.h]));
+    assert.ok(smallest >= 44, `vertices are 44 px tap targets at ${width} px: ${smallest.toFixed(1)} px`);
+    for (let i = 1; i < boxes.length; i++) assert.ok(boxes[i].y >= boxes[i - 1].y + boxes[i - 1].h, `vertex ${i} sits below vertex ${i - 1}`);
+    await np.locator("svg.cell-drawing [data-vertex=\"3\"]").tap();
+    await np.locator("svg.cell-drawing .vertex.selected").waitFor();
+    log(`at ${width} px: vertices ${smallest.toFixed(1)} px across, in a column`);
+    if (width === 320) await np.screenshot({ path: `${SHOTS}/draw-320.png`, fullPage: true });
+    await narrow.close();
+  }
   await page.goto(shared);
   await page.locator(".hash").waitFor();
 
@@ -211,11 +303,14 @@ try {
   const hit = dpage.locator("ul.hits a").first();
   await hit.waitFor();
   assert.equal(await hit.textContent(), README_HASH, "search finds the README cell");
-  // Explore predicts the space's own labeling of each cell (one per module hash); Draw the
-  // labeling drawn. Both run Model::predict, but isomorphic labelings schedule differently in
-  // the engine (order-dependent memory traffic features), so the numbers may differ a little.
+  // Draw predicts the README's drawing, Explore the space's labeling of the same cell: both
+  // read the cell in the generator's labeling, so one model gives one number.
   const hitLine = await dpage.locator("ul.hits li").first().textContent();
   log(`README cell: Draw ${point} (${drawModel}, README labeling); Explore "${hitLine}" (${model}, the space's labeling)`);
+  if (drawModel === model) {
+    const explored = parseFloat(hitLine.match(/predicted (\d+(?:\.\d+)?) ms/)[1]);
+    assert.ok(Math.abs(explored - p) <= 0.001 * p, `Draw (${point}) and Explore (${explored} ms) agree for one cell and model`);
+  }
   await hit.click();
   await dpage.locator(".hash").waitFor();
   assert.equal(await dpage.locator(".hash").textContent(), README_HASH, "the hit opens in Draw");
@@ -224,6 +319,51 @@ try {
   assert.equal(await dpage.locator("#f-conv1x1").inputValue(), "1", "Back restores the filter");
   assert.match(await dpage.locator("#plotted").textContent(), new RegExp(`^Plotted (?!${withCommas(SPACE_SIZE)} )`), "and applies it");
   log("explore view kept in the address:", new URL(dpage.url()).search);
+
+  // ---- Accuracy against latency: a synthetic NAS-Bench-101 file in the dataset's own format
+  // (TFRecord rows of JSON with a base64 ModelMetrics protobuf), imported by `leti nasbench
+  // import`, opened in Explore's file picker, kept over a reload, and shown in Draw.
+  await dpage.goto(ORIGIN + "/explore");
+  await predicted.waitFor({ timeout: 180_000 });
+  await dpage.locator("p.no-accuracy").waitFor();
+  const nb = syntheticNasbench(process.env.LETI_BIN, 300);
+  const importStart = Date.now();
+  const importOut = execFileSync(process.env.LETI_BIN, ["nasbench", "import", nb.tfrecord, "--out", nb.out], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  log(`nasbench import of ${nb.records} records in ${Date.now() - importStart} ms: ${importOut.trim().split("\n").pop()}`);
+  await dpage.locator("#nasbench-file").setInputFiles(nb.out);
+  const best = dpage.locator("#best-under");
+  await best.waitFor({ timeout: 60_000 });
+  // The slider at its top: the most accurate cell of all, whatever its latency.
+  await dpage.locator("#latency-budget").fill("1000");
+  await dpage.waitForFunction((h) => document.querySelector("#best-under")?.textContent.includes(h), nb.best.hash.slice(0, 12));
+  const bestText = await best.textContent();
+  assert.ok(bestText.includes(`${(100 * nb.best.mean).toFixed(2)}% test accuracy`), `the most accurate cell and its mean: ${bestText}`);
+  // A tight budget gives a less accurate cell or none.
+  await dpage.locator("#latency-budget").fill("150");
+  await dpage.waitForFunction((h) => !document.querySelector("#best-under")?.textContent.includes(h), nb.best.hash.slice(0, 12));
+  log("best under:", await best.textContent());
+  const accSection = dpage.locator("section[data-front-ms]");
+  log(`accuracy file read and averaged in ${await accSection.getAttribute("data-parse-ms")} ms, the whole space's front in ${await accSection.getAttribute("data-front-ms")} ms`);
+  const inkedAcc = await dpage.evaluate(() => {
+    const c = document.getElementById("plot-accuracy");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let red = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i + 1] < 90 && d[i + 2] < 90) red++;
+    return red;
+  });
+  assert.ok(inkedAcc > 20, `the accuracy plot draws its front in red (${inkedAcc} pixels)`);
+  await dpage.locator("#accuracy-h").scrollIntoViewIfNeeded();
+  await dpage.screenshot({ path: `${SHOTS}/explore-accuracy.png`, fullPage: true });
+  // Kept in this browser: a reload shows it again; the answer opens in Draw with its accuracies.
+  await dpage.reload();
+  await dpage.locator("#latency-budget").fill("1000");
+  await dpage.waitForFunction((h) => document.querySelector("#best-under")?.textContent.includes(h), nb.best.hash.slice(0, 12), { timeout: 180_000 });
+  await best.locator("a").click();
+  await dpage.locator("dd.nasbench").waitFor({ timeout: 60_000 });
+  const drawAcc = await dpage.locator("dd.nasbench").textContent();
+  assert.ok(drawAcc.startsWith(`${(100 * nb.best.mean).toFixed(2)}% test accuracy`), `Draw shows the cell's accuracies: ${drawAcc}`);
+  assert.equal(await dpage.locator(".hash").textContent(), nb.best.hash);
+  log("draw shows:", drawAcc);
 
   // A click on empty plot space does nothing; a click on a drawn cell opens it in Draw.
   await dpage.goto(ORIGIN + "/explore");
@@ -248,6 +388,22 @@ try {
     return null;
   });
   assert.ok(spot, "the scatter has a drawn cell to click");
+  // Hovering shows the cell under the pointer; empty space shows nothing.
+  await plot.hover({ position: spot });
+  const card = dpage.locator(".plot-wrap .pointed");
+  await card.waitFor();
+  const cardText = await card.textContent();
+  assert.match(cardText, /^cell [0-9a-f]{12}.* MACs · .* parameters · predicted \d/, `the hover card: ${cardText}`);
+  await plot.hover({ position: { x: 62, y: 26 } });
+  await card.waitFor({ state: "detached" });
+  log("hover:", cardText);
+  // The Pareto front of parameters against latency, and the largest cell per budget.
+  const frontHint = await dpage.locator("#pareto-h + p").textContent();
+  const frontLen = Number(frontHint.match(/the ([\d,]+) shown cells/)[1].replace(/,/g, ""));
+  assert.ok(frontLen > 1, `the front holds more than one cell: ${frontHint}`);
+  const budgetRows = await dpage.locator("#budget-table tbody tr").allTextContents();
+  assert.ok(budgetRows.length >= 3, `budgets answered: ${budgetRows.join(" | ")}`);
+  log(`front of ${frontLen} cells; largest per budget: ${budgetRows.join(" | ")}`);
   await plot.click({ position: spot });
   await dpage.waitForURL(/\/draw\?cell=/);
   await dpage.locator(".hash").waitFor();
@@ -260,6 +416,27 @@ try {
   await ephonePredicted.waitFor({ timeout: 180_000 });
   await ephone.getByText(`Plotted ${withCommas(SPACE_SIZE)} of`).waitFor();
   log(`explore on the phone page: ${await ephonePredicted.getAttribute("data-predict-ms")} ms (${await ephonePredicted.getAttribute("data-predict-workers")})`);
+  // A long press shows the cell under the finger, and does not open it.
+  await ephone.locator("#plot-scatter").scrollIntoViewIfNeeded();
+  const pbox = await ephone.locator("#plot-scatter").boundingBox();
+  const pspot = await ephone.evaluate(() => {
+    const c = document.getElementById("plot-scatter");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const k = c.width / c.clientWidth;
+    for (let i = 0; i < d.length; i += 4 * 97) {
+      if (d[i + 3] > 0 && d[i + 2] - d[i] > 80) { const p = i / 4; return { x: (p % c.width) / k, y: Math.floor(p / c.width) / k }; }
+    }
+    return null;
+  });
+  const touch = await phone.newCDPSession(ephone);
+  const at = [{ x: pbox.x + pspot.x, y: pbox.y + pspot.y }];
+  await touch.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: at });
+  await ephone.waitForTimeout(800);
+  await touch.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await ephone.locator(".plot-wrap .pointed").waitFor();
+  await ephone.waitForTimeout(500);
+  assert.match(ephone.url(), /\/explore\/?$/, "a long press shows the cell without opening it");
+  log("long press:", await ephone.locator(".plot-wrap .pointed").textContent());
   await ephone.screenshot({ path: `${SHOTS}/explore-phone.png`, fullPage: true });
   log("ok");
 } catch (e) {
