@@ -7,13 +7,15 @@
 //! seam to the GPU engine), [`plan`] (which cell next), [`run_state`] and [`run_controller`]
 //! (the measurement loop), [`store`] (IndexedDB), [`upload`] (batched uploads with backoff),
 //! [`download`] (JSONL / CSV), [`chart`], [`wake_lock`], [`settings`], and the pages. Draw is
-//! split into [`cell_editor`] (the editor's state logic), [`cell_drawing`] (the SVG editor) and
-//! [`draw_estimates`] (model estimates, measuring the drawn cell; models from
-//! [`bundled_models`]); this device's own model, fitted in the page as it measures, is
-//! [`device_model`] (state, prospective accuracy), [`fit_worker`] (the fit in a Web Worker)
-//! and [`model_card`] (its card on Measure); Explore into [`explore_data`] (filters, binning, Pareto front),
-//! [`explore_plots`] (canvases), [`space_worker`] (the Web Worker client) and
-//! [`space_worker_api`] (what the worker calls).
+//! split into [`cell_editor`] (the editor's state logic), [`cell_drawing`] (the SVG editor),
+//! [`draw_history`] (Undo and Redo) and [`draw_estimates`] (model estimates, measuring the
+//! drawn cell; models from [`bundled_models`]); this device's own model, fitted in the page as
+//! it measures, is [`device_model`] (state, prospective accuracy), [`fit_worker`] (the fit in a
+//! Web Worker) and [`model_card`] (its card on Measure); Explore into [`explore_data`]
+//! (filters, binning, Pareto fronts), [`explore_plots`] (canvases), [`explore_pointer`]
+//! (hover, long press, opening a cell), [`explore_accuracy`] (accuracy against latency),
+//! [`space_worker`] (the Web Worker client) and [`space_worker_api`] (what the worker calls).
+//! NAS-Bench-101's accuracies, for Explore and Draw, are [`nasbench_data`].
 
 pub mod bundled_models;
 pub mod cell_drawing;
