@@ -10,12 +10,11 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::cell_editor::draw_url;
 use super::explore_data::{capacity_front, largest_under, LogAxis};
 use super::explore_page::Explore;
 use super::explore_plots::Frame;
 use super::explore_pointer::{PlotAxes, PointablePlot};
-use super::format::{ms, spec_json};
+use super::format::ms;
 use super::nasbench_data::{NasbenchData, NasbenchState, SHOWN_EPOCHS};
 
 /// Steps of the latency slider (log-spaced over the latency axis).
@@ -121,8 +120,7 @@ fn BestUnder(st: Explore, front: Memo<Option<Arc<Vec<u32>>>>) -> impl IntoView {
         Some(match best.and_then(|i| l.mean(i as usize).map(|m| (i, m))) {
             None => view! { <p id="best-under">{format!("No shown cell with an accuracy is predicted under {}.", ms(b))}</p> }.into_any(),
             Some((i, m)) => {
-                let name = s.hashes.as_ref().map_or_else(|| format!("cell #{i}"), |h| format!("cell {}", &h[i as usize].to_hex()[..12]));
-                let href = draw_url(&spec_json(&s.cells[i as usize].to_spec()));
+                let (name, href) = (format!("cell {}", s.short_name(i)), s.draw_href(i));
                 view! {
                     <p id="best-under">{format!("Most accurate under {}: ", ms(b))}<a href=href><code>{name}</code></a>
                         {format!(", {:.2}% test accuracy ({:.2}% validation, mean of {} runs), predicted {}.", 100.0 * m.test_accuracy, 100.0 * m.validation_accuracy, m.repeats, ms(p.latency[i as usize] as f64))}</p>

@@ -19,10 +19,12 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use super::bundled_models::{self, Bundled};
+use super::cell_editor::draw_url;
 use super::device_model::DeviceModels;
 use super::explore_accuracy::{AccuracySection, AccuracyView};
 use super::explore_data::{op_counts, split_packed, ExploreView, Filter, LogAxis};
 use super::explore_sections::{FilterSection, HistogramSection, Intro, ModelSection, ParetoSection, ScatterSection, VersusSection};
+use super::format::spec_json;
 use super::measure_runtime::MeasureUi;
 use super::nasbench_data::NasbenchData;
 use super::space_worker::{self, SpaceWorker};
@@ -41,6 +43,18 @@ pub struct Space {
     pub codes: Vec<u32>,
     pub hashes: Option<Vec<ModuleHash>>,
     pub ops: Vec<[u8; 3]>,
+}
+
+impl Space {
+    /// Cell `i` as the page names it: the first 12 digits of its hash, or `#i` without hashes.
+    pub fn short_name(&self, i: u32) -> String {
+        self.hashes.as_ref().map_or_else(|| format!("#{i}"), |h| h[i as usize].to_hex()[..12].to_string())
+    }
+
+    /// The Draw address that opens cell `i`.
+    pub fn draw_href(&self, i: u32) -> String {
+        draw_url(&spec_json(&self.cells[i as usize].to_spec()))
+    }
 }
 
 /// MACs and parameters of every cell, with their axes.

@@ -8,11 +8,10 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use super::cell_editor::draw_url;
 use super::explore_data::{nearest, LogAxis, PlotArea};
 use super::explore_page::Explore;
 use super::explore_plots::{BOTTOM, LEFT, RIGHT, TOP};
-use super::format::{ms, spec_json, thousands};
+use super::format::{ms, thousands};
 
 /// How near (CSS pixels) the pointer must be to a shown cell to point at it.
 const REACH_PX: f64 = 16.0;
@@ -57,7 +56,7 @@ fn cell_at(st: Explore, el: &web_sys::HtmlCanvasElement, axes: PlotAxes, ox: f64
 /// What the card says of cell `i`.
 fn describe(st: Explore, i: u32) -> Option<(String, String)> {
     let (Some(Ok(s)), Some(Ok(p)), Some(Ok(c))) = (st.space.get_untracked(), st.prediction.get_untracked(), st.costs.get_untracked()) else { return None };
-    let name = s.hashes.as_ref().map_or_else(|| format!("cell #{i}"), |h| format!("cell {}", &h[i as usize].to_hex()[..12]));
+    let name = format!("cell {}", s.short_name(i));
     let accuracy = st.accuracy.get_untracked().map(|a| a.test[i as usize]).filter(|t| t.is_finite());
     let facts = format!(
         "{} MACs · {} parameters · predicted {}{}",
@@ -111,7 +110,7 @@ pub fn PointablePlot(st: Explore, node: NodeRef<Canvas>, axes: PlotAxes, id: &'s
         let Some(el) = node.get_untracked() else { return };
         let Some(i) = cell_at(st, &el, axes, ev.offset_x() as f64, ev.offset_y() as f64) else { return };
         let Some(Ok(s)) = st.space.get_untracked() else { return };
-        navigate(&draw_url(&spec_json(&s.cells[i as usize].to_spec())), Default::default());
+        navigate(&s.draw_href(i), Default::default());
     };
     // A new prediction or filter moves the cells: the card would describe a stale point.
     Effect::new(move |_| {

@@ -5,12 +5,11 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use super::cell_editor::draw_url;
 use super::explore_data::{budgets, capacity_front, find_hash, hash_query, histogram, largest_under, LogAxis};
 use super::explore_page::{Explore, Prediction, FULL_SPACE_URL};
 use super::explore_plots::Frame;
 use super::explore_pointer::{PlotAxes, PointablePlot};
-use super::format::{ms, spec_json, thousands};
+use super::format::{ms, thousands};
 
 /// Bins of the latency histogram.
 const HIST_BINS: usize = 60;
@@ -178,7 +177,7 @@ fn HashSearch(st: Explore) -> impl IntoView {
 fn hit_item(st: Explore, i: u32) -> Option<impl IntoView> {
     let (Some(Ok(s)), Some(Ok(p))) = (st.space.get_untracked(), st.prediction.get_untracked()) else { return None };
     let hash = s.hashes.as_ref().map(|h| h[i as usize].to_hex()).unwrap_or_default();
-    let href = draw_url(&spec_json(&s.cells[i as usize].to_spec()));
+    let href = s.draw_href(i);
     Some(view! { <li><a href=href><code>{hash}</code></a>{format!(" predicted {}", ms(p.latency[i as usize] as f64))}</li> })
 }
 
@@ -289,8 +288,7 @@ fn BudgetTable(st: Explore, front: RwSignal<Vec<u32>>) -> impl IntoView {
                 .into_iter()
                 .filter_map(|b| largest_under(f, &p.latency, b).map(|i| (b, i)))
                 .map(|(b, i)| {
-                    let name = s.hashes.as_ref().map_or_else(|| format!("#{i}"), |h| h[i as usize].to_hex()[..12].to_string());
-                    let href = draw_url(&spec_json(&s.cells[i as usize].to_spec()));
+                    let (name, href) = (s.short_name(i), s.draw_href(i));
                     view! {
                         <tr><td>{format!("≤ {}", ms(b as f64))}</td><td><a href=href><code>{name}</code></a></td>
                             <td class="num">{thousands(c.params[i as usize] as u64)}</td><td class="num">{ms(p.latency[i as usize] as f64)}</td></tr>

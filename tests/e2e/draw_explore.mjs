@@ -95,6 +95,23 @@ function syntheticNasbench(bin, n) {
   return { tfrecord: tfrecordPath, out: join(dir, "nb101.bin"), records: rows.length, best };
 }
 
+/// A pixel the scatter's density image inked (blue: the grid and labels are grey), in CSS
+/// pixels of the canvas; null if none.
+function inkedSpot(page) {
+  return page.evaluate(() => {
+    const c = document.getElementById("plot-scatter");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const k = c.width / c.clientWidth;
+    for (let i = 0; i < d.length; i += 4 * 97) {
+      if (d[i + 3] > 0 && d[i + 2] - d[i] > 80) {
+        const p = i / 4;
+        return { x: (p % c.width) / k, y: Math.floor(p / c.width) / k };
+      }
+    }
+    return null;
+  });
+}
+
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 let failed = false;
 try {
@@ -374,19 +391,7 @@ try {
   await plot.click({ position: { x: 62, y: 26 } });
   await dpage.waitForTimeout(500);
   assert.match(dpage.url(), /\/explore\/?$/, `a click on empty space stays on Explore: ${dpage.url()}`);
-  // A pixel the density image inked (blue: the grid and labels are grey), in CSS pixels.
-  const spot = await dpage.evaluate(() => {
-    const c = document.getElementById("plot-scatter");
-    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-    const k = c.width / c.clientWidth;
-    for (let i = 0; i < d.length; i += 4 * 97) {
-      if (d[i + 3] > 0 && d[i + 2] - d[i] > 80) {
-        const p = i / 4;
-        return { x: (p % c.width) / k, y: Math.floor(p / c.width) / k };
-      }
-    }
-    return null;
-  });
+  const spot = await inkedSpot(dpage);
   assert.ok(spot, "the scatter has a drawn cell to click");
   // Hovering shows the cell under the pointer; empty space shows nothing.
   await plot.hover({ position: spot });
@@ -419,15 +424,7 @@ try {
   // A long press shows the cell under the finger, and does not open it.
   await ephone.locator("#plot-scatter").scrollIntoViewIfNeeded();
   const pbox = await ephone.locator("#plot-scatter").boundingBox();
-  const pspot = await ephone.evaluate(() => {
-    const c = document.getElementById("plot-scatter");
-    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-    const k = c.width / c.clientWidth;
-    for (let i = 0; i < d.length; i += 4 * 97) {
-      if (d[i + 3] > 0 && d[i + 2] - d[i] > 80) { const p = i / 4; return { x: (p % c.width) / k, y: Math.floor(p / c.width) / k }; }
-    }
-    return null;
-  });
+  const pspot = await inkedSpot(ephone);
   const touch = await phone.newCDPSession(ephone);
   const at = [{ x: pbox.x + pspot.x, y: pbox.y + pspot.y }];
   await touch.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: at });
