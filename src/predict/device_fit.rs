@@ -2,22 +2,29 @@
 //! point the browser (after each measured cell), the collector (per contributed device) and
 //! `leti train --from-db` share, so the same records give the same model everywhere.
 //!
-//! Several candidates are fitted on the device's `(cell, ms)` pairs and the one with the
-//! lowest cross-validated log error on those same pairs is kept (leave-one-out up to
-//! [`LOO_MAX`] cells, then [`FOLDS`] folds dealt by position): for each known device, the
-//! structural model ([`super::structural`]) pulled toward that device's constants, and that
-//! device's model calibrated to this one ([`super::calibrate`]); a MACs power law with no
-//! known device; and with enough cells a ridge regression on the device's own cells alone. The winner is refitted on every pair. The cross-validated
-//! share within ±10% is reported with it; it is an estimate from the training cells, not the
-//! prospective accuracy the app measures on cells measured after the fit.
+//! Below [`CHOOSE_MIN_CELLS`] cells the model is the structural model ([`super::structural`])
+//! fitted toward every known device's constants in turn, with the constants averaged: a
+//! handful of cells, most of them the fixed anchors, cannot tell reliably which known device
+//! is the better prior, and cross-validating on them did pick badly (see trained/README.md).
+//! From [`CHOOSE_MIN_CELLS`] cells on, that mean competes with the structural fit toward each
+//! known device alone, a FLOPs line and a ridge regression on the device's own cells, and the
+//! candidate with the lowest cross-validated log error on the device's pairs is kept
+//! (leave-one-out up to [`LOO_MAX`] cells, then [`FOLDS`] folds dealt by position). The
+//! winner is refitted on every pair. The cross-validated share within ±10% is reported with
+//! it; it is an estimate from the training cells, not the prospective accuracy the app
+//! measures on cells measured after the fit.
+//!
+//! Known devices' models calibrated to the new one are not candidates: every known device
+//! measured the same anchors and its model was trained on them, so cross-validation on a new
+//! device's anchors flatters those models (on the browser device it kept a calibrated
+//! lavapipe model at 75% of unseen cells within ±10% where the structural mean reached 93%).
 //!
 //! Pure `f64` arithmetic in a fixed order: the same pairs give the same model bits natively
 //! and in wasm32.
 
 use crate::space::Cell;
 
-use super::calibrate::{calibrate, CalibrationOptions};
-use super::features::{features, Features};
+use super::features::{features, idx, Features};
 use super::model::{Interval, Model, ModelError, ModelFile, Predictor, Target, TrainingInfo};
 use super::ridge_fit::ridge_with;
 use super::structural::{self, Probe, NUM_TERMS};
@@ -26,21 +33,22 @@ use super::structural::{self, Probe, NUM_TERMS};
 pub const LOO_MAX: usize = 30;
 /// Folds of the cross-validation above [`LOO_MAX`] cells.
 pub const FOLDS: usize = 5;
-/// Cells a device needs before a model of its own cells alone competes.
-pub const OWN_MODEL_MIN_CELLS: usize = 30;
+/// Cells a device needs before candidates compete by cross-validation (below it, the
+/// structural mean over the known devices is the model).
+pub const CHOOSE_MIN_CELLS: usize = 30;
 /// Ridge penalties tried for the own-cells model (per sample, standardised log features).
 const OWN_LAMBDAS: [f64; 4] = [1e-3, 1e-2, 1e-1, 1.0];
 /// Pull of the structural fit toward a known device's constants (see
 /// [`structural::fit_toward`]); chosen in leave-one-device-out over `trained/`.
 pub const STRUCTURAL_LAMBDA: f64 = 0.1;
-/// Name of the candidate without a known device.
-pub const MACS_ONLY: &str = "none (MACs power law)";
+/// Name of the structural mean over every known device's constants.
+pub const STRUCTURAL_MEAN: &str = "structural, mean over the known devices' priors";
 
 /// The chosen model and how it was chosen.
 #[derive(Clone, Debug)]
 pub struct DeviceFit {
     pub model: Model,
-    /// The winning candidate, e.g. `calibrated from <device>` or `ridge-log on own cells`.
+    /// The winning candidate, e.g. [`STRUCTURAL_MEAN`] or `ridge-log on own cells (lambda 0.1)`.
     pub method: String,
     /// Cross-validated share of the device's cells predicted within ±10% (`None` below 3 cells).
     pub cv_within_10: Option<f64>,
@@ -56,37 +64,54 @@ struct Pairs<'a> {
     ms: &'a [f64],
 }
 
+/// A known device's structural constants, read off its model (see [`structural::profile`]).
+struct Prior {
+    device: String,
+    coef: Vec<f64>,
+}
+
 /// One way of fitting a model from pairs.
 enum Candidate<'a> {
-    Calibrated(&'a Model),
-    /// The structural model pulled toward a known device's constants (its name, constants).
-    Structural(String, Vec<f64>),
+    /// The structural fits toward every known device, their constants averaged.
+    StructuralMean(&'a [Prior]),
+    /// The structural model pulled toward one known device's constants.
+    Structural(&'a Prior),
+    /// A line in MACs fitted on the device's own cells.
+    FlopsLine,
     RidgeLog(f64),
 }
 
 impl Candidate<'_> {
     fn name(&self) -> String {
         match self {
-            Candidate::Calibrated(m) if m.file.training.device == MACS_ONLY => MACS_ONLY.to_string(),
-            Candidate::Calibrated(m) => format!("calibrated from {}", m.file.training.device),
-            Candidate::Structural(d, _) => format!("structural, prior from {d}"),
+            Candidate::StructuralMean(_) => STRUCTURAL_MEAN.to_string(),
+            Candidate::Structural(p) => format!("structural, prior from {}", p.device),
+            Candidate::FlopsLine => "FLOPs line on own cells".to_string(),
             Candidate::RidgeLog(l) => format!("ridge-log on own cells (lambda {l})"),
         }
     }
 
     fn fit(&self, p: &Pairs, rows: &[usize], device: &str, target: Target, probe_mean: &[f64; NUM_TERMS]) -> Result<Model, ModelError> {
         let info = TrainingInfo { device: device.to_string(), n_cells: rows.len(), ..TrainingInfo::default() };
+        let t: Vec<[f64; NUM_TERMS]> = rows.iter().map(|&i| p.terms[i]).collect();
+        let y: Vec<f64> = rows.iter().map(|&i| p.ms[i]).collect();
+        let toward = |prior: &Prior| structural::fit_toward(&t, &y, &prior.coef, probe_mean, STRUCTURAL_LAMBDA);
         let predictor = match self {
-            Candidate::Calibrated(src) => {
-                let anchors: Vec<(Cell, f64)> = rows.iter().map(|&i| (p.cells[i], p.ms[i])).collect();
-                return calibrate(src, &anchors, device, &CalibrationOptions::default());
-            }
-            Candidate::Structural(_, prior) => {
-                let t: Vec<[f64; NUM_TERMS]> = rows.iter().map(|&i| p.terms[i]).collect();
-                let y: Vec<f64> = rows.iter().map(|&i| p.ms[i]).collect();
-                let coef = structural::fit_toward(&t, &y, prior, probe_mean, STRUCTURAL_LAMBDA)
-                    .ok_or_else(|| ModelError::Invalid("the prior predicts nothing for these cells".into()))?;
+            Candidate::StructuralMean(priors) => {
+                let fits: Vec<Vec<f64>> = priors.iter().filter_map(toward).collect();
+                if fits.is_empty() {
+                    return Err(ModelError::Invalid("no known device's prior predicts these cells".into()));
+                }
+                let coef = (0..NUM_TERMS).map(|j| fits.iter().map(|c| c[j]).sum::<f64>() / fits.len() as f64).collect();
                 Predictor::Structural { coef }
+            }
+            Candidate::Structural(prior) => {
+                Predictor::Structural { coef: toward(prior).ok_or_else(|| ModelError::Invalid("the prior predicts nothing for these cells".into()))? }
+            }
+            Candidate::FlopsLine => {
+                let macs: Vec<f64> = rows.iter().map(|&i| p.feats[i][idx::MACS]).collect();
+                let (a, b) = flops_line(&macs, &y);
+                Predictor::Flops { a, b }
             }
             Candidate::RidgeLog(lambda) => {
                 Predictor::Ridge(ridge_with(p.feats, p.ms, rows, true, *lambda).ok_or_else(|| ModelError::Invalid("ridge system is singular".into()))?)
@@ -94,6 +119,24 @@ impl Candidate<'_> {
         };
         Model::new(ModelFile::new(target, info, predictor, Interval::None))
     }
+}
+
+/// Least squares `ms = a + b * macs`; where that gives a negative constant or slope, the line
+/// through zero instead, so that no cell is predicted at or below zero.
+fn flops_line(macs: &[f64], ms: &[f64]) -> (f64, f64) {
+    let n = macs.len() as f64;
+    let (mx, my) = (macs.iter().sum::<f64>() / n, ms.iter().sum::<f64>() / n);
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (x, y) in macs.iter().zip(ms) {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+    }
+    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    if my - b * mx >= 0.0 && b >= 0.0 {
+        return (my - b * mx, b);
+    }
+    let (sxy0, sxx0) = macs.iter().zip(ms).fold((0.0, 0.0), |(a, b), (x, y)| (a + x * y, b + x * x));
+    (0.0, if sxx0 > 0.0 { sxy0 / sxx0 } else { 0.0 })
 }
 
 /// Which fold each of `n` cells is held out in.
@@ -149,8 +192,8 @@ pub fn fit_device(measured: &[(Cell, f64)], sources: &[&Model], device: &str, ta
     let terms: Vec<[f64; NUM_TERMS]> = feats.iter().map(structural::terms).collect();
     let pairs = Pairs { cells: &cells, feats: &feats, terms: &terms, ms: &ms };
     let probe = Probe::new();
-    let macs_only = macs_only_model(target)?;
-    let cands = candidates(sources, &macs_only, &probe, ms.len());
+    let priors: Vec<Prior> = sources.iter().map(|s| Prior { device: s.file.training.device.clone(), coef: structural::profile(s, &probe) }).collect();
+    let cands = candidates(&priors, ms.len());
     let mut scored = Vec::with_capacity(cands.len());
     let mut best: Option<(usize, f64, Vec<f64>)> = None;
     for (ci, c) in cands.iter().enumerate() {
@@ -179,18 +222,12 @@ pub fn fit_device(measured: &[(Cell, f64)], sources: &[&Model], device: &str, ta
     Ok(DeviceFit { model: Model::new(file)?, method: cands[ci].name(), cv_within_10, candidates: scored })
 }
 
-/// Latency proportional to MACs: the source of the candidate with no known device.
-fn macs_only_model(target: Target) -> Result<Model, ModelError> {
-    let info = TrainingInfo { device: MACS_ONLY.to_string(), ..TrainingInfo::default() };
-    Model::new(ModelFile::new(target, info, Predictor::Flops { a: 0.0, b: 1e-6 }, Interval::None))
-}
-
 /// Every candidate for a device with `n` cells, in a fixed order (ties keep the earlier).
-fn candidates<'a>(sources: &[&'a Model], macs_only: &'a Model, probe: &Probe, n: usize) -> Vec<Candidate<'a>> {
-    let mut c: Vec<Candidate> = sources.iter().map(|s| Candidate::Structural(s.file.training.device.clone(), structural::profile(s, probe))).collect();
-    c.extend(sources.iter().map(|s| Candidate::Calibrated(s)));
-    c.push(Candidate::Calibrated(macs_only));
-    if n >= OWN_MODEL_MIN_CELLS {
+fn candidates(priors: &[Prior], n: usize) -> Vec<Candidate<'_>> {
+    let mut c = vec![Candidate::StructuralMean(priors)];
+    if n >= CHOOSE_MIN_CELLS {
+        c.extend(priors.iter().map(Candidate::Structural));
+        c.push(Candidate::FlopsLine);
         c.extend(OWN_LAMBDAS.iter().map(|&l| Candidate::RidgeLog(l)));
     }
     c

@@ -37,7 +37,7 @@ pub mod train;
 pub use crate::net::{layer_configs_of_net, LayerConfig, LayerOp};
 pub use calibrate::{anchor_set, calibrate, calibrate_best, leave_one_out_rmse, spread_order, BestCalibration, CalibrationOptions, ANCHOR_SET_SIZE};
 pub use compact::{CellInstance, CompactNet, LayerClass};
-pub use device_fit::{fit_device, DeviceFit, FOLDS, LOO_MAX, MACS_ONLY, OWN_MODEL_MIN_CELLS, STRUCTURAL_LAMBDA};
+pub use device_fit::{fit_device, DeviceFit, CHOOSE_MIN_CELLS, FOLDS, LOO_MAX, STRUCTURAL_LAMBDA, STRUCTURAL_MEAN};
 pub use features::{feature_names, features, features_from_net, features_of_canonical, features_with, idx, Features, FEATURE_SET_VERSION, NUM_FEATURES};
 pub use linalg::{nnls, ridge_toward, solve_spd};
 pub use lookup::{distinct_layer_configs, for_each_layer_config, LayerTable, LayerTableError, LayerTiming};
