@@ -47,6 +47,7 @@ fn record(rng: &mut ChaCha8Rng) -> MeasurementRecord {
         layers_mode: None,
         mode_overheads: Vec::new(),
         kernels: None,
+        limits: None,
         warmup_runs: 5,
         noisy: false,
         timestamp_resolution_ns: None,

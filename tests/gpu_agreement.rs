@@ -7,7 +7,7 @@ mod agreement_cells;
 mod common;
 
 use agreement_cells::cases;
-use leti::engine::{agreement, ConvStrategy, Gpu};
+use leti::engine::{agreement, ConvStrategy, Gpu, LimitsTier, Tiling};
 use leti::net::{build, NetConfig};
 use leti::space::CellSpec;
 
@@ -31,6 +31,25 @@ fn gpu_matches_cpu_on_every_rule() {
     let cfg = NetConfig { input_size: 8, stem_channels: 16, num_stacks: 3, cells_per_stack: 1, ..NetConfig::default() };
     for (name, cell) in cases() {
         check(&mut gpu, name, &cell, &cfg);
+    }
+}
+
+/// The engine asks for the WebGPU default limits, and every rule runs under the smaller tiers
+/// a phone's browser may give: wgpu's downlevel defaults and WebGPU compatibility mode (128
+/// invocations per workgroup: smaller tiles).
+#[test]
+fn gpu_matches_cpu_under_default_downlevel_and_compatibility_limits() {
+    let Some(gpu) = common::open_gpu() else { return };
+    assert_eq!((gpu.limits_tier, &gpu.limits), (LimitsTier::WebgpuDefault, &wgpu::Limits::default()));
+    assert_eq!(gpu.limits_info().max_storage_buffer_binding_size, 128 << 20);
+    let cfg = NetConfig { input_size: 8, stem_channels: 12, num_stacks: 2, cells_per_stack: 1, ..NetConfig::default() };
+    for tier in [LimitsTier::Downlevel, LimitsTier::Compatibility] {
+        let mut gpu = common::open_gpu_with(tier).expect("the adapter offers the smaller tiers");
+        assert_eq!(gpu.tiling().conv_wg, Tiling::for_limits(&gpu.limits).conv_wg);
+        eprintln!("{}: {}", tier.as_str(), gpu.tiling().describe());
+        for (name, cell) in cases() {
+            check(&mut gpu, name, &cell, &cfg);
+        }
     }
 }
 

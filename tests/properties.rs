@@ -1,11 +1,14 @@
-//! Property tests: the parser and validator never panic on arbitrary input, and for random
-//! valid cells the hash ignores how interior vertices are numbered. Native only (proptest).
+//! Property tests: the parser and validator never panic on arbitrary input; for random valid
+//! cells the hash ignores how interior vertices are numbered, and the network fits the WebGPU
+//! default limits the engine requests. Native only (proptest).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
+use leti::engine::schedule;
+use leti::net::{build, LayerKind, NetConfig};
 use leti::predict::{features, idx};
-use leti::space::{decode_cell, CellSpec, ModuleHash};
+use leti::space::{decode_cell, Cell, CellSpec, ModuleHash};
 use proptest::prelude::*;
 
 static LABELS: [&str; 7] = ["input", "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3", "output", "conv5x5", ""];
@@ -59,8 +62,56 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     })
 }
 
+/// Random cells of the space, drawn as the generator's codes (vertex count, edge bits, labels).
+fn generator_cell() -> impl Strategy<Value = Cell> {
+    (2u32..=7)
+        .prop_flat_map(|n| (Just(n), 0u32..(1 << (n * (n - 1) / 2)), 0u32..3u32.pow(n - 2)))
+        .prop_filter_map("not a generator graph", |(n, bits, l)| decode_cell((n - 2) << 29 | bits << 8 | l))
+}
+
+/// Bytes of a layer's inference weights (batch norm folded: a bias per output channel).
+fn weight_bytes(kind: &LayerKind) -> u64 {
+    4 * match *kind {
+        LayerKind::Conv { k, c_in, c_out } => (c_in * c_out * k * k + c_out) as u64,
+        LayerKind::Dense { c_in, c_out } => (c_in * c_out + c_out) as u64,
+        _ => 0,
+    }
+}
+
+/// The largest storage binding a network of `cell` needs: its activation arena (planned with
+/// reuse, as the engine runs it) or one layer's weights, in bytes.
+fn largest_binding(cell: &Cell) -> u64 {
+    let net = build(cell, &NetConfig::default());
+    let arena = 4 * schedule(&net, true).unwrap().arena_elements as u64;
+    net.layers.iter().map(|l| weight_bytes(&l.kind)).max().unwrap_or(0).max(arena)
+}
+
+#[test]
+fn the_widest_network_fits_the_webgpu_default_limits() {
+    // A chain of five conv3x3 vertices: every vertex at the stack's full width, the most
+    // parameters a cell of the space has.
+    let n = 7;
+    let adj = (0..n).map(|i| (0..n).map(|j| u8::from(j == i + 1)).collect()).collect();
+    let mut ops = vec!["input".to_string()];
+    ops.extend(std::iter::repeat_n("conv3x3-bn-relu".to_string(), n - 2));
+    ops.push("output".into());
+    let cell = CellSpec::new(adj, ops).validate().unwrap();
+    let limit = wgpu::Limits::default().max_storage_buffer_binding_size;
+    let need = largest_binding(&cell);
+    eprintln!("widest network: largest binding {:.1} MiB of {} MiB", need as f64 / 1048576.0, limit >> 20);
+    assert!(need <= limit, "{need} bytes > {limit}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The engine requests only the WebGPU default limits: every network of the space must
+    /// fit them (the arena and every layer's weights within one storage binding).
+    #[test]
+    fn every_network_fits_the_webgpu_default_limits(cell in generator_cell()) {
+        let limit = wgpu::Limits::default().max_storage_buffer_binding_size;
+        prop_assert!(largest_binding(&cell) <= limit);
+    }
 
     #[test]
     fn validate_never_panics_on_ragged_matrices(m in matrix(), o in ops(0..10)) {
@@ -95,9 +146,7 @@ proptest! {
 
     #[test]
     fn hash_is_invariant_under_random_topological_relabelings(
-        cell in (2u32..=7)
-            .prop_flat_map(|n| (Just(n), 0u32..(1 << (n * (n - 1) / 2)), 0u32..3u32.pow(n - 2)))
-            .prop_filter_map("not a generator graph", |(n, bits, l)| decode_cell((n - 2) << 29 | bits << 8 | l)),
+        cell in generator_cell(),
         keys in prop::collection::vec(any::<u32>(), 7),
     ) {
         let s = cell.to_spec();

@@ -46,6 +46,7 @@ fn record_for(cell: &Cell, ms: f64) -> MeasurementRecord {
         noisy: false,
         timestamp_resolution_ns: None,
         kernels: None,
+        limits: None,
         adapter: AdapterInfo { vendor: "test".into(), backend: "webgpu".into(), ..AdapterInfo::default() },
         client: ClientInfo::default(),
         run: None,

@@ -15,10 +15,30 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::engine::{seeded_input, Gpu, Program, Weights};
+use crate::engine::{seeded_input, Gpu, LimitsTier, Program, Weights};
 use crate::measure::{measure, new_record_id, ClientInfo, MeasurementRecord, Protocol, RecordContext, RunInfo};
 use crate::net::{build, NetConfig};
 use crate::space::{Cell, CellSpec};
+
+/// `--limits`: the engine's [`LimitsTier`]s on the command line.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitsArg {
+    WebgpuDefault,
+    Downlevel,
+    Compatibility,
+    Adapter,
+}
+
+impl LimitsArg {
+    pub fn tier(self) -> LimitsTier {
+        match self {
+            LimitsArg::WebgpuDefault => LimitsTier::WebgpuDefault,
+            LimitsArg::Downlevel => LimitsTier::Downlevel,
+            LimitsArg::Compatibility => LimitsTier::Compatibility,
+            LimitsArg::Adapter => LimitsTier::Adapter,
+        }
+    }
+}
 
 #[derive(clap::Args, Debug)]
 pub struct MeasureArgs {
@@ -62,6 +82,11 @@ pub struct MeasureArgs {
     /// Use the first adapter whose name contains this (case-insensitive); see `leti adapters`.
     #[arg(long, value_name = "NAME")]
     pub adapter: Option<String>,
+    /// Device limits to request (the kernels size their tiles to them; records keep them):
+    /// the WebGPU defaults every browser guarantees, the smaller tiers a phone may give, or
+    /// everything the adapter offers.
+    #[arg(long, value_enum, default_value_t = LimitsArg::WebgpuDefault)]
+    pub limits: LimitsArg,
     /// JSONL file the records (or with --layers, the layer timings) are appended to.
     #[arg(long, value_name = "FILE", default_value = "measurements.jsonl")]
     pub out: PathBuf,
@@ -200,7 +225,7 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
     let done = if args.resume { done_hashes(&args.out)? } else { HashSet::new() };
     let todo: Vec<Cell> = cells.iter().copied().filter(|c| !done.contains(&c.hash().to_string())).collect();
     let skipped = cells.len() - todo.len();
-    let gpu = pollster::block_on(Gpu::open(args.adapter.as_deref())).context("opening the GPU")?;
+    let gpu = pollster::block_on(Gpu::open_with(args.adapter.as_deref(), args.limits.tier())).context("opening the GPU")?;
     let timestamps = if gpu.timestamps_inside_passes {
         "per dispatch"
     } else if gpu.timestamps {
@@ -210,10 +235,11 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
     };
     let resumed = if args.resume { format!(" ({skipped} already in {})", args.out.display()) } else { String::new() };
     eprintln!(
-        "adapter: {} ({}, {:?}); timestamps: {timestamps}; {} cells to measure{resumed}",
+        "adapter: {} ({}, {:?}); limits: {}; timestamps: {timestamps}; {} cells to measure{resumed}",
         gpu.info.name,
         gpu.info.backend,
         gpu.info.device_type,
+        gpu.limits_tier.as_str(),
         todo.len()
     );
     let client = ClientInfo { user_agent: os_description(), device_label: args.device_label.clone(), engine_version: env!("CARGO_PKG_VERSION").into() };

@@ -37,7 +37,7 @@ pub fn run(args: &MeasureArgs, config: NetConfig) -> anyhow::Result<ExitCode> {
         }
     }
     let todo: Vec<LayerConfig> = configs.iter().copied().filter(|c| !done.contains(c)).collect();
-    let gpu = pollster::block_on(Gpu::open(args.adapter.as_deref())).context("opening the GPU")?;
+    let gpu = pollster::block_on(Gpu::open_with(args.adapter.as_deref(), args.limits.tier())).context("opening the GPU")?;
     let Some(mode) = profile_mode(&gpu) else {
         bail!("adapter {} has no timestamp queries: layers cannot be timed in isolation on it", gpu.info.name);
     };

@@ -1,6 +1,7 @@
 //! GPU device setup: picks an adapter (optionally by a name substring), requests a device with
-//! the adapter's own limits and the timestamp features it offers, and reports adapter info and
-//! the limits the kernels are sized against.
+//! the limits of a [`LimitsTier`] (by default the WebGPU defaults every conformant browser
+//! guarantees, a phone's included) and the timestamp features it offers, and reports adapter
+//! info and the limits the kernels are sized against.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +11,10 @@ pub struct Gpu {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub info: wgpu::AdapterInfo,
+    /// The limits requested, which the kernels are sized against.
     pub limits: wgpu::Limits,
+    /// Where [`Gpu::limits`] came from.
+    pub limits_tier: LimitsTier,
     /// `timestamp-query` (pass-boundary timestamps) is enabled.
     pub timestamps: bool,
     /// Timestamps may also be written between dispatches inside a pass (native only).
@@ -27,6 +31,72 @@ pub enum DeviceError {
     NoAdapter(String),
     #[error("could not open the GPU device: {0}")]
     RequestDevice(#[from] wgpu::RequestDeviceError),
+    #[error("the adapter does not offer the {tier} limits: {limit} is {offered}, they need {needed}")]
+    Limits { tier: &'static str, limit: &'static str, offered: u64, needed: u64 },
+}
+
+/// Which limits the engine asks the device for. The kernels size their tiles to what is
+/// requested ([`super::kernels::Tiling::for_limits`]), so a tier is also a kernel configuration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitsTier {
+    /// The WebGPU default limits (`wgpu::Limits::default()`): what every browser guarantees.
+    #[default]
+    WebgpuDefault,
+    /// wgpu's downlevel defaults: 4 storage buffers per stage, 16 KiB uniform bindings,
+    /// 16,352 bytes of workgroup memory.
+    Downlevel,
+    /// The compute limits of WebGPU compatibility mode (phones with OpenGL ES only): the
+    /// downlevel defaults with 128 invocations per workgroup and workgroups at most 128 wide.
+    Compatibility,
+    /// Everything the adapter offers (for measuring whether more than the defaults helps).
+    Adapter,
+}
+
+impl LimitsTier {
+    pub const ALL: [LimitsTier; 4] = [LimitsTier::WebgpuDefault, LimitsTier::Downlevel, LimitsTier::Compatibility, LimitsTier::Adapter];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitsTier::WebgpuDefault => "webgpu_default",
+            LimitsTier::Downlevel => "downlevel",
+            LimitsTier::Compatibility => "compatibility",
+            LimitsTier::Adapter => "adapter",
+        }
+    }
+
+    /// The limits of this tier on an adapter that offers `offered`; an error naming the first
+    /// limit the adapter falls short of.
+    pub fn limits(self, offered: &wgpu::Limits) -> Result<wgpu::Limits, DeviceError> {
+        let wanted = match self {
+            LimitsTier::WebgpuDefault => wgpu::Limits::default(),
+            LimitsTier::Downlevel => wgpu::Limits::downlevel_defaults(),
+            LimitsTier::Compatibility => wgpu::Limits {
+                max_compute_invocations_per_workgroup: 128,
+                max_compute_workgroup_size_x: 128,
+                max_compute_workgroup_size_y: 128,
+                ..wgpu::Limits::downlevel_defaults()
+            },
+            LimitsTier::Adapter => return Ok(offered.clone()),
+        };
+        let mut short = None;
+        wanted.check_limits_with_fail_fn(offered, true, |limit, needed, offered| short = Some((limit, needed, offered)));
+        match short {
+            None => Ok(wanted),
+            Some((limit, needed, offered)) => Err(DeviceError::Limits { tier: self.as_str(), limit, offered, needed }),
+        }
+    }
+}
+
+/// The limits a measurement ran under, as its record keeps them: the tier and the values the
+/// engine's kernels and buffers depend on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitsInfo {
+    pub tier: LimitsTier,
+    pub max_storage_buffer_binding_size: u64,
+    pub max_storage_buffers_per_shader_stage: u32,
+    pub max_compute_invocations_per_workgroup: u32,
+    pub max_compute_workgroup_storage_size: u32,
 }
 
 /// One line of `leti adapters`: what wgpu reports about an adapter.
@@ -75,11 +145,16 @@ async fn all_adapters(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
 }
 
 impl Gpu {
-    /// Opens the first adapter whose name contains `name_filter` (case-insensitive), or the
-    /// first adapter at all. Requests the adapter's own limits (so kernels size themselves to
-    /// what this device offers) and timestamp queries where available, then picks the faster
-    /// conv kernel family by timing both on probe layers (see `autotune`).
+    /// [`Gpu::open_with`] the WebGPU default limits.
     pub async fn open(name_filter: Option<&str>) -> Result<Gpu, DeviceError> {
+        Gpu::open_with(name_filter, LimitsTier::WebgpuDefault).await
+    }
+
+    /// Opens the first adapter whose name contains `name_filter` (case-insensitive), or the
+    /// first adapter at all. Requests the limits of `tier` (the kernels size themselves to
+    /// them) and timestamp queries where available, then picks the faster conv kernel family
+    /// by timing both on probe layers (see `autotune`).
+    pub async fn open_with(name_filter: Option<&str>, tier: LimitsTier) -> Result<Gpu, DeviceError> {
         let instance = instance();
         let adapters = all_adapters(&instance).await;
         let wanted = name_filter.map(|s| s.to_lowercase());
@@ -88,7 +163,7 @@ impl Gpu {
             .find(|a| wanted.as_ref().is_none_or(|w| a.get_info().name.to_lowercase().contains(w)))
             .ok_or_else(|| DeviceError::NoAdapter(name_filter.map(|n| format!(" whose name contains {n:?}")).unwrap_or_default()))?;
         let features = adapter.features() & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES);
-        let limits = adapter.limits();
+        let limits = tier.limits(&adapter.limits())?;
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor { label: Some("leti"), required_features: features, required_limits: limits.clone(), ..Default::default() })
             .await?;
@@ -102,6 +177,7 @@ impl Gpu {
             queue,
             info,
             limits,
+            limits_tier: tier,
             kernels,
             conv_probe_ms: None,
         };
@@ -119,6 +195,18 @@ impl Gpu {
     /// tests of both kernel families on one adapter). Pipelines already compiled stay cached.
     pub fn set_conv_strategy(&mut self, conv: super::kernels::ConvStrategy) {
         self.kernels.tiling.conv = conv;
+    }
+
+    /// The limits this device runs under, as a record keeps them.
+    pub fn limits_info(&self) -> LimitsInfo {
+        let l = &self.limits;
+        LimitsInfo {
+            tier: self.limits_tier,
+            max_storage_buffer_binding_size: l.max_storage_buffer_binding_size,
+            max_storage_buffers_per_shader_stage: l.max_storage_buffers_per_shader_stage,
+            max_compute_invocations_per_workgroup: l.max_compute_invocations_per_workgroup,
+            max_compute_workgroup_storage_size: l.max_compute_workgroup_storage_size,
+        }
     }
 
     /// The kernel tile sizes chosen for this device's limits.
@@ -156,4 +244,36 @@ pub struct AdapterInfo {
     pub backend: String,
     /// Driver name and version where exposed.
     pub driver: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_ask_for_at_most_what_the_adapter_offers() {
+        let desktop = wgpu::Limits { max_compute_invocations_per_workgroup: 1024, max_storage_buffer_binding_size: 1 << 31, ..wgpu::Limits::default() };
+        assert_eq!(LimitsTier::WebgpuDefault.limits(&desktop).unwrap(), wgpu::Limits::default());
+        assert_eq!(LimitsTier::Adapter.limits(&desktop).unwrap(), desktop);
+        let compat = LimitsTier::Compatibility.limits(&desktop).unwrap();
+        assert_eq!((compat.max_compute_invocations_per_workgroup, compat.max_storage_buffers_per_shader_stage), (128, 4));
+        // Compatibility-mode tiles: 8x8 conv workgroups, 128-wide 1-D kernels.
+        let t = crate::engine::Tiling::for_limits(&compat);
+        assert_eq!((t.conv_wg, t.wg1), (8, 128));
+    }
+
+    #[test]
+    fn an_adapter_below_the_defaults_is_refused_naming_the_limit() {
+        let small = wgpu::Limits { max_compute_invocations_per_workgroup: 128, ..wgpu::Limits::default() };
+        let e = LimitsTier::WebgpuDefault.limits(&small).unwrap_err().to_string();
+        assert!(e.contains("webgpu_default") && e.contains("max_compute_invocations_per_workgroup is 128, they need 256"), "{e}");
+        assert!(LimitsTier::Compatibility.limits(&small).is_ok());
+    }
+
+    #[test]
+    fn tier_names_round_trip_through_records() {
+        for t in LimitsTier::ALL {
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{}\"", t.as_str()));
+        }
+    }
 }

@@ -24,7 +24,7 @@ mod weights;
 
 pub use autotune::autotune_conv;
 pub use clock::{now_ms, unix_ms};
-pub use device::{list_adapters, record_adapter_info, AdapterInfo, AdapterSummary, DeviceError, Gpu};
+pub use device::{list_adapters, record_adapter_info, AdapterInfo, AdapterSummary, DeviceError, Gpu, LimitsInfo, LimitsTier};
 pub use kernels::{specialize, ConvStrategy, Kernel, Tiling};
 pub use launch::{launch, Launch};
 pub use params::{AddParams, ConvParams, DenseParams, GlobalAvgPoolParams, GpuParams, MaxPoolParams, PARAMS_BYTES};

@@ -40,6 +40,7 @@ impl Measurement {
             noisy: self.noisy,
             timestamp_resolution_ns: self.timestamp_resolution_ns,
             kernels: Some(self.kernels),
+            limits: Some(self.limits),
             adapter: ctx.adapter,
             client: ctx.client,
             run: ctx.run,

@@ -20,7 +20,7 @@
 
 use super::record::{LayerTime, ModeOverhead, Stats, TimingMode};
 use super::stats::{median, summarize, tick_quantum};
-use crate::engine::{Gpu, Program, ProgramError, RunTiming};
+use crate::engine::{Gpu, LimitsInfo, Program, ProgramError, RunTiming};
 
 /// Protocol parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +61,8 @@ pub struct Measurement {
     pub timestamp_resolution_ns: Option<f64>,
     /// The engine's kernel configuration the network ran with.
     pub kernels: String,
+    /// The device limits it ran under (the kernels are sized to them).
+    pub limits: LimitsInfo,
 }
 
 /// Whether warm-up has settled: the last `w` runs' median within `tol` of the `w` before.
@@ -127,6 +129,7 @@ pub async fn measure_stoppable(gpu: &Gpu, program: &Program, p: &Protocol, stop:
         noisy,
         timestamp_resolution_ns,
         kernels: gpu.tiling().describe(),
+        limits: gpu.limits_info(),
     }))
 }
 

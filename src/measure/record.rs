@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::engine::{AdapterInfo, TimingMode};
+pub use crate::engine::{AdapterInfo, LimitsInfo, TimingMode};
 use crate::net::NetConfig;
 use crate::space::{CellSpec, ModuleHash};
 
@@ -116,6 +116,10 @@ pub struct MeasurementRecord {
     /// Absent in records made before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kernels: Option<String>,
+    /// The device limits the engine requested and sized its kernels to (absent in records
+    /// made before they were recorded, which ran under the adapter's own limits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsInfo>,
     pub adapter: AdapterInfo,
     pub client: ClientInfo,
     #[serde(default, skip_serializing_if = "Option::is_none")]

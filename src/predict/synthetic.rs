@@ -146,6 +146,7 @@ impl SyntheticDevice {
                     noisy: false,
                     timestamp_resolution_ns: None,
                     kernels: None,
+                    limits: None,
                     adapter: AdapterInfo {
                         vendor: SYNTHETIC_VENDOR.into(),
                         architecture: String::new(),

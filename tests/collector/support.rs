@@ -193,6 +193,7 @@ pub fn record(cell: &CellSpec, device: usize, seed: u64, with_layers: bool) -> M
         noisy: false,
         timestamp_resolution_ns: Some(1000.0),
         kernels: Some("conv workgroup-tiled 64x64 per 16x16; 1-D 256".into()),
+        limits: None,
         adapter: AdapterInfo {
             vendor: format!("vendor-{device}"),
             architecture: "arch".into(),

@@ -65,7 +65,14 @@ pub fn relabel(s: &CellSpec, order: &[usize]) -> CellSpec {
 /// message, when there is none; a panic instead when `LETI_REQUIRE_GPU` is set (CI).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn open_gpu() -> Option<leti::engine::Gpu> {
-    match pollster::block_on(leti::engine::Gpu::open(std::env::var("LETI_ADAPTER").ok().as_deref())) {
+    open_gpu_with(leti::engine::LimitsTier::WebgpuDefault)
+}
+
+/// [`open_gpu`] requesting the limits of `tier`.
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(dead_code)]
+pub fn open_gpu_with(tier: leti::engine::LimitsTier) -> Option<leti::engine::Gpu> {
+    match pollster::block_on(leti::engine::Gpu::open_with(std::env::var("LETI_ADAPTER").ok().as_deref(), tier)) {
         Ok(gpu) => Some(gpu),
         Err(e) if std::env::var_os("LETI_REQUIRE_GPU").is_some() => panic!("LETI_REQUIRE_GPU is set but there is no GPU adapter: {e}"),
         Err(e) => {
