@@ -218,6 +218,14 @@ fn measured_view(m: &Measured, models: Vec<Bundled>) -> impl IntoView {
     }
 }
 
+/// How many layers the timer could not resolve, for the chart's caption.
+fn unresolved_note(layers: &[LayerTime]) -> String {
+    match layers.iter().filter(|l| l.unresolved).count() {
+        0 => String::new(),
+        n => format!("; {n} under the timer's resolution, their bars faint"),
+    }
+}
+
 /// The per-layer times as horizontal bars, in execution order.
 fn layer_chart(layers: &[LayerTime]) -> impl IntoView {
     let max = layers.iter().map(|l| l.median_ms).fold(0.0f64, f64::max).max(1e-9);
@@ -230,19 +238,21 @@ fn layer_chart(layers: &[LayerTime]) -> impl IntoView {
         .map(|(i, l)| {
             let y = 2.0 + i as f64 * row_h;
             let w = (l.median_ms / max * 230.0).max(0.5);
+            // A layer the timer cannot resolve is drawn faint and labelled so, not given a time.
+            let (label, class) = if l.unresolved { ("below timer resolution".to_string(), "layer-bar unresolved") } else { (ms(l.median_ms), "layer-bar") };
             view! {
                 <g>
-                    <title>{format!("{}: {}", l.name, ms(l.median_ms))}</title>
+                    <title>{format!("{}: {label}", l.name)}</title>
                     <text x="168" y={y + 10.0} text-anchor="end" class="layer-name">{l.name.clone()}</text>
-                    <rect x="172" y={y + 1.0} width=format!("{w:.1}") height={row_h - 3.0} class="layer-bar"></rect>
-                    <text x={172.0 + w + 4.0} y={y + 10.0} class="layer-ms">{ms(l.median_ms)}</text>
+                    <rect x="172" y={y + 1.0} width=format!("{w:.1}") height={row_h - 3.0} class=class></rect>
+                    <text x={172.0 + w + 4.0} y={y + 10.0} class="layer-ms">{label.clone()}</text>
                 </g>
             }
         })
         .collect_view();
     view! {
         <figure class="layer-chart">
-            <figcaption>{format!("Per-layer GPU time, {} layers in execution order (sum {})", layers.len(), ms(total))}</figcaption>
+            <figcaption>{format!("Per-layer GPU time, {} layers in execution order (sum {}){}", layers.len(), ms(total), unresolved_note(layers))}</figcaption>
             <svg viewBox=format!("0 0 460 {h:.0}") role="img" aria-label="Per-layer time bar chart">{bars}</svg>
         </figure>
     }

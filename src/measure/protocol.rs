@@ -13,14 +13,24 @@
 //! 4. Profile: `profile_runs` runs with a timestamp after every dispatch (`PerDispatch`,
 //!    native) or one pass per dispatch (`PerPass`, the browser's way) give per-layer medians.
 //!    Every instrumented mode's median wall is recorded relative to `Plain`.
-//! 5. The observed timestamp resolution is the quantum of the timestamps (the GCD of their
-//!    differences within a run, times the tick period; the smallest over the runs that have
-//!    more than two timestamps, i.e. the profiling runs; unknown without them): browsers
-//!    coarsen it, e.g. Chrome to 100 us unless WebGPU developer features are on.
+//! 5. The observed timestamp resolution is the quantum of the timestamps: the finest grid every
+//!    timestamp of every run lies on (the GCD of their differences, times the tick period),
+//!    from at least [`MIN_STAMPS`] timestamps (unknown without timestamp queries). Browsers
+//!    coarsen it: Chrome zeroes the low 16 bits (65.5 us) unless WebGPU developer features
+//!    are on. A GPU time under [`RESOLVED_QUANTA`] quanta is not resolved: the whole network's
+//!    GPU time is then dropped (the record keeps the wall clock, as without timestamps), and
+//!    such a layer's time is marked `unresolved`.
 
 use super::record::{LayerTime, ModeOverhead, Stats, TimingMode};
 use super::stats::{median, summarize, tick_quantum};
 use crate::engine::{Gpu, LimitsInfo, Program, ProgramError, RunTiming};
+
+/// Timestamps needed before their quantum is trusted: with fewer, their GCD may be a
+/// multiple of the real quantum.
+pub const MIN_STAMPS: usize = 8;
+/// A GPU time is resolved when it spans at least this many timer quanta (at most 10 %
+/// rounding error).
+pub const RESOLVED_QUANTA: f64 = 10.0;
 
 /// Protocol parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,12 +86,17 @@ pub fn settled(walls: &[f64], w: usize, tol: f64) -> bool {
     last > 0.0 && ((last - prev) / last).abs() <= tol
 }
 
-/// The timer's observed resolution from each run's timestamp ticks and tick period: the
-/// smallest quantum over runs with at least three timestamps. A whole-pass run has only two,
-/// whose one difference is the run's duration, not a quantum, so without profiling runs the
-/// resolution is unknown (`None`).
+/// The timer's observed resolution from every run's timestamp ticks and tick period (one
+/// device, one period): the quantum of all ticks together, once there are [`MIN_STAMPS`].
 fn resolution_ns(stamps: &[(Vec<u64>, f64)]) -> Option<f64> {
-    stamps.iter().filter(|(t, _)| t.len() >= 3).filter_map(|(t, period)| tick_quantum(t).map(|q| q as f64 * period)).min_by(f64::total_cmp)
+    let period = stamps.first()?.1;
+    let ticks: Vec<u64> = stamps.iter().flat_map(|(t, _)| t.iter().copied()).collect();
+    (ticks.len() >= MIN_STAMPS).then(|| tick_quantum(&ticks)).flatten().map(|q| q as f64 * period)
+}
+
+/// Whether a time of `ms` is resolved by a timer of `quantum_ns` (unknown: assumed resolved).
+pub fn resolves(ms: f64, quantum_ns: Option<f64>) -> bool {
+    quantum_ns.is_none_or(|q| ms * 1e6 >= RESOLVED_QUANTA * q)
 }
 
 /// The finest per-layer timing mode the adapter supports: timestamps between dispatches
@@ -116,8 +131,10 @@ pub async fn measure_stoppable(gpu: &Gpu, program: &Program, p: &Protocol, stop:
         }
         Stoppable::Done(None) => (None, None),
     };
-    // Step 5: the observed timestamp resolution.
+    // Step 5: the observed timestamp resolution, and what it cannot resolve.
     let timestamp_resolution_ns = resolution_ns(&timed.stamps);
+    let gpu_stats = gpu_stats.filter(|g| resolves(g.median_ms, timestamp_resolution_ns));
+    let layers = layers.map(|ls| ls.into_iter().map(|l| LayerTime { unresolved: !resolves(l.median_ms, timestamp_resolution_ns), ..l }).collect());
     Ok(Some(Measurement {
         wall,
         gpu: gpu_stats,
@@ -250,7 +267,7 @@ async fn profile_layers(r: &Runs<'_>, p: &Protocol, stamps: &mut Vec<(Vec<u64>, 
         }
         stamps.push((t.timestamp_ticks, t.timestamp_period_ns));
     }
-    let layers = r.program.dispatches.iter().zip(&per).map(|(d, v)| LayerTime { name: d.name.clone(), median_ms: median(v) }).collect();
+    let layers = r.program.dispatches.iter().zip(&per).map(|(d, v)| LayerTime { name: d.name.clone(), median_ms: median(v), unresolved: false }).collect();
     Ok(Stoppable::Done(Some(Profile { mode, layers, wall_median_ms: median(&walls) })))
 }
 
@@ -267,14 +284,26 @@ mod tests {
     }
 
     #[test]
-    fn resolution_comes_only_from_runs_with_three_or_more_timestamps() {
-        // Whole-pass runs (two stamps: begin and end of a 35 ms pass) say nothing of the quantum.
-        let whole = |b: u64| (vec![b, b + 35_000_000], 1.0);
-        assert_eq!(resolution_ns(&[whole(0), whole(7)]), None);
-        // A profiling run on a 100 us grid, ticks of 2 ns: 100 us; the finer of two runs wins.
-        let coarse = (vec![0, 50_000, 150_000, 400_000], 2.0);
-        let fine = (vec![1_000, 1_016, 1_040], 2.0);
-        assert_eq!(resolution_ns(&[whole(0), coarse.clone()]), Some(100_000.0));
-        assert_eq!(resolution_ns(&[coarse, whole(3), fine]), Some(16.0));
+    fn resolution_is_the_grid_of_all_timestamps_once_there_are_enough() {
+        // Four stamps (two whole-pass runs) are too few to trust their GCD.
+        let whole = |b: u64, d: u64| (vec![b, b + d], 1.0);
+        assert_eq!(resolution_ns(&[whole(0, 35_000_000), whole(7, 35_000_000)]), None);
+        // Chrome without developer features: every stamp on a 65,536 ns grid.
+        let coarse: Vec<_> = (0..10u64).map(|i| whole((1_000 + 37 * i) << 16, (500 + i * i) << 16)).collect();
+        assert_eq!(resolution_ns(&coarse), Some(65_536.0));
+        // A nanosecond counter: the grid is a few ns at most.
+        let fine: Vec<_> = (0..10u64).map(|i| whole(1_000_003 + 7_919 * i, 35_000_011 + 104_729 * i)).collect();
+        assert!(resolution_ns(&fine).unwrap() <= 2.0);
+        // Ticks of 2 ns on a 100 us grid.
+        let profiled = vec![(vec![0, 50_000, 150_000, 400_000, 450_000], 2.0), (vec![1_000_000, 1_100_000, 1_250_000], 2.0)];
+        assert_eq!(resolution_ns(&profiled), Some(100_000.0));
+    }
+
+    #[test]
+    fn times_under_ten_quanta_are_not_resolved() {
+        assert!(resolves(0.01, None));
+        assert!(resolves(0.7, Some(65_536.0)));
+        assert!(!resolves(0.6, Some(65_536.0)));
+        assert!(resolves(0.001, Some(100.0)));
     }
 }

@@ -41,6 +41,12 @@ pub struct LayerTime {
     pub name: String,
     /// Median GPU time over the timed runs.
     pub median_ms: f64,
+    /// The timer cannot resolve this layer: its median is under
+    /// [`RESOLVED_QUANTA`](crate::measure::RESOLVED_QUANTA) timer quanta (a browser without
+    /// developer features rounds timestamps to 65.5-100 us). The value is what the timer gave,
+    /// not a time to read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unresolved: bool,
 }
 
 /// Where the measurement was made.

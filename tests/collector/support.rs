@@ -175,7 +175,8 @@ pub fn record(cell: &CellSpec, device: usize, seed: u64, with_layers: bool) -> M
     let valid = cell.validate().unwrap();
     let network = NetConfig::default();
     let median = 5.0 + (seed % 100) as f64 / 10.0;
-    let layers = with_layers.then(|| build(&valid, &network).compute_layers().take(5).map(|l| LayerTime { name: l.name.clone(), median_ms: 0.25 }).collect());
+    let layers = with_layers
+        .then(|| build(&valid, &network).compute_layers().take(5).map(|l| LayerTime { name: l.name.clone(), median_ms: 0.25, unresolved: false }).collect());
     MeasurementRecord {
         schema_version: SCHEMA_VERSION,
         id: uuid::Uuid::new_v4().to_string(),
