@@ -65,3 +65,27 @@ fn whole_pass_only_protocol_times_no_plain_runs() {
         assert!(m.gpu.is_none());
     }
 }
+
+/// A phone's coarse timer (Chrome's 65.5 us quantum without developer features, emulated on
+/// this adapter's fine one): the protocol finds the quantum from the timestamps alone, keeps a
+/// GPU time only if it spans ten quanta, and marks every layer under ten quanta unresolved.
+#[test]
+fn a_coarse_timer_is_found_and_what_it_cannot_resolve_is_marked() {
+    let Some(mut gpu) = common::open_gpu() else { return };
+    assert!(gpu.timestamps, "the GPU test adapters have timestamp queries");
+    gpu.coarsen_timestamps(65_536.0);
+    let program = small_program(&gpu);
+    let p = Protocol { runs: 4, profile_runs: 2, warmup_min: 1, warmup_max: 1, max_remeasure: 0, cov_threshold: 10.0, ..Protocol::default() };
+    let m = pollster::block_on(measure(&gpu, &program, &p)).unwrap();
+    let q = m.timestamp_resolution_ns.expect("enough timestamps to find the quantum");
+    assert!(q >= 65_536.0 && q % 65_536.0 == 0.0, "quantum {q} ns is on Chrome's grid");
+    if let Some(g) = m.gpu {
+        assert!(g.median_ms * 1e6 >= 10.0 * q, "a GPU time of {} ms is kept under ten quanta", g.median_ms);
+    }
+    let layers = m.layers.expect("a per-layer profile");
+    for l in &layers {
+        assert_eq!(l.unresolved, l.median_ms * 1e6 < 10.0 * q, "{}: {} ms", l.name, l.median_ms);
+    }
+    // The small network's additions, pools and projections take microseconds here.
+    assert!(layers.iter().any(|l| l.unresolved), "no layer under ten quanta: {layers:?}");
+}

@@ -203,9 +203,12 @@ fn measured_view(m: &Measured, models: Vec<Bundled>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <dl class="facts measured">
+        // The timing the record used, also as data for tests: its mode, the timer's observed
+        // quantum and the GPU time if the timer resolved it.
+        <dl class="facts measured" data-mode=r.mode.as_str() data-timer-ns=r.timestamp_resolution_ns.map(|q| format!("{q}")) data-gpu-ms=gpu.map(|g| format!("{g}"))>
             <dt>"Measured here (wall clock, median)"</dt><dd class="measured-ms">{ms(r.wall.median_ms)}{format!(" (p10 {}, p90 {}, {} runs)", ms(r.wall.p10_ms), ms(r.wall.p90_ms), r.wall.runs)}</dd>
             {gpu.map(|g| view! { <dt>"GPU time (timestamp queries)"</dt><dd>{ms(g)}</dd> })}
+            {r.timestamp_resolution_ns.map(|q| view! { <dt>"Timer resolution"</dt><dd>{timer(q)}</dd> })}
         </dl>
         <table class="side-by-side">
             <thead><tr><th scope="col">"Model"</th><th scope="col">"Predicted"</th><th scope="col">"Measured"</th><th scope="col">"Measured / predicted"</th></tr></thead>
@@ -215,6 +218,15 @@ fn measured_view(m: &Measured, models: Vec<Bundled>) -> impl IntoView {
             Some(layers) if !layers.is_empty() => layer_chart(layers).into_any(),
             _ => view! { <p class="hint">"No per-layer breakdown: this adapter has no timestamp queries."</p> }.into_any(),
         }}
+    }
+}
+
+/// A timer quantum given in ns: `65.5 µs`, `16 ns`.
+fn timer(ns: f64) -> String {
+    if ns >= 1000.0 {
+        format!("{:.1} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.0} ns")
     }
 }
 

@@ -44,8 +44,24 @@ pub struct EngineMeasurer {
     protocol: Protocol,
 }
 
+/// Chrome's timestamp quantum without WebGPU developer features (the low 16 bits zeroed).
+const CHROME_QUANTUM_NS: f64 = 65_536.0;
+
+/// What the page's address asks of the timestamps (for tests, on a browser whose timer is
+/// fine): `timestamps=off`, the path of a browser without timestamp queries; `timestamps=coarse`,
+/// Chrome's 65.5 us quantum as every phone gets it.
+fn timestamps_param() -> Option<String> {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    search.trim_start_matches('?').split('&').find_map(|p| p.strip_prefix("timestamps=").map(str::to_string))
+}
+
 async fn open() -> Result<(Gpu, Arc<LostWatch>), String> {
-    let gpu = Gpu::open(None).await.map_err(|e| e.to_string())?;
+    let mut gpu = Gpu::open(None).await.map_err(|e| e.to_string())?;
+    match timestamps_param().as_deref() {
+        Some("off") => gpu.without_timestamps(),
+        Some("coarse") => gpu.coarsen_timestamps(CHROME_QUANTUM_NS),
+        _ => {}
+    }
     let lost = Arc::new(LostWatch::default());
     let watch = lost.clone();
     gpu.device.set_device_lost_callback(move |reason, message| {

@@ -19,6 +19,9 @@ pub struct Gpu {
     pub timestamps: bool,
     /// Timestamps may also be written between dispatches inside a pass (native only).
     pub timestamps_inside_passes: bool,
+    /// Every timestamp is rounded down to a multiple of this many ticks, as a browser without
+    /// developer features does (see [`Gpu::coarsen_timestamps`]); `None`: as the adapter gives them.
+    pub timestamp_grid_ticks: Option<u64>,
     pub(crate) kernels: super::kernels::KernelCache,
     /// Probe times (ms) of both conv kernel families when the device was opened; the faster
     /// one is in use.
@@ -173,6 +176,7 @@ impl Gpu {
             adapter,
             timestamps: features.contains(wgpu::Features::TIMESTAMP_QUERY),
             timestamps_inside_passes: features.contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES),
+            timestamp_grid_ticks: None,
             device,
             queue,
             info,
@@ -195,6 +199,21 @@ impl Gpu {
     /// tests of both kernel families on one adapter). Pipelines already compiled stay cached.
     pub fn set_conv_strategy(&mut self, conv: super::kernels::ConvStrategy) {
         self.kernels.tiling.conv = conv;
+    }
+
+    /// Times without timestamp queries from now on, as on a browser that has none (Safari
+    /// today): wall clock only, no per-layer breakdown.
+    pub fn without_timestamps(&mut self) {
+        self.timestamps = false;
+        self.timestamps_inside_passes = false;
+    }
+
+    /// Rounds every timestamp down to a multiple of `quantum_ns` from now on, as Chrome does
+    /// without WebGPU developer features (it zeroes the low 16 bits: 65,536 ns), so that a
+    /// phone's coarse timer can be emulated on an adapter with a fine one.
+    pub fn coarsen_timestamps(&mut self, quantum_ns: f64) {
+        let period = self.queue.get_timestamp_period() as f64;
+        self.timestamp_grid_ticks = Some(((quantum_ns / period).round() as u64).max(1));
     }
 
     /// The limits this device runs under, as a record keeps them.

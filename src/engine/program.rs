@@ -325,7 +325,8 @@ impl Program {
         map_read(&gpu.device, &q.readback).await?;
         let ticks: Vec<u64> = {
             let view = q.readback.slice(..).get_mapped_range().expect("mapped");
-            bytemuck::cast_slice::<u8, u64>(&view).to_vec()
+            let grid = gpu.timestamp_grid_ticks.unwrap_or(1);
+            bytemuck::cast_slice::<u8, u64>(&view).iter().map(|t| t - t % grid).collect()
         };
         q.readback.unmap();
         let period = gpu.queue.get_timestamp_period() as f64;
