@@ -52,7 +52,7 @@ fn record(rng: &mut ChaCha8Rng) -> MeasurementRecord {
         noisy: false,
         timestamp_resolution_ns: None,
         adapter: AdapterInfo { vendor: "bench".into(), backend: "webgpu".into(), ..Default::default() },
-        client: ClientInfo { user_agent: "bench".into(), device_label: None, engine_version: "0.1.0".into() },
+        client: ClientInfo { user_agent: "bench".into(), device_label: None, engine_version: "0.1.0".into(), hints: None },
         run: None,
     }
 }

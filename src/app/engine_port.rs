@@ -2,7 +2,7 @@
 //! measures a cell. The real implementation drives the engine on WebGPU; the wasm tests drive
 //! the controller through the same trait.
 
-use crate::measure::{ClientInfo, MeasurementRecord};
+use crate::measure::{ClientHints, ClientInfo, MeasurementRecord};
 use crate::space::Cell;
 
 /// Why measuring a cell failed.
@@ -40,13 +40,15 @@ pub trait CellMeasurer {
     async fn recreate(&mut self) -> Result<(), String>;
 }
 
-/// What this browser adds to every record.
-pub fn client_info(device_label: Option<String>) -> ClientInfo {
+/// What this browser adds to every record: its user agent, the contributor's label, and the
+/// User-Agent Client Hints where the browser has them.
+pub fn client_info(device_label: Option<String>, hints: Option<ClientHints>) -> ClientInfo {
     let user_agent = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
     ClientInfo {
         user_agent,
         device_label: device_label.filter(|l| !l.trim().is_empty()).map(|l| l.trim().to_string()),
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        hints,
     }
 }
 

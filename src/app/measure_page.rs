@@ -11,7 +11,7 @@ use super::format::{duration, human_bytes};
 pub use super::measure_runtime::provide_runtime;
 use super::measure_runtime::{MeasureUi, Measuring, Summary};
 use super::model_card::ModelCard;
-use super::run_state::{Budget, RunState, RunStatus, QUICK_CAP_MS};
+use super::run_state::{Budget, RunState, RunStatus, COOL_DOWN_RATIO, QUICK_CAP_MS};
 use super::settings;
 use super::webgpu_check::{Adapter, WebGpuStatus};
 use crate::engine::now_ms;
@@ -111,6 +111,7 @@ fn ContributeCard() -> impl IntoView {
     let ui = expect_context::<MeasureUi>();
     let m = expect_context::<Measuring>();
     let ua = web_sys::window().and_then(|w| w.navigator().user_agent().ok()).unwrap_or_default();
+    let hints = LocalResource::new(super::client_hints::client_hints);
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let busy = move || ui.looping.get() || ui.run.get().is_some_and(|r| r.status.is_open()) || !ui.loaded.get();
     view! {
@@ -130,6 +131,9 @@ fn ContributeCard() -> impl IntoView {
                     <li>"the network measured (its cell, hash and size) and its timings (median, spread, number of runs; per-layer times when the GPU has timestamps)"</li>
                     <li>"the GPU adapter shown above"</li>
                     <li>"your browser's user agent: "<code class="ua">{ua}</code></li>
+                    {move || hints.get().flatten().map(|h| view! {
+                        <li>"the device model and OS your browser reports (User-Agent Client Hints), which tell phones with the same GPU apart: "<code class="hints">{super::client_hints::describe(&h)}</code></li>
+                    })}
                     <li>"the device name above, if you give one"</li>
                     <li>"a random run id, the record's position in the run, the thermal ratio and GPU reset count"</li>
                 </ul>
@@ -201,6 +205,9 @@ fn quick_note(run: &RunState) -> Option<(&'static str, String)> {
 
 fn thermal_text(run: &RunState) -> String {
     match run.thermal_ratio {
+        Some(r) if r > COOL_DOWN_RATIO && run.cool_downs > 0 => {
+            format!("{r:.2}× the starting time: the GPU has slowed down; {} cool-down pauses so far", run.cool_downs)
+        }
         Some(r) if r > 1.1 => format!("{r:.2}× the starting time: the GPU has slowed down (thermal throttling likely)"),
         Some(r) => format!("{r:.2}× the starting time: no sign of throttling"),
         None if run.thermal_base_ms.is_some() => "baseline taken; compared again every few cells".to_string(),

@@ -450,7 +450,7 @@ async fn drive(rt: Rc<Runtime>, mut run: RunState) {
             Err(e) => ui.notice.set(Some(format!("{e}. Only the anchor cells can be measured."))),
         }
     }
-    let client = client_info(Some(ui.label.get_untracked()));
+    let client = client_info(Some(ui.label.get_untracked()), super::client_hints::client_hints().await);
     let new_id = || uuid::Uuid::new_v4().to_string();
     let unix = now_unix_ms;
     let rt2 = rt.clone();
@@ -465,6 +465,7 @@ async fn drive(rt: Rc<Runtime>, mut run: RunState) {
         new_id: &new_id,
         clock: &now_ms,
         unix_ms: &unix,
+        sleep_1s: &|| Box::pin(gloo_timers::future::TimeoutFuture::new(1_000)),
     }
     .go(&mut on)
     .await;
@@ -512,6 +513,9 @@ fn on_event(rt: &Runtime, ev: RunEvent) {
         RunEvent::DeviceLost { message } => ui.notice.set(Some(format!("The GPU device was lost ({message}); it was recreated and the run goes on."))),
         RunEvent::State(s) => ui.run.set(Some(s)),
         RunEvent::NeedSpace => ui.notice.set(Some("Every anchor cell is done, but the cell space file could not be loaded.".into())),
+        RunEvent::Cooling { ratio, seconds_left } => ui.current.set(Some(format!(
+            "Cooling down: the GPU ran {ratio:.2}× slower than at the start (it has heated up). Measuring again in {seconds_left} s; Pause and Stop work meanwhile."
+        ))),
     }
 }
 

@@ -3,8 +3,8 @@
 //! them to the collector; Draw edits a cell and shows its cost and predicted latency; Explore
 //! predicts and plots the whole space.
 //!
-//! One file per job: [`layout`] (shell and router), [`webgpu_check`], [`engine_port`] (the
-//! seam to the GPU engine), [`plan`] (which cell next), [`run_state`] and [`run_controller`]
+//! One file per job: [`layout`] (shell and router), [`webgpu_check`], [`client_hints`] (the
+//! phone model the browser reports), [`engine_port`] (the seam to the GPU engine), [`plan`] (which cell next), [`run_state`] and [`run_controller`]
 //! (the measurement loop), [`store`] (IndexedDB), [`upload`] (batched uploads with backoff),
 //! [`download`] (JSONL / CSV), [`chart`], [`wake_lock`], [`settings`], and the pages. Draw is
 //! split into [`cell_editor`] (the editor's state logic), [`cell_drawing`] (the SVG editor),
@@ -21,6 +21,7 @@ pub mod bundled_models;
 pub mod cell_drawing;
 pub mod cell_editor;
 pub mod chart;
+pub mod client_hints;
 pub mod device_model;
 pub mod download;
 pub mod draw_estimates;

@@ -242,7 +242,8 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
         gpu.limits_tier.as_str(),
         todo.len()
     );
-    let client = ClientInfo { user_agent: os_description(), device_label: args.device_label.clone(), engine_version: env!("CARGO_PKG_VERSION").into() };
+    let client =
+        ClientInfo { user_agent: os_description(), device_label: args.device_label.clone(), engine_version: env!("CARGO_PKG_VERSION").into(), hints: None };
     let session = Session { gpu: &gpu, config, protocol: protocol(&args), client, run_id: new_record_id() };
     let (written, noisy) = measure_all(&session, &todo, &args)?;
     eprintln!(

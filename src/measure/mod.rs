@@ -19,4 +19,4 @@ pub use csv_rows::{csv_header, csv_row, spreadsheet_safe, CSV_COLUMNS};
 pub use layer_timing::{table_line, time_layer};
 pub use per_cell::device_cells;
 pub use protocol::{measure, measure_stoppable, profile_mode, resolves, settled, Measurement, Protocol, MIN_STAMPS, RESOLVED_QUANTA};
-pub use record::{device_key, AdapterInfo, ClientInfo, LayerTime, MeasurementRecord, ModeOverhead, RunInfo, Stats, TimingMode, SCHEMA_VERSION};
+pub use record::{device_key, AdapterInfo, ClientHints, ClientInfo, LayerTime, MeasurementRecord, ModeOverhead, RunInfo, Stats, TimingMode, SCHEMA_VERSION};

@@ -59,6 +59,30 @@ pub struct ClientInfo {
     pub device_label: Option<String>,
     /// `leti` version that measured.
     pub engine_version: String,
+    /// What the browser reports of the device through User-Agent Client Hints, where it has
+    /// them (Chromium) and the contributor consented; absent elsewhere and in CLI records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hints: Option<ClientHints>,
+}
+
+/// User-Agent Client Hints (`navigator.userAgentData.getHighEntropyValues`): Chrome's reduced
+/// User-Agent hides the phone model, these name it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientHints {
+    /// The device model, e.g. `Pixel 7` (empty on desktops).
+    pub model: String,
+    /// e.g. `Android`.
+    pub platform: String,
+    /// e.g. `14.0.0`.
+    pub platform_version: String,
+    pub mobile: bool,
+}
+
+impl ClientHints {
+    /// The model, when the browser named one.
+    pub fn model(&self) -> Option<&str> {
+        Some(self.model.trim()).filter(|m| !m.is_empty())
+    }
 }
 
 /// Context of the run a record belongs to (app runs and `leti measure` runs).
@@ -133,16 +157,21 @@ pub struct MeasurementRecord {
 }
 
 /// The key that tells devices apart in models and datasets: the adapter's description (its
-/// device name when there is none), backend and driver, and the contributor's label, e.g.
-/// `llvmpipe (LLVM 15.0.6, 256 bits) [vulkan] llvmpipe Mesa 22.3.6 (LLVM 15.0.6) (xeon)`.
-pub fn device_key(adapter: &AdapterInfo, label: Option<&str>) -> String {
+/// device name when there is none), backend and driver, then the device model the browser
+/// reports (User-Agent Client Hints), else the contributor's label, e.g.
+/// `llvmpipe (LLVM 15.0.6, 256 bits) [vulkan] llvmpipe Mesa 22.3.6 (LLVM 15.0.6) (xeon)` or
+/// `Adreno (TM) 740 [webgpu] on Pixel 7`. A reported model wins over the label, so that two
+/// phones of one GPU family are told apart and one phone labelled twice is one device.
+pub fn device_key(adapter: &AdapterInfo, label: Option<&str>, model: Option<&str>) -> String {
     let name = if adapter.description.is_empty() { &adapter.device } else { &adapter.description };
     let mut key = format!("{name} [{}]", adapter.backend);
     if !adapter.driver.is_empty() {
         key.push_str(&format!(" {}", adapter.driver));
     }
-    if let Some(label) = label {
-        key.push_str(&format!(" ({label})"));
+    match (model, label) {
+        (Some(model), _) => key.push_str(&format!(" on {model}")),
+        (None, Some(label)) => key.push_str(&format!(" ({label})")),
+        (None, None) => {}
     }
     key
 }
@@ -150,6 +179,37 @@ pub fn device_key(adapter: &AdapterInfo, label: Option<&str>) -> String {
 impl MeasurementRecord {
     /// This record's [`device_key`].
     pub fn device_key(&self) -> String {
-        device_key(&self.adapter, self.client.device_label.as_deref())
+        device_key(&self.adapter, self.client.device_label.as_deref(), self.client.hints.as_ref().and_then(ClientHints::model))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adreno() -> AdapterInfo {
+        AdapterInfo { vendor: "qualcomm".into(), architecture: "adreno-7xx".into(), backend: "webgpu".into(), ..AdapterInfo::default() }
+    }
+
+    #[test]
+    fn a_reported_phone_model_keys_the_device_over_the_label() {
+        let a = adreno();
+        // One GPU family, two phones: two devices. One phone labelled twice: one device.
+        assert_ne!(device_key(&a, None, Some("Pixel 7")), device_key(&a, None, Some("Galaxy S23")));
+        assert_eq!(device_key(&a, Some("my phone"), Some("Pixel 7")), device_key(&a, Some("Pixel"), Some("Pixel 7")));
+        assert!(device_key(&a, Some("x"), Some("Pixel 7")).ends_with(" on Pixel 7"));
+        // Without a model (desktops report ""), the label keys it, as before the hints.
+        let blank = ClientHints { model: "  ".into(), ..ClientHints::default() };
+        assert_eq!(blank.model(), None);
+        assert_eq!(device_key(&a, Some("lab"), blank.model()), device_key(&a, Some("lab"), None));
+        assert!(device_key(&a, Some("lab"), None).ends_with(" (lab)"));
+    }
+
+    #[test]
+    fn records_without_hints_parse_and_keep_them_out_of_json() {
+        let c = ClientInfo { user_agent: "ua".into(), device_label: None, engine_version: "0".into(), hints: None };
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(!json.contains("hints"));
+        assert_eq!(serde_json::from_str::<ClientInfo>(r#"{"user_agent":"ua","engine_version":"0"}"#).unwrap(), c);
     }
 }

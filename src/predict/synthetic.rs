@@ -155,7 +155,12 @@ impl SyntheticDevice {
                         backend: "synthetic".into(),
                         driver: String::new(),
                     },
-                    client: ClientInfo { user_agent: "synthetic generator (tests only)".into(), device_label: None, engine_version: String::new() },
+                    client: ClientInfo {
+                        user_agent: "synthetic generator (tests only)".into(),
+                        device_label: None,
+                        engine_version: String::new(),
+                        hints: None,
+                    },
                     run: None,
                 }
             })

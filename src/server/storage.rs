@@ -76,6 +76,9 @@ pub struct Device {
     pub adapter: AdapterInfo,
     #[serde(default)]
     pub device_label: Option<String>,
+    /// The device model the browser reported (User-Agent Client Hints).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// One device seen, with how many records it contributed.
@@ -116,7 +119,8 @@ pub enum StoreError {
 
 impl Row {
     pub fn new(record: &MeasurementRecord, received_unix_ms: u64) -> Row {
-        let device = Device { adapter: record.adapter.clone(), device_label: record.client.device_label.clone() };
+        let model = record.client.hints.as_ref().and_then(|h| h.model()).map(str::to_string);
+        let device = Device { adapter: record.adapter.clone(), device_label: record.client.device_label.clone(), model };
         let device_json = serde_json::to_string(&device).expect("device info serialises");
         Row {
             id: record.id.clone(),
@@ -138,7 +142,7 @@ pub fn device_key(device: &Device) -> String {
 
 /// The readable device key ([`crate::measure::device_key`]) of a stored device.
 pub fn readable_key(device: &Device) -> String {
-    crate::measure::device_key(&device.adapter, device.device_label.as_deref())
+    crate::measure::device_key(&device.adapter, device.device_label.as_deref(), device.model.as_deref())
 }
 
 /// Hex of the first 8 bytes of the MD5 of a readable device key.
@@ -269,7 +273,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|(key, device, records, first, last)| {
-                let d: Device = serde_json::from_str(&device).unwrap_or(Device { adapter: AdapterInfo::default(), device_label: None });
+                let d: Device = serde_json::from_str(&device).unwrap_or(Device { adapter: AdapterInfo::default(), device_label: None, model: None });
                 DeviceSummary {
                     key,
                     device: readable_key(&d),

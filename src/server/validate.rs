@@ -78,6 +78,11 @@ pub fn check_record(value: &Value, now_unix_ms: u64) -> Result<MeasurementRecord
     if let Some(label) = &record.client.device_label {
         check_string("client.device_label", label, MAX_SHORT_STRING)?;
     }
+    if let Some(h) = &record.client.hints {
+        for (name, s) in [("client.hints.model", &h.model), ("client.hints.platform", &h.platform), ("client.hints.platform_version", &h.platform_version)] {
+            check_string(name, s, MAX_SHORT_STRING)?;
+        }
+    }
     if let Some(run) = &record.run {
         check_string("run.run_id", &run.run_id, MAX_SHORT_STRING)?;
         if run.sequence > MAX_RUNS {

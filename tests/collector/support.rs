@@ -207,6 +207,7 @@ pub fn record(cell: &CellSpec, device: usize, seed: u64, with_layers: bool) -> M
             user_agent: "Mozilla/5.0 (test)".into(),
             device_label: (device % 2 == 0).then(|| format!("phone {device}")),
             engine_version: "0.1.0".into(),
+            hints: None,
         },
         run: Some(RunInfo { run_id: "run-1".into(), sequence: seed as u32, anchor: false, thermal_ratio: Some(1.02), device_lost_events: 0 }),
     }

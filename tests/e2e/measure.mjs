@@ -50,12 +50,20 @@ try {
     viewport: { width: 412, height: 915 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, acceptDownloads: true,
   });
   const page = await phone.newPage();
+  // A phone's User-Agent Client Hints, through CDP (Chrome's reduced User-Agent hides the
+  // model): the records must carry the reported model, and the collector key the device by it.
+  const cdp = await phone.newCDPSession(page);
+  await cdp.send("Emulation.setUserAgentOverride", {
+    userAgent: "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36",
+    userAgentMetadata: { brands: [{ brand: "Chromium", version: "156" }], fullVersion: "156.0.0.0", platform: "Android", platformVersion: "14.0.0", architecture: "arm", model: "Pixel 7", mobile: true },
+  });
   page.on("console", (m) => { if (m.type() === "error") log("console:", m.text()); });
   await page.goto(ORIGIN + "/");
   await page.getByText("WebGPU works here.").waitFor({ timeout: 60_000 });
   log("adapter:", (await page.locator("dl.facts").first().innerText()).replace(/\n/g, " | "));
   await page.screenshot({ path: `${SHOTS}/measure-phone.png`, fullPage: true });
 
+  assert.equal(await page.locator("code.hints").textContent({ timeout: 10_000 }), "Pixel 7, Android 14.0.0", "the consent list shows the reported model");
   await page.getByLabel("Device name (optional)").fill("e2e headless chromium");
   await page.getByLabel("Device name (optional)").press("Tab");
   await page.getByRole("checkbox").check();
@@ -142,6 +150,10 @@ try {
     assert.deepEqual(seqs, seqs.map((_, i) => i), `run ${run}: sequences have no gap or repeat`);
   }
   assert.ok(local.every((r) => r.client.device_label === "e2e headless chromium"));
+  assert.ok(local.every((r) => r.client.hints?.model === "Pixel 7" && r.client.hints.platform === "Android"), "records carry the phone model the browser reports");
+  const keys = (await (await fetch(`${ORIGIN}/api/v1/devices`)).json()).devices.map((d) => d.device);
+  assert.ok(keys.length === 1 && keys[0].endsWith(" on Pixel 7"), `the collector keys the phone by its model: ${keys}`);
+  log(`device key: ${keys[0]}`);
   assert.ok(local.slice(0, Math.min(local.length, 16)).every((r) => r.run.anchor), "anchors come first");
   log(`ok: ${local.length} records measured, stored and uploaded exactly once`);
   await page.screenshot({ path: `${SHOTS}/measure-phone-done.png`, fullPage: true });
