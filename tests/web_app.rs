@@ -7,12 +7,14 @@
 
 use std::cell::{Cell as StdCell, RefCell};
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use leti::app::engine_port::{CellMeasurer, MeasureError};
 use leti::app::plan::Plan;
 use leti::app::run_controller::{Controls, Run, RunEvent};
-use leti::app::run_state::{Budget, RunState, RunStatus, QUICK_CAP_MS, THERMAL_EVERY};
+use leti::app::run_state::{Budget, RunState, RunStatus, COOL_DOWN_S, MAX_COOL_DOWNS, QUICK_CAP_MS, THERMAL_EVERY};
 use leti::app::store::{delete_database, Store, UploadState};
 use leti::app::upload::{backoff_ms, classify, Outcome, Response, Transport, UploadQueue, BACKOFF_MAX_MS};
 use leti::app::{download, draw_page};
@@ -132,7 +134,11 @@ async fn run_loop(
             on_record(&r, controls);
         }
     };
-    Run { measurer: m, store, plan, state, controls, client: ClientInfo::default(), new_id: &new_id, clock: &clk, unix_ms: &unix }.go(&mut on).await.unwrap()
+    let sleep = || -> Pin<Box<dyn Future<Output = ()>>> { Box::pin(async {}) };
+    Run { measurer: m, store, plan, state, controls, client: ClientInfo::default(), new_id: &new_id, clock: &clk, unix_ms: &unix, sleep_1s: &sleep }
+        .go(&mut on)
+        .await
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -421,7 +427,7 @@ async fn run_measures_anchors_first_stores_each_record_and_resumes_after_reload(
     let done: Vec<_> = store.all_records().await.unwrap().iter().map(|r| r.record.hash).collect();
     let mut plan = Plan::new(space.clone(), done, 2);
     let mut m2 = Scripted::new(clock.clone());
-    m2.slowdown.set(1.5); // the GPU got warm
+    m2.slowdown.set(1.25); // the GPU got warm (not past the cool-down ratio)
     m2.step_ms = 10_000.0;
     let controls = Controls::default();
     let status = run_loop(&mut m2, &store, &mut plan, &mut state, &controls, clock.clone(), &mut |_, _| {}).await;
@@ -440,9 +446,9 @@ async fn run_measures_anchors_first_stores_each_record_and_resumes_after_reload(
     assert_eq!(seqs, (0..n as u32).collect::<Vec<_>>(), "sequence continues after the reload");
     assert_eq!(n, anchors.len());
     assert!(stored.iter().all(|r| r.record.run.as_ref().unwrap().anchor));
-    // The probe (anchor 0, 7 vertices) ran again at 1.5x: the ratio is stored with later records.
-    assert_eq!(state.thermal_ratio, Some(1.5));
-    assert!(stored.iter().any(|r| r.record.run.as_ref().unwrap().thermal_ratio == Some(1.5)));
+    // The probe (anchor 0, 7 vertices) ran again at 1.25x: the ratio is stored with later records.
+    assert_eq!(state.thermal_ratio, Some(1.25));
+    assert!(stored.iter().any(|r| r.record.run.as_ref().unwrap().thermal_ratio == Some(1.25)));
     assert!(m2.measured.iter().filter(|c| **c == anchors[0]).count() >= 1, "probe re-measured");
     assert!(stored.iter().all(|r| r.state == UploadState::Pending));
     store.close();
@@ -484,12 +490,77 @@ async fn stop_ends_the_run_and_a_failed_measurement_is_reported() {
         new_id: &ids,
         clock: &clk,
         unix_ms: &unix,
+        sleep_1s: &|| Box::pin(async {}),
     }
     .go(&mut |_| {})
     .await
     .unwrap_err();
     assert!(err.to_string().contains("shader compile error"));
     assert_eq!(state.status, RunStatus::Failed);
+    store.close();
+}
+
+/// A probe 1.5x slower than at the start pauses the run for a cool-down, a second at a time,
+/// then measures the probe again; the GPU has cooled meanwhile, so the run goes on. After the
+/// last allowed cool-down a hot GPU gets none.
+#[wasm_bindgen_test]
+async fn a_hot_gpu_gets_a_cool_down_then_the_probe_again() {
+    let store = fresh_store("leti-test-cool").await;
+    let clock = Rc::new(StdCell::new(0.0));
+    let mut m = Scripted::new(clock.clone());
+    let heat = m.slowdown.clone();
+    let mut plan = Plan::new(Vec::new(), [], 1);
+    let mut state = RunState::new("run-c".into(), Budget::UntilStopped, 1);
+    let controls = Controls::default();
+    let (slept, cooling_events) = (Rc::new(StdCell::new(0u32)), Rc::new(StdCell::new(0u32)));
+    let sleep = {
+        let (slept, heat) = (slept.clone(), heat.clone());
+        move || -> Pin<Box<dyn Future<Output = ()>>> {
+            slept.set(slept.get() + 1);
+            heat.set(1.0);
+            Box::pin(async {})
+        }
+    };
+    let mut on = |ev: RunEvent| match ev {
+        // The GPU heats up after the fourth cell; the run stops after the twelfth.
+        RunEvent::Recorded(r) if r.run.as_ref().unwrap().sequence == 3 => heat.set(1.5),
+        RunEvent::Recorded(r) if r.run.as_ref().unwrap().sequence == 11 => controls.request_stop(),
+        RunEvent::Cooling { ratio, .. } => {
+            assert!((ratio - 1.5).abs() < 1e-9, "ratio {ratio}");
+            cooling_events.set(cooling_events.get() + 1);
+        }
+        _ => {}
+    };
+    let ids = || uuid::Uuid::new_v4().to_string();
+    let clk = {
+        let clock = clock.clone();
+        move || clock.get()
+    };
+    let unix = || 0u64;
+    let mut run = Run {
+        measurer: &mut m,
+        store: &store,
+        plan: &mut plan,
+        state: &mut state,
+        controls: &controls,
+        client: ClientInfo::default(),
+        new_id: &ids,
+        clock: &clk,
+        unix_ms: &unix,
+        sleep_1s: &sleep,
+    };
+    assert_eq!(run.go(&mut on).await.unwrap(), RunStatus::Stopped);
+    assert_eq!((slept.get(), cooling_events.get(), state.cool_downs), (COOL_DOWN_S, COOL_DOWN_S, 1));
+    // Probe (hot) after 8 cells, cool-down, probe again (cooled): the later records say 1.0.
+    let stored = store.all_records().await.unwrap();
+    assert_eq!(stored.len(), 12);
+    assert_eq!(stored.last().unwrap().record.run.as_ref().unwrap().thermal_ratio, Some(1.0));
+    assert!(!state.needs_cool_down());
+
+    state.thermal_ratio = Some(1.6);
+    assert!(state.needs_cool_down());
+    state.cool_downs = MAX_COOL_DOWNS;
+    assert!(!state.needs_cool_down(), "past the last cool-down the run goes on hot");
     store.close();
 }
 

@@ -1,14 +1,17 @@
 //! The measurement loop: picks the next cell from the [`Plan`], measures it through a
 //! [`CellMeasurer`], stores the record in IndexedDB the moment it exists (together with the
-//! run state that counts it), measures the thermal probe now and then, recreates a lost GPU
-//! device and goes on, and honours pause / stop at once: between cells, or between two GPU runs
-//! of a cell, whose timings so far are then discarded.
+//! run state that counts it), measures the thermal probe now and then and lets the GPU cool
+//! down when the probe has slowed past [`COOL_DOWN_RATIO`], recreates a lost GPU device and
+//! goes on, and honours pause / stop at once: between cells, between two GPU runs of a cell
+//! (whose timings so far are then discarded), and every second of a cool-down.
 
 use std::cell::Cell as StdCell;
+use std::future::Future;
+use std::pin::Pin;
 
 use super::engine_port::{latency_ms, CellMeasurer, MeasureError};
 use super::plan::{cell_macs, Plan, Planned};
-use super::run_state::{RunState, RunStatus};
+use super::run_state::{RunState, RunStatus, COOL_DOWN_RATIO, COOL_DOWN_S};
 use super::store::{Store, StoreError};
 use crate::measure::{ClientInfo, MeasurementRecord};
 
@@ -66,6 +69,9 @@ pub enum RunEvent {
     State(RunState),
     /// Every anchor is done and the space file is not loaded yet.
     NeedSpace,
+    /// Letting the GPU cool down (the probe was `ratio` times slower than at the start);
+    /// the probe is measured again in `seconds_left` seconds.
+    Cooling { ratio: f64, seconds_left: u32 },
 }
 
 /// Why the run ended, or `Ok` with the run's final status (paused, stopped, finished).
@@ -104,6 +110,8 @@ pub struct Run<'a, M: CellMeasurer> {
     pub clock: &'a dyn Fn() -> f64,
     /// Wall-clock Unix milliseconds.
     pub unix_ms: &'a dyn Fn() -> u64,
+    /// Waits one second (a timer in the app; tests pass time by hand).
+    pub sleep_1s: &'a dyn Fn() -> Pin<Box<dyn Future<Output = ()>>>,
 }
 
 impl<M: CellMeasurer> Run<'_, M> {
@@ -166,6 +174,11 @@ impl<M: CellMeasurer> Run<'_, M> {
                 self.store.put_run(self.state).await?;
                 on(RunEvent::Probed { latency_ms: ms });
                 on(RunEvent::State(self.state.clone()));
+                if self.state.needs_cool_down() {
+                    if let Some(status) = self.cool_down(on).await? {
+                        return Ok(status);
+                    }
+                }
                 continue;
             }
             on(RunEvent::Measuring(next));
@@ -184,6 +197,25 @@ impl<M: CellMeasurer> Run<'_, M> {
             on(RunEvent::Recorded(Box::new(rec)));
             on(RunEvent::State(self.state.clone()));
         }
+    }
+
+    /// [`COOL_DOWN_S`] seconds without GPU work, then the probe again (the state asks for it);
+    /// `Some(status)` when a pause or stop came meanwhile.
+    async fn cool_down(&mut self, on: &mut dyn FnMut(RunEvent)) -> Result<Option<RunStatus>, RunError> {
+        let ratio = self.state.thermal_ratio.unwrap_or(COOL_DOWN_RATIO);
+        self.state.start_cool_down();
+        self.store.put_run(self.state).await?;
+        for seconds_left in (1..=COOL_DOWN_S).rev() {
+            if self.controls.stop.get() {
+                return Ok(Some(RunStatus::Stopped));
+            }
+            if self.controls.pause.get() {
+                return Ok(Some(RunStatus::Paused));
+            }
+            on(RunEvent::Cooling { ratio, seconds_left });
+            (self.sleep_1s)().await;
+        }
+        Ok(None)
     }
 
     /// Measures `cell`, recreating a lost device; `None` when a pause or stop interrupted it

@@ -10,6 +10,13 @@ use crate::measure::RunInfo;
 /// Measure the thermal probe again after this many recorded cells.
 pub const THERMAL_EVERY: u32 = 8;
 
+/// A thermal probe this much slower than at the start of the run pauses it to cool down.
+pub const COOL_DOWN_RATIO: f64 = 1.3;
+/// Seconds of one cool-down; the probe is measured again after it.
+pub const COOL_DOWN_S: u32 = 60;
+/// Cool-downs per run; past them the run goes on hot (its records keep the thermal ratio).
+pub const MAX_COOL_DOWNS: u32 = 5;
+
 /// The most a Quick run stretches to so that its anchors finish on a slow adapter (ms).
 pub const QUICK_CAP_MS: f64 = 600_000.0;
 
@@ -110,6 +117,9 @@ pub struct RunState {
     /// MACs of the anchors not measured yet.
     #[serde(default)]
     pub anchor_macs_left: f64,
+    /// Cool-downs taken so far (see [`COOL_DOWN_RATIO`]).
+    #[serde(default)]
+    pub cool_downs: u32,
 }
 
 impl RunState {
@@ -128,6 +138,7 @@ impl RunState {
             error: None,
             macs_done: 0.0,
             macs_ahead: 0.0,
+            cool_downs: 0,
             anchor_macs_left: 0.0,
         }
     }
@@ -205,6 +216,18 @@ impl RunState {
     /// (to get the baseline) and then every [`THERMAL_EVERY`] records.
     pub fn probe_due(&self) -> bool {
         self.thermal_base_ms.is_none() || self.cells_since_probe >= THERMAL_EVERY
+    }
+
+    /// Whether the last probe says the GPU has slowed past [`COOL_DOWN_RATIO`] and the run has
+    /// cool-downs left.
+    pub fn needs_cool_down(&self) -> bool {
+        self.thermal_ratio.is_some_and(|r| r > COOL_DOWN_RATIO) && self.cool_downs < MAX_COOL_DOWNS
+    }
+
+    /// Counts a cool-down and asks for the probe again before the next cell.
+    pub fn start_cool_down(&mut self) {
+        self.cool_downs += 1;
+        self.cells_since_probe = THERMAL_EVERY;
     }
 
     /// Takes a probe latency: the first becomes the baseline, later ones update the ratio.
