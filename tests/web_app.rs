@@ -135,10 +135,22 @@ async fn run_loop(
         }
     };
     let sleep = || -> Pin<Box<dyn Future<Output = ()>>> { Box::pin(async {}) };
-    Run { measurer: m, store, plan, state, controls, client: ClientInfo::default(), new_id: &new_id, clock: &clk, unix_ms: &unix, sleep_1s: &sleep }
-        .go(&mut on)
-        .await
-        .unwrap()
+    Run {
+        measurer: m,
+        store,
+        plan,
+        state,
+        controls,
+        client: ClientInfo::default(),
+        new_id: &new_id,
+        clock: &clk,
+        unix_ms: &unix,
+        sleep_1s: &sleep,
+        charging: &|| Some(true),
+    }
+    .go(&mut on)
+    .await
+    .unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -415,6 +427,7 @@ async fn run_measures_anchors_first_stores_each_record_and_resumes_after_reload(
         assert_eq!((run.sequence, run.anchor), (i as u32, true));
         assert_eq!(s.record.hash, anchors[i].hash());
         assert_eq!(run.device_lost_events, if i == 0 { 0 } else { 1 });
+        assert_eq!(run.charging, Some(true), "each record says whether the device was charging");
     }
     // Anchor 0 set the thermal baseline; no extra probe was needed yet.
     assert_eq!(state.thermal_base_ms, Some(7.0));
@@ -491,6 +504,7 @@ async fn stop_ends_the_run_and_a_failed_measurement_is_reported() {
         clock: &clk,
         unix_ms: &unix,
         sleep_1s: &|| Box::pin(async {}),
+        charging: &|| None,
     }
     .go(&mut |_| {})
     .await
@@ -548,6 +562,7 @@ async fn a_hot_gpu_gets_a_cool_down_then_the_probe_again() {
         clock: &clk,
         unix_ms: &unix,
         sleep_1s: &sleep,
+        charging: &|| Some(false),
     };
     assert_eq!(run.go(&mut on).await.unwrap(), RunStatus::Stopped);
     assert_eq!((slept.get(), cooling_events.get(), state.cool_downs), (COOL_DOWN_S, COOL_DOWN_S, 1));
@@ -555,6 +570,7 @@ async fn a_hot_gpu_gets_a_cool_down_then_the_probe_again() {
     let stored = store.all_records().await.unwrap();
     assert_eq!(stored.len(), 12);
     assert_eq!(stored.last().unwrap().record.run.as_ref().unwrap().thermal_ratio, Some(1.0));
+    assert!(stored.iter().all(|r| r.record.run.as_ref().unwrap().charging == Some(false)));
     assert!(!state.needs_cool_down());
 
     state.thermal_ratio = Some(1.6);

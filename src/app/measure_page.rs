@@ -135,7 +135,7 @@ fn ContributeCard() -> impl IntoView {
                         <li>"the device model and OS your browser reports (User-Agent Client Hints), which tell phones with the same GPU apart: "<code class="hints">{super::client_hints::describe(&h)}</code></li>
                     })}
                     <li>"the device name above, if you give one"</li>
-                    <li>"a random run id, the record's position in the run, the thermal ratio and GPU reset count"</li>
+                    <li>"a random run id, the record's position in the run, the thermal ratio and GPU reset count, and whether the device was charging (where the browser tells)"</li>
                 </ul>
                 <p class="help">"Nothing else: no account, no location, no other identifiers."</p>
             </details>
@@ -155,6 +155,9 @@ fn ContributeCard() -> impl IntoView {
                     </label>
                 }).collect_view()}
             </fieldset>
+            {move || (ui.budget.get() != Budget::Quick && ui.charging.get() == Some(false)).then(|| view! {
+                <p class="notice charger" role="status">"This device is on battery: plug in the charger for a long run. A phone on battery may slow its GPU to save power, and a long run drains it."</p>
+            })}
             <p class="help">{format!("A run first measures {} anchor cells (the same on every device, so devices can be compared), then cells drawn at random from all 423,624; a cell this device has measured is never measured again. The first anchor is measured again every few cells to see whether the GPU slows down as it warms up.", ANCHOR_CODES.len())}</p>
             <button class="primary" disabled=busy on:click=move |_| m.start(ui.budget.get_untracked())>"Start measuring"</button>
         </section>

@@ -15,6 +15,7 @@ use leptos::task::spawn_local;
 use rustc_hash::FxHashMap;
 use wasm_bindgen::prelude::*;
 
+use super::battery;
 use super::device_model::{self, DeviceModels};
 use super::engine_measurer::EngineMeasurer;
 use super::engine_port::{client_info, latency_ms};
@@ -71,6 +72,8 @@ pub struct MeasureUi {
     pub anchors_left: RwSignal<usize>,
     /// Set while a run resumed after a reload is going: how many of its cells were stored before.
     pub resumed_from: RwSignal<Option<u32>>,
+    /// Whether the device is on its charger (`None` where the browser does not tell).
+    pub charging: RwSignal<Option<bool>>,
 }
 
 /// Where the runtime is: what it holds depends on it, so nothing is held twice.
@@ -139,6 +142,7 @@ pub fn provide_runtime() {
         budget: RwSignal::new(settings::budget()),
         anchors_left: RwSignal::new(crate::measure::anchors::ANCHOR_CODES.len()),
         resumed_from: RwSignal::new(None),
+        charging: RwSignal::new(None),
     };
     provide_context(ui);
     let models = device_model::provide();
@@ -153,7 +157,16 @@ pub fn provide_runtime() {
     });
     provide_context(Measuring(StoredValue::new_local(rt.clone())));
     listen_to_page_events(&rt);
+    spawn_local(watch_battery(ui.charging));
     spawn_local(init(rt));
+}
+
+/// Keeps `charging` up to date where the browser has the Battery Status API.
+async fn watch_battery(charging: RwSignal<Option<bool>>) {
+    let Some(b) = battery::battery().await else { return };
+    charging.set(b.charging());
+    let live = b.clone();
+    b.on_charging_change(move || charging.set(live.charging()));
 }
 
 fn navigator_online() -> bool {
@@ -466,6 +479,7 @@ async fn drive(rt: Rc<Runtime>, mut run: RunState) {
         clock: &now_ms,
         unix_ms: &unix,
         sleep_1s: &|| Box::pin(gloo_timers::future::TimeoutFuture::new(1_000)),
+        charging: &move || ui.charging.get_untracked(),
     }
     .go(&mut on)
     .await;

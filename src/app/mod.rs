@@ -6,7 +6,8 @@
 //! One file per job: [`layout`] (shell and router), [`webgpu_check`], [`client_hints`] (the
 //! phone model the browser reports), [`engine_port`] (the seam to the GPU engine), [`plan`] (which cell next), [`run_state`] and [`run_controller`]
 //! (the measurement loop), [`store`] (IndexedDB), [`upload`] (batched uploads with backoff),
-//! [`download`] (JSONL / CSV), [`chart`], [`wake_lock`], [`settings`], and the pages. Draw is
+//! [`download`] (JSONL / CSV), [`chart`], [`wake_lock`], [`battery`] (the charger), [`settings`],
+//! and the pages. Draw is
 //! split into [`cell_editor`] (the editor's state logic), [`cell_drawing`] (the SVG editor),
 //! [`draw_history`] (Undo and Redo) and [`draw_estimates`] (model estimates, measuring the
 //! drawn cell; models from [`bundled_models`]); this device's own model, fitted in the page as
@@ -17,6 +18,7 @@
 //! [`space_worker`] (the Web Worker client) and [`space_worker_api`] (what the worker calls).
 //! NAS-Bench-101's accuracies, for Explore and Draw, are [`nasbench_data`].
 
+pub mod battery;
 pub mod bundled_models;
 pub mod cell_drawing;
 pub mod cell_editor;

@@ -13,7 +13,7 @@ use super::engine_port::{latency_ms, CellMeasurer, MeasureError};
 use super::plan::{cell_macs, Plan, Planned};
 use super::run_state::{RunState, RunStatus, COOL_DOWN_RATIO, COOL_DOWN_S};
 use super::store::{Store, StoreError};
-use crate::measure::{ClientInfo, MeasurementRecord};
+use crate::measure::{ClientInfo, MeasurementRecord, RunInfo};
 
 /// Times in a row a lost device is recreated for the same cell before the run gives up.
 pub const MAX_DEVICE_LOSSES_PER_CELL: u32 = 3;
@@ -112,6 +112,8 @@ pub struct Run<'a, M: CellMeasurer> {
     pub unix_ms: &'a dyn Fn() -> u64,
     /// Waits one second (a timer in the app; tests pass time by hand).
     pub sleep_1s: &'a dyn Fn() -> Pin<Box<dyn Future<Output = ()>>>,
+    /// Whether the device is on its charger now, where the browser tells.
+    pub charging: &'a dyn Fn() -> Option<bool>,
 }
 
 impl<M: CellMeasurer> Run<'_, M> {
@@ -190,7 +192,8 @@ impl<M: CellMeasurer> Run<'_, M> {
             rec.id = (self.new_id)();
             rec.created_unix_ms = (self.unix_ms)();
             rec.client = self.client.clone();
-            rec.run = Some(self.state.record_cell((self.clock)() - t0, cell_macs(&next.cell), next.anchor));
+            let info = self.state.record_cell((self.clock)() - t0, cell_macs(&next.cell), next.anchor);
+            rec.run = Some(RunInfo { charging: (self.charging)(), ..info });
             self.plan.mark_done(next.hash);
             self.note_work_ahead();
             self.store.add_record(&rec, self.state).await?;

@@ -248,6 +248,7 @@ impl RunState {
             anchor,
             thermal_ratio: self.thermal_ratio,
             device_lost_events: self.device_lost_events,
+            charging: None,
         };
         self.next_sequence += 1;
         self.cells_since_probe += 1;

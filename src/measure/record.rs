@@ -102,6 +102,10 @@ pub struct RunInfo {
     /// How many times the GPU device was lost and recreated during the run so far.
     #[serde(default)]
     pub device_lost_events: u32,
+    /// Whether the device was on its charger when the cell was measured, where the browser
+    /// tells (Battery Status API); a phone on battery may slow its GPU to save power.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charging: Option<bool>,
 }
 
 /// One measured network.

@@ -209,7 +209,7 @@ pub fn record(cell: &CellSpec, device: usize, seed: u64, with_layers: bool) -> M
             engine_version: "0.1.0".into(),
             hints: None,
         },
-        run: Some(RunInfo { run_id: "run-1".into(), sequence: seed as u32, anchor: false, thermal_ratio: Some(1.02), device_lost_events: 0 }),
+        run: Some(RunInfo { run_id: "run-1".into(), sequence: seed as u32, anchor: false, thermal_ratio: Some(1.02), device_lost_events: 0, charging: None }),
     }
 }
 

@@ -49,6 +49,12 @@ try {
   const phone = await browser.newContext({
     viewport: { width: 412, height: 915 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, acceptDownloads: true,
   });
+  // A phone on battery (the Battery Status API, mocked): a long run asks for the charger,
+  // and every record says the device was not charging.
+  await phone.addInitScript(() => {
+    const battery = Object.assign(new EventTarget(), { charging: false, level: 0.42, chargingTime: Infinity, dischargingTime: 7200 });
+    navigator.getBattery = () => Promise.resolve(battery);
+  });
   const page = await phone.newPage();
   // A phone's User-Agent Client Hints, through CDP (Chrome's reduced User-Agent hides the
   // model): the records must carry the reported model, and the collector key the device by it.
@@ -68,6 +74,8 @@ try {
   await page.getByLabel("Device name (optional)").press("Tab");
   await page.getByRole("checkbox").check();
   await page.getByLabel("Until I stop it").check();
+  const charger = await page.locator("p.charger").textContent({ timeout: 5_000 });
+  assert.match(charger, /on battery: plug in the charger/, "a long run on battery asks for the charger");
   await page.getByRole("button", { name: "Start measuring" }).click();
 
   // The run comes into view with focus on its heading; the sections keep their order; the
@@ -151,6 +159,7 @@ try {
   }
   assert.ok(local.every((r) => r.client.device_label === "e2e headless chromium"));
   assert.ok(local.every((r) => r.client.hints?.model === "Pixel 7" && r.client.hints.platform === "Android"), "records carry the phone model the browser reports");
+  assert.ok(local.every((r) => r.run.charging === false), "records say the phone was on battery");
   const keys = (await (await fetch(`${ORIGIN}/api/v1/devices`)).json()).devices.map((d) => d.device);
   assert.ok(keys.length === 1 && keys[0].endsWith(" on Pixel 7"), `the collector keys the phone by its model: ${keys}`);
   log(`device key: ${keys[0]}`);
