@@ -1,5 +1,5 @@
 //! The GPU engine (wgpu; Vulkan/Metal/DX12 natively, WebGPU in the browser): device setup
-//! (`device`), the WGSL kernels and their pipeline cache (`kernels`), the planner from the IR
+//! (`device`) and the limits it requests (`limits`), the WGSL kernels and their pipeline cache (`kernels`), the planner from the IR
 //! to kernel steps over one activation arena (`plan`), each step's launch with its typed parameter block (`launch`, `params`), the
 //! program that runs them (`program`), the choice of conv kernel family by timing (`autotune`), seeded weights (`weights`), the CPU reference (`reference`) and portable
 //! waiting (`sync`) and the clocks (`clock`).
@@ -14,6 +14,7 @@ mod clock;
 mod device;
 mod kernels;
 mod launch;
+mod limits;
 mod params;
 mod plan;
 mod program;
@@ -24,9 +25,10 @@ mod weights;
 
 pub use autotune::autotune_conv;
 pub use clock::{now_ms, unix_ms};
-pub use device::{list_adapters, record_adapter_info, AdapterInfo, AdapterSummary, DeviceError, Gpu, LimitsInfo, LimitsTier};
+pub use device::{list_adapters, record_adapter_info, AdapterInfo, AdapterSummary, DeviceError, Gpu};
 pub use kernels::{specialize, ConvStrategy, Kernel, Tiling};
 pub use launch::{launch, Launch};
+pub use limits::{LimitsError, LimitsInfo, LimitsTier};
 pub use params::{AddParams, ConvParams, DenseParams, GlobalAvgPoolParams, GpuParams, MaxPoolParams, PARAMS_BYTES};
 pub use plan::{schedule, PlanError, Schedule, Step, StepKind, TensorRef};
 pub use program::{Dispatch, Program, ProgramError, RunTiming};
