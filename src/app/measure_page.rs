@@ -64,9 +64,25 @@ fn GpuCard() -> impl IntoView {
                         <p>"Hardware acceleration may be switched off in the browser settings, or the browser may block this GPU. In Chrome, chrome://gpu shows why."</p>
                     </div>
                 }.into_any(),
+                Some(WebGpuStatus::CompatibilityOnly { shortfalls }) => compatibility_view(shortfalls).into_any(),
                 Some(WebGpuStatus::Ready(a)) => adapter_view(a).into_any(),
             }}
         </section>
+    }
+}
+
+/// A browser with only a compatibility-mode adapter: what it would take to measure there.
+fn compatibility_view(shortfalls: Vec<String>) -> impl IntoView {
+    let limits = if shortfalls.is_empty() {
+        "Its limits would fit LETI's kernels".to_string()
+    } else {
+        format!("Its limits also fall short: {}", shortfalls.join("; "))
+    };
+    view! {
+        <div class="error compat" role="alert">
+            <p><strong>"This browser offers WebGPU only in compatibility mode"</strong>" (a GPU whose driver has OpenGL ES only)."</p>
+            <p>{limits}", but LETI's engine cannot open a compatibility-mode device yet, so this device cannot measure. Draw and Explore work here."</p>
+        </div>
     }
 }
 

@@ -1,7 +1,9 @@
 //! Finds out whether this browser can measure: a secure context, the WebGPU API, an adapter;
 //! and, when it can, what the adapter is (vendor, architecture, device, description), the
 //! limits that matter for our networks and whether it has timestamp queries. Reads the
-//! browser's own `GPUAdapter` so it works before (and without) the engine.
+//! browser's own `GPUAdapter` so it works before (and without) the engine. Where the browser
+//! offers no core adapter, it asks for a compatibility-mode one (phones whose driver has
+//! OpenGL ES only) and says whether its limits would fit the kernels.
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -18,6 +20,11 @@ pub const LIMITS: [(&str, &str); 6] = [
     ("maxStorageBuffersPerShaderStage", "storage buffers per shader"),
 ];
 
+/// What the kernels need of an adapter's limits, whatever the tier: the storage buffers a
+/// kernel binds (the arena and its weights) and the largest storage binding a network of the
+/// space needs (a 512x512 3x3 convolution's weights, 9.0 MiB; `tests/properties.rs`).
+pub const NEEDS: [(&str, f64); 2] = [("maxStorageBuffersPerShaderStage", 2.0), ("maxStorageBufferBindingSize", 9_437_184.0)];
+
 /// What the browser offers.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WebGpuStatus {
@@ -30,6 +37,11 @@ pub enum WebGpuStatus {
     /// `requestAdapter()` gave nothing (blocklisted GPU, disabled hardware acceleration, ...).
     NoAdapter {
         detail: String,
+    },
+    /// Only a compatibility-mode adapter (`featureLevel: "compatibility"`): what its limits lack
+    /// for the kernels (nothing when they would fit).
+    CompatibilityOnly {
+        shortfalls: Vec<String>,
     },
     Ready(Adapter),
 }
@@ -76,7 +88,12 @@ pub async fn check() -> WebGpuStatus {
     };
     let adapter = match adapter {
         Ok(a) if !a.is_null() && !a.is_undefined() => a,
-        Ok(_) => return WebGpuStatus::NoAdapter { detail: "requestAdapter() returned no adapter".into() },
+        Ok(_) => {
+            return match compatibility_adapter(&gpu, &request).await {
+                Some(compat) => WebGpuStatus::CompatibilityOnly { shortfalls: shortfalls(&compat) },
+                None => WebGpuStatus::NoAdapter { detail: "requestAdapter() returned no adapter".into() },
+            }
+        }
         Err(e) => return WebGpuStatus::NoAdapter { detail: format!("requestAdapter() failed: {}", js_message(&e)) },
     };
     let js_info = get(&adapter, "info");
@@ -99,6 +116,26 @@ pub async fn check() -> WebGpuStatus {
     let limits = LIMITS.iter().map(|(k, d)| (*k, *d, get(&limits_obj, k).as_f64().unwrap_or(f64::NAN))).collect();
     let is_fallback = get(&js_info, "isFallbackAdapter").as_bool().or_else(|| get(&adapter, "isFallbackAdapter").as_bool()).unwrap_or(false);
     WebGpuStatus::Ready(Adapter { info, timestamp_query, is_fallback, limits })
+}
+
+/// A compatibility-mode adapter, where the browser has one.
+async fn compatibility_adapter(gpu: &JsValue, request: &js_sys::Function) -> Option<JsValue> {
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &JsValue::from_str("featureLevel"), &JsValue::from_str("compatibility")).ok()?;
+    let promise: js_sys::Promise = request.call1(gpu, &opts).ok()?.dyn_into().ok()?;
+    JsFuture::from(promise).await.ok().filter(|a| !a.is_null() && !a.is_undefined())
+}
+
+/// What an adapter's limits lack for the kernels ([`NEEDS`]).
+fn shortfalls(adapter: &JsValue) -> Vec<String> {
+    let limits = get(adapter, "limits");
+    NEEDS
+        .iter()
+        .filter_map(|(name, need)| {
+            let v = get(&limits, name).as_f64().unwrap_or(0.0);
+            (v < *need).then(|| format!("{name} is {v}, the kernels need {need}"))
+        })
+        .collect()
 }
 
 /// The `message` of a JS error, or its debug form.

@@ -98,7 +98,7 @@ fn u(x: usize) -> u32 {
     u32::try_from(x).expect("sizes fit in u32")
 }
 
-/// The activation arena: one storage buffer for every tensor, within the adapter's limits.
+/// The activation arena: one storage buffer for every tensor, within the requested limits.
 fn create_arena(gpu: &Gpu, elements: usize) -> Result<(wgpu::Buffer, u64), ProgramError> {
     let bytes = 4 * elements as u64;
     let limit = gpu.limits.max_storage_buffer_binding_size.min(gpu.limits.max_buffer_size);

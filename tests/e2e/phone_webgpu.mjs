@@ -1,5 +1,5 @@
-// Timers as a phone's browser gives them, end to end: the real Draw page served by the real
-// `leti serve`, in headless Chromium (Debian's, through playwright-core) on SwiftShader WebGPU.
+// What a phone's browser gives, end to end: the real pages served by the real `leti serve`, in
+// headless Chromium (Debian's, through playwright-core) on SwiftShader WebGPU.
 // 1. Coarse timestamps, as every phone's Chrome gives them (the low 16 bits zeroed: 65.5 us).
 //    Chromium here keeps fine timestamps even without --enable-webgpu-developer-features as
 //    long as --enable-unsafe-webgpu is on, and without that flag it offers no adapter, so the
@@ -9,6 +9,9 @@
 //    faint bar labelled "below timer resolution") rather than give it a time.
 // 2. No timestamp queries at all (`?timestamps=off`, what a browser without them gets): wall
 //    clock only, no GPU time, no per-layer breakdown, and said so.
+// 3. WebGPU in compatibility mode only (a phone whose driver has OpenGL ES only; mocked: the
+//    core `requestAdapter()` gives null, a `featureLevel: "compatibility"` one an adapter): the
+//    Measure page says so and what the adapter's limits lack, if anything.
 // Prints what each run gave.
 //
 // Run through .ci/e2e-web, which builds the app and sets LETI_BIN / LETI_PORT / LETI_DB.
@@ -20,7 +23,7 @@ const server = new Serve({
   bin: process.env.LETI_BIN, port: process.env.LETI_PORT || "18083", db: process.env.LETI_DB,
   webRoot: process.env.LETI_WEB_ROOT || "www", modelsDir: process.env.LETI_MODELS || "trained",
 });
-const log = (...a) => console.log("[e2e timers]", ...a);
+const log = (...a) => console.log("[e2e phone webgpu]", ...a);
 // The README cell on a reduced network would not be a phone's; the full one takes seconds here.
 const DRAW = `${server.origin}/draw?cell=1333m-1d0463`;
 
@@ -79,6 +82,22 @@ try {
   assert.equal(none.gpuMs, null, "no GPU time");
   assert.equal(none.bars, 0, "no per-layer bars");
   assert.equal(none.noBreakdown, 1, "the page says why there is no breakdown");
+
+  // ---- 3. Compatibility mode only, once with limits that fit and once with a small binding.
+  for (const binding of [128 * 1048576, 4 * 1048576]) {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await ctx.addInitScript((bindingSize) => {
+      const compat = { features: new Set(), info: {}, limits: { maxStorageBuffersPerShaderStage: 4, maxStorageBufferBindingSize: bindingSize, maxComputeInvocationsPerWorkgroup: 128 } };
+      navigator.gpu.requestAdapter = async (opts) => (opts && opts.featureLevel === "compatibility" ? compat : null);
+    }, binding);
+    const page = await ctx.newPage();
+    await page.goto(server.origin + "/");
+    const text = await page.locator("div.compat").textContent({ timeout: 30_000 });
+    assert.match(text, /only in compatibility mode/);
+    assert.match(text, binding >= 9_437_184 ? /would fit LETI's kernels/ : /maxStorageBufferBindingSize is 4194304, the kernels need 9437184/);
+    log(`compatibility mode only, ${binding} B bindings: "${text.slice(0, 120)}…"`);
+    await ctx.close();
+  }
   log("ok");
 } finally {
   await browser?.close();
