@@ -112,7 +112,9 @@ try {
   const fresh = await browser.newContext(PHONE);
   const other = await fresh.newPage();
   const first = await firstEstimate(other, learned.name);
-  assert.match(first, new RegExp(`^Learned from ${learned.n_cells} cells measured on another device with this GPU`), first);
+  // The collector may relearn from later uploads meanwhile: the fresh page shows that model or a newer one.
+  const shown = first.match(/^Learned from (\d+) cells measured on another device with this GPU/);
+  assert.ok(shown && Number(shown[1]) >= learned.n_cells, first);
   await other.screenshot({ path: `${SHOTS}/draw-phone-learned.png`, fullPage: true });
   log(`ok: own model of ${after.cells} cells (${after.pct}% of ${after.checked} later cells within ±10%), learned model served to a fresh browser`);
 } catch (e) {
