@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use leti::app::engine_port::{CellMeasurer, MeasureError};
 use leti::app::plan::Plan;
-use leti::app::run_controller::{Controls, Run, RunEvent};
+use leti::app::run_controller::{Controls, Run, RunError, RunEvent};
 use leti::app::run_state::{Budget, RunState, RunStatus, COOL_DOWN_S, MAX_COOL_DOWNS, QUICK_CAP_MS, THERMAL_EVERY};
 use leti::app::store::{delete_database, Store, UploadState};
 use leti::app::upload::{backoff_ms, classify, Outcome, Response, Transport, UploadQueue, BACKOFF_MAX_MS};
@@ -116,26 +116,34 @@ fn extra_cells() -> Vec<Cell> {
     draw_page::PRESETS.iter().skip(1).map(|(_, j)| CellSpec::from_json_str(j).unwrap().validate().unwrap()).collect()
 }
 
-/// Runs the loop once with the given pieces; `on_record` sees every stored record.
-async fn run_loop(
+/// What a test varies in the loop beyond its pieces: how a second of cool-down passes, the
+/// charging state, and what sees the events.
+struct Hooks<'a> {
+    sleep_1s: &'a dyn Fn() -> Pin<Box<dyn Future<Output = ()>>>,
+    charging: Option<bool>,
+    on: &'a mut dyn FnMut(RunEvent),
+}
+
+/// A cool-down second that passes at once.
+fn no_sleep() -> Pin<Box<dyn Future<Output = ()>>> {
+    Box::pin(async {})
+}
+
+/// Runs the loop once with the given pieces and hooks (fresh record ids, a fixed Unix time).
+async fn go_loop(
     m: &mut Scripted,
     store: &Store,
     plan: &mut Plan,
     state: &mut RunState,
     controls: &Controls,
     clock: Rc<StdCell<f64>>,
-    on_record: &mut dyn FnMut(&MeasurementRecord, &Controls),
-) -> RunStatus {
+    hooks: Hooks<'_>,
+) -> Result<RunStatus, RunError> {
     let new_id = || uuid::Uuid::new_v4().to_string();
     let clk = move || clock.get();
     let unix = || 1_700_000_000_000u64;
-    let mut on = |ev: RunEvent| {
-        if let RunEvent::Recorded(r) = ev {
-            on_record(&r, controls);
-        }
-    };
-    let sleep = || -> Pin<Box<dyn Future<Output = ()>>> { Box::pin(async {}) };
-    Run {
+    let charging = || hooks.charging;
+    let mut run = Run {
         measurer: m,
         store,
         plan,
@@ -145,12 +153,28 @@ async fn run_loop(
         new_id: &new_id,
         clock: &clk,
         unix_ms: &unix,
-        sleep_1s: &sleep,
-        charging: &|| Some(true),
-    }
-    .go(&mut on)
-    .await
-    .unwrap()
+        sleep_1s: hooks.sleep_1s,
+        charging: &charging,
+    };
+    run.go(hooks.on).await
+}
+
+/// Runs the loop once with the given pieces, on the charger; `on_record` sees every stored record.
+async fn run_loop(
+    m: &mut Scripted,
+    store: &Store,
+    plan: &mut Plan,
+    state: &mut RunState,
+    controls: &Controls,
+    clock: Rc<StdCell<f64>>,
+    on_record: &mut dyn FnMut(&MeasurementRecord, &Controls),
+) -> RunStatus {
+    let mut on = |ev: RunEvent| {
+        if let RunEvent::Recorded(r) = ev {
+            on_record(&r, controls);
+        }
+    };
+    go_loop(m, store, plan, state, controls, clock, Hooks { sleep_1s: &no_sleep, charging: Some(true), on: &mut on }).await.unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -490,25 +514,8 @@ async fn stop_ends_the_run_and_a_failed_measurement_is_reported() {
     m.script = VecDeque::from([Some(MeasureError::Failed("shader compile error".into()))]);
     let mut state = RunState::new("run-f".into(), Budget::Quick, 2);
     let controls = Controls::default();
-    let ids = || "00000000-0000-4000-8000-000000000099".to_string();
-    let clk = move || clock.get();
-    let unix = || 0u64;
-    let err = Run {
-        measurer: &mut m,
-        store: &store,
-        plan: &mut plan,
-        state: &mut state,
-        controls: &controls,
-        client: ClientInfo::default(),
-        new_id: &ids,
-        clock: &clk,
-        unix_ms: &unix,
-        sleep_1s: &|| Box::pin(async {}),
-        charging: &|| None,
-    }
-    .go(&mut |_| {})
-    .await
-    .unwrap_err();
+    let err =
+        go_loop(&mut m, &store, &mut plan, &mut state, &controls, clock, Hooks { sleep_1s: &no_sleep, charging: None, on: &mut |_| {} }).await.unwrap_err();
     assert!(err.to_string().contains("shader compile error"));
     assert_eq!(state.status, RunStatus::Failed);
     store.close();
@@ -545,26 +552,8 @@ async fn a_hot_gpu_gets_a_cool_down_then_the_probe_again() {
         }
         _ => {}
     };
-    let ids = || uuid::Uuid::new_v4().to_string();
-    let clk = {
-        let clock = clock.clone();
-        move || clock.get()
-    };
-    let unix = || 0u64;
-    let mut run = Run {
-        measurer: &mut m,
-        store: &store,
-        plan: &mut plan,
-        state: &mut state,
-        controls: &controls,
-        client: ClientInfo::default(),
-        new_id: &ids,
-        clock: &clk,
-        unix_ms: &unix,
-        sleep_1s: &sleep,
-        charging: &|| Some(false),
-    };
-    assert_eq!(run.go(&mut on).await.unwrap(), RunStatus::Stopped);
+    let hooks = Hooks { sleep_1s: &sleep, charging: Some(false), on: &mut on };
+    assert_eq!(go_loop(&mut m, &store, &mut plan, &mut state, &controls, clock, hooks).await.unwrap(), RunStatus::Stopped);
     assert_eq!((slept.get(), cooling_events.get(), state.cool_downs), (COOL_DOWN_S, COOL_DOWN_S, 1));
     // Probe (hot) after 8 cells, cool-down, probe again (cooled): the later records say 1.0.
     let stored = store.all_records().await.unwrap();

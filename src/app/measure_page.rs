@@ -283,9 +283,9 @@ fn RunCard() -> impl IntoView {
         {move || ui.run.get().map(|run| {
             let open = run.status.is_open();
             let looping = ui.looping.get();
-            let (cells, run2) = (run.next_sequence, run.clone());
+            let (cells, run2, run3) = (run.next_sequence, run.clone(), run.clone());
             let limit = run.limit_ms();
-            let pct = move |used: f64| limit.map_or(0.0, |l| (used / l).clamp(0.0, 1.0)) * 100.0;
+            let pct = Signal::derive(move || run3.progress_at(used.get()).unwrap_or(0.0) * 100.0);
             view! {
                 <section class="card" aria-labelledby="run-h">
                     <h2 id="run-h" tabindex="-1">"3. This run"</h2>
@@ -293,8 +293,8 @@ fn RunCard() -> impl IntoView {
                         {move || format!(" · {cells} cells measured · {} used", duration(used.get()))}</p>
                     {limit.map(|_| view! {
                         <div class="bar" role="progressbar" aria-label="Budget used" aria-valuemin="0" aria-valuemax="100"
-                            aria-valuenow=move || (pct(used.get()).round()).to_string()>
-                            <div class="fill" style=move || format!("width:{:.0}%", pct(used.get()))></div>
+                            aria-valuenow=move || pct.get().round().to_string()>
+                            <div class="fill" style=move || format!("width:{:.0}%", pct.get())></div>
                         </div>
                     })}
                     <p class="help">{move || eta_text(&run2, used.get())}</p>

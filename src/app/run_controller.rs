@@ -40,6 +40,18 @@ impl Controls {
         self.pause.get() || self.stop.get()
     }
 
+    /// The status the loop ends with when it acts on the requests now: stopped over paused;
+    /// `None` when neither was asked for.
+    pub fn requested_status(&self) -> Option<RunStatus> {
+        if self.stop.get() {
+            Some(RunStatus::Stopped)
+        } else if self.pause.get() {
+            Some(RunStatus::Paused)
+        } else {
+            None
+        }
+    }
+
     /// Withdraws a pause request the loop has not acted on yet.
     pub fn clear_pause(&self) {
         self.pause.set(false);
@@ -147,11 +159,8 @@ impl<M: CellMeasurer> Run<'_, M> {
     async fn steps(&mut self, on: &mut dyn FnMut(RunEvent)) -> Result<RunStatus, RunError> {
         self.note_work_ahead();
         loop {
-            if self.controls.stop.get() {
-                return Ok(RunStatus::Stopped);
-            }
-            if self.controls.pause.get() {
-                return Ok(RunStatus::Paused);
+            if let Some(status) = self.controls.requested_status() {
+                return Ok(status);
             }
             if self.state.budget_used_up() {
                 return Ok(RunStatus::Finished);
@@ -209,11 +218,8 @@ impl<M: CellMeasurer> Run<'_, M> {
         self.state.start_cool_down();
         self.store.put_run(self.state).await?;
         for seconds_left in (1..=COOL_DOWN_S).rev() {
-            if self.controls.stop.get() {
-                return Ok(Some(RunStatus::Stopped));
-            }
-            if self.controls.pause.get() {
-                return Ok(Some(RunStatus::Paused));
+            if let Some(status) = self.controls.requested_status() {
+                return Ok(Some(status));
             }
             on(RunEvent::Cooling { ratio, seconds_left });
             (self.sleep_1s)().await;

@@ -78,6 +78,13 @@ pub struct ClientHints {
     pub mobile: bool,
 }
 
+impl ClientInfo {
+    /// The device model the browser reported, if it named one.
+    pub fn reported_model(&self) -> Option<&str> {
+        self.hints.as_ref().and_then(ClientHints::model)
+    }
+}
+
 impl ClientHints {
     /// The model, when the browser named one.
     pub fn model(&self) -> Option<&str> {
@@ -183,7 +190,7 @@ pub fn device_key(adapter: &AdapterInfo, label: Option<&str>, model: Option<&str
 impl MeasurementRecord {
     /// This record's [`device_key`].
     pub fn device_key(&self) -> String {
-        device_key(&self.adapter, self.client.device_label.as_deref(), self.client.hints.as_ref().and_then(ClientHints::model))
+        device_key(&self.adapter, self.client.device_label.as_deref(), self.client.reported_model())
     }
 }
 

@@ -25,6 +25,7 @@
 use crate::space::Cell;
 
 use super::features::{features, idx, Features};
+use super::linalg::line_fit;
 use super::model::{Interval, Model, ModelError, ModelFile, Predictor, Target, TrainingInfo};
 use super::ridge_fit::ridge_with;
 use super::structural::{self, Probe, NUM_TERMS};
@@ -124,16 +125,9 @@ impl Candidate<'_> {
 /// Least squares `ms = a + b * macs`; where that gives a negative constant or slope, the line
 /// through zero instead, so that no cell is predicted at or below zero.
 fn flops_line(macs: &[f64], ms: &[f64]) -> (f64, f64) {
-    let n = macs.len() as f64;
-    let (mx, my) = (macs.iter().sum::<f64>() / n, ms.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (x, y) in macs.iter().zip(ms) {
-        sxy += (x - mx) * (y - my);
-        sxx += (x - mx) * (x - mx);
-    }
-    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    if my - b * mx >= 0.0 && b >= 0.0 {
-        return (my - b * mx, b);
+    let (a, b) = line_fit(macs, ms);
+    if a >= 0.0 && b >= 0.0 {
+        return (a, b);
     }
     let (sxy0, sxx0) = macs.iter().zip(ms).fold((0.0, 0.0), |(a, b), (x, y)| (a + x * y, b + x * x));
     (0.0, if sxx0 > 0.0 { sxy0 / sxx0 } else { 0.0 })

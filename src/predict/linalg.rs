@@ -1,6 +1,20 @@
 //! Small dense linear algebra for ridge fits: solving a symmetric positive-definite system by
-//! Cholesky decomposition, and non-negative least squares (Lawson-Hanson) on top of it. Plain loops in a fixed order (no fused multiply-add), so results
+//! Cholesky decomposition, non-negative least squares (Lawson-Hanson) on top of it, and the
+//! least-squares line of one variable. Plain loops in a fixed order (no fused multiply-add), so results
 //! are the same on every platform. Systems here are at most ~100 x 100.
+
+/// The least-squares line `y = a + b x`, as `(a, b)`; `b = 0` when `x` does not vary.
+pub fn line_fit(x: &[f64], y: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (xi, yi) in x.iter().zip(y) {
+        sxy += (xi - mx) * (yi - my);
+        sxx += (xi - mx) * (xi - mx);
+    }
+    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    (my - b * mx, b)
+}
 
 /// Solves `a x = b` for symmetric positive-definite `a` (row-major, `n x n`). Returns `None`
 /// when `a` is not positive definite (a zero or negative pivot).

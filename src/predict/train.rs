@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::space::{Cell, ModuleHash};
 
 use super::features::{idx, Features};
+use super::linalg::line_fit;
 use super::lookup::LayerTable;
 use super::model::{Gbt, Interval, Model, ModelFile, Predictor, Target, TrainingInfo, Tree};
 use super::ridge_fit::{ridge_target, ridge_with};
@@ -169,20 +170,12 @@ pub fn split_by_hash(hashes: &[ModuleHash], test_fraction: f64, seed: u64) -> (V
 
 /// Least-squares `ms = a + b * MACs`.
 pub fn fit_flops(d: &Data) -> anyhow::Result<Predictor> {
-    let n = d.len() as f64;
     if d.len() < 2 {
         bail!("the FLOPs baseline needs at least 2 cells");
     }
     let xs: Vec<f64> = d.features.iter().map(|f| f[idx::MACS]).collect();
-    let mx = xs.iter().sum::<f64>() / n;
-    let my = d.ms.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (x, y) in xs.iter().zip(d.ms) {
-        sxy += (x - mx) * (y - my);
-        sxx += (x - mx) * (x - mx);
-    }
-    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    Ok(Predictor::Flops { a: my - b * mx, b })
+    let (a, b) = line_fit(&xs, d.ms);
+    Ok(Predictor::Flops { a, b })
 }
 
 /// Lookup baseline: the constant is the mean of `measured - table sum`.

@@ -119,7 +119,7 @@ pub enum StoreError {
 
 impl Row {
     pub fn new(record: &MeasurementRecord, received_unix_ms: u64) -> Row {
-        let model = record.client.hints.as_ref().and_then(|h| h.model()).map(str::to_string);
+        let model = record.client.reported_model().map(str::to_string);
         let device = Device { adapter: record.adapter.clone(), device_label: record.client.device_label.clone(), model };
         let device_json = serde_json::to_string(&device).expect("device info serialises");
         Row {
