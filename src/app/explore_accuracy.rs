@@ -143,16 +143,16 @@ fn BestUnder(st: Explore, front: Memo<Option<Arc<Vec<u32>>>>) -> impl IntoView {
 pub struct AccuracyView {
     /// 1 - mean test accuracy (NaN where the file lacks the cell).
     pub error: Vec<f32>,
-    /// Mean test accuracy (NaN likewise): what the front maximises.
-    pub test: Vec<f32>,
+    /// Mean test accuracy (NaN likewise): what the front maximises; the loaded file's column.
+    pub test: Arc<[f32]>,
     pub error_axis: LogAxis,
 }
 
 impl AccuracyView {
-    pub fn new(test: &[f32]) -> AccuracyView {
+    pub fn new(test: Arc<[f32]>) -> AccuracyView {
         let error: Vec<f32> = test.iter().map(|t| 1.0 - t).collect();
         let finite: Vec<f32> = error.iter().copied().filter(|e| e.is_finite() && *e > 0.0).collect();
-        AccuracyView { error_axis: LogAxis::covering(&finite), error, test: test.to_vec() }
+        AccuracyView { error_axis: LogAxis::covering(&finite), error, test }
     }
 
     /// The shown cells no other beats on both: at least as fast and at least as accurate.

@@ -266,7 +266,7 @@ fn accuracy_of(space: RwSignal<Step<Space>>) -> Memo<Option<Arc<AccuracyView>>> 
     let nb = expect_context::<NasbenchData>();
     Memo::new(move |_| {
         let (Some(Ok(s)), Some(l)) = (space.get(), nb.ready()) else { return None };
-        (l.acc.codes == s.codes).then(|| Arc::new(AccuracyView::new(&l.test)))
+        (l.acc.codes == s.codes).then(|| Arc::new(AccuracyView::new(l.test.clone())))
     })
 }
 

@@ -26,8 +26,9 @@ pub struct Loaded {
     pub source: String,
     /// The position of [`SHOWN_EPOCHS`] among the file's budgets.
     pub budget: usize,
-    /// Mean test accuracy of every cell at that budget (NaN where the file lacks the cell).
-    pub test: Vec<f32>,
+    /// Mean test accuracy of every cell at that budget (NaN where the file lacks the cell);
+    /// shared with Explore's plot, not copied.
+    pub test: Arc<[f32]>,
     /// How long reading the file and averaging its runs took (ms), for the tests' figures.
     pub parse_ms: f64,
 }
@@ -35,7 +36,7 @@ pub struct Loaded {
 impl Loaded {
     pub fn new(acc: Accuracies, source: String) -> Result<Loaded, String> {
         let budget = acc.budget_index(SHOWN_EPOCHS).ok_or_else(|| format!("the file has no results at {SHOWN_EPOCHS} epochs (budgets {:?})", acc.budgets))?;
-        let test = acc.mean_test_column(budget);
+        let test = acc.mean_test_column(budget).into();
         Ok(Loaded { acc, source, budget, test, parse_ms: 0.0 })
     }
 
