@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use leti::space::{enumerate, pack, sample, unpack, ModuleHash, PackError, Space, NUM_UNIQUE_CELLS, PACK_MAGIC};
+use leti::space::{enumerate, pack, sample, unpack, ModuleHash, PackError, Space, SpaceEntry, NUM_UNIQUE_CELLS, PACK_MAGIC, PACK_VERSION};
 use rayon::prelude::*;
 
 fn space() -> &'static Space {
@@ -88,10 +88,14 @@ fn sampling_is_seeded_uniform_and_distinct() {
 #[test]
 fn pack_round_trips_the_whole_space() {
     let s = space();
+    let plain = pack(&s.entries, false);
+    // Version 2 codes rise mostly by 1: about a byte a cell, where version 1 took 4.
+    assert!(plain.len() < 20 + s.len() * 11 / 10, "the whole space packs into {} bytes", plain.len());
     for with_hashes in [false, true] {
         let bytes = pack(&s.entries, with_hashes);
-        assert_eq!(bytes.len(), 16 + s.len() * if with_hashes { 20 } else { 4 });
+        assert_eq!(bytes.len(), plain.len() + if with_hashes { 16 * s.len() } else { 0 });
         assert_eq!(&bytes[..8], PACK_MAGIC);
+        assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), PACK_VERSION);
         let u = unpack(&bytes).unwrap();
         assert_eq!(u.cells.len(), s.len());
         assert!(u.cells.iter().zip(&s.entries).all(|(c, e)| *c == e.cell), "cells differ or are reordered");
@@ -102,6 +106,33 @@ fn pack_round_trips_the_whole_space() {
             other => panic!("hashes present = {:?} with_hashes = {with_hashes}", other.1.is_some()),
         }
     }
+}
+
+/// A version 1 file (4 bytes a code), as older builds wrote it.
+fn pack_v1(entries: &[SpaceEntry], with_hashes: bool) -> Vec<u8> {
+    let mut out = PACK_MAGIC.to_vec();
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&u16::from(with_hashes).to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+    out.extend(entries.iter().flat_map(|e| e.code.to_le_bytes()));
+    if with_hashes {
+        out.extend(entries.iter().flat_map(|e| e.hash.0));
+    }
+    out
+}
+
+#[test]
+fn version_1_files_still_read_the_same() {
+    let s = space();
+    // Out of order on purpose: version 2 stores signed differences, so any order packs.
+    let entries: Vec<SpaceEntry> = s.entries.iter().rev().step_by(97).cloned().collect();
+    for with_hashes in [false, true] {
+        let (v1, v2) = (unpack(&pack_v1(&entries, with_hashes)).unwrap(), unpack(&pack(&entries, with_hashes)).unwrap());
+        assert_eq!((&v1.cells, &v1.codes, &v1.hashes), (&v2.cells, &v2.codes, &v2.hashes));
+        assert_eq!(v2.codes, entries.iter().map(|e| e.code).collect::<Vec<_>>());
+    }
+    let v1 = pack_v1(&s.entries[..100], false);
+    assert!(matches!(unpack(&v1[..v1.len() - 1]), Err(PackError::Truncated { .. })));
 }
 
 #[test]
@@ -117,6 +148,7 @@ fn corrupted_pack_files_are_errors() {
     assert_eq!(unpack(&version).unwrap_err(), PackError::Version(99));
     assert!(matches!(unpack(&good[..good.len() - 1]), Err(PackError::Truncated { .. })));
     assert!(matches!(unpack(&good[..5]), Err(PackError::Truncated { .. })));
+    assert!(matches!(unpack(&good[..18]), Err(PackError::Truncated { .. })));
     assert!(matches!(unpack(&[]), Err(PackError::Truncated { .. })));
     let mut longer = good.clone();
     longer.push(0);
@@ -125,12 +157,23 @@ fn corrupted_pack_files_are_errors() {
     let mut count = good.clone();
     count[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(matches!(unpack(&count), Err(PackError::Truncated { .. })));
+    // Without hashes, a count the code stream does not fill, or one it overfills.
+    let plain = pack(&s.entries[..1000], false);
+    for claimed in [1001u32, 999, u32::MAX] {
+        let mut b = plain.clone();
+        b[12..16].copy_from_slice(&claimed.to_le_bytes());
+        assert!(matches!(unpack(&b), Err(PackError::CodeStream { .. })), "count {claimed}");
+    }
+    // A difference that leaves the u32 range.
+    let mut neg = pack(&s.entries[..3], false);
+    neg[20] = 0x7f; // -1 as the first difference: code -1
+    assert_eq!(unpack(&neg).unwrap_err(), PackError::CodeStream { index: 0 });
     // Codes that are no generator graph: too many vertices, a labeling out of range, an
     // edge mask with a vertex off every path.
     for (bad, at) in [(7u32 << 29, 3usize), (0x0000_01ff, 10), (1 << 29, 500)] {
-        let mut b = good.clone();
-        b[16 + 4 * at..20 + 4 * at].copy_from_slice(&bad.to_le_bytes());
-        assert_eq!(unpack(&b).unwrap_err(), PackError::BadCode { index: at, code: bad }, "code {bad:#x}");
+        let mut entries = s.entries[..1000].to_vec();
+        entries[at].code = bad;
+        assert_eq!(unpack(&pack(&entries, true)).unwrap_err(), PackError::BadCode { index: at, code: bad }, "code {bad:#x}");
     }
     // A stored hash that does not match its cell is found by verification.
     let mut h = good.clone();

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 DIR="${1:?usage: trained/measure-browser.sh DIR}"
 TOOLS="${LETI_TOOLS:-$HOME/.cache/leti-tools}"
 mkdir -p "$DIR/profile"
-[ -s www/pkg/leti_bg.wasm ] || { echo "www/pkg is missing: run .ci/build-web" >&2; exit 1; }
+[ -s www/pkg/entry.js ] || { echo "www/pkg is missing: run .ci/build-web" >&2; exit 1; }
 [ -d "$TOOLS/node_modules/playwright-core" ] || npm install --prefix "$TOOLS" --no-audit --no-fund --silent playwright-core@1.65.1
 # Freeze the binary and the bundle for this measurement (a rebuild mid-run changes neither).
 [ -d "$DIR/www" ] || cp -r www "$DIR/www"

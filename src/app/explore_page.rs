@@ -1,11 +1,12 @@
-//! The Explore page: the whole space (`space-full.bin`, with module hashes) predicted by a
+//! The Explore page: the whole space (`space.bin`, the Measure page's file) predicted by a
 //! listed model (this device's own first: [`bundled_models::page_order`]) in Web Workers
 //! ([`super::space_worker`]), and plotted on canvases: predicted latency vs MACs
 //! (density-shaded), the latency histogram, and latency vs parameters with its Pareto front,
 //! and the cells measured in this browser (the Measure page's records) against their
 //! predictions, and (with NAS-Bench-101's accuracies loaded) accuracy against latency
-//! ([`super::explore_accuracy`]). Filters by op counts and latency range, search by hash;
-//! pointing at a plotted cell shows it, and a click opens it in Draw.
+//! ([`super::explore_accuracy`]). Filters by op counts and latency range, search by hash (the
+//! workers hash every cell once the first prediction is plotted); pointing at a plotted cell
+//! shows it, and a click opens it in Draw.
 //!
 //! This file holds the page's state ([`Explore`], one `Copy` set of signals) and the work
 //! behind it (loading the space, predicting when the model changes); the sections that show
@@ -27,12 +28,10 @@ use super::explore_sections::{FilterSection, HistogramSection, Intro, ModelSecti
 use super::format::spec_json;
 use super::measure_runtime::MeasureUi;
 use super::nasbench_data::NasbenchData;
+use super::space_file;
 use super::space_worker::{self, SpaceWorker};
 use super::webgpu_check::WebGpuStatus;
-use crate::space::{unpack, Cell, ModuleHash};
-
-/// The packed space with hashes, written by `.ci/build-web` (`leti space pack --with-hashes`).
-pub const FULL_SPACE_URL: &str = "/space-full.bin";
+use crate::space::{Cell, ModuleHash};
 
 /// The loaded space, as the main thread keeps it.
 pub struct Space {
@@ -41,14 +40,18 @@ pub struct Space {
     pub cells: Vec<Cell>,
     /// The cells' generator codes (an accuracy file must list the same).
     pub codes: Vec<u32>,
-    pub hashes: Option<Vec<ModuleHash>>,
     pub ops: Vec<[u8; 3]>,
 }
 
 impl Space {
-    /// Cell `i` as the page names it: the first 12 digits of its hash, or `#i` without hashes.
+    /// Cell `i`'s module hash, in hex (computed: one cell's hash takes microseconds).
+    pub fn hash_hex(&self, i: u32) -> String {
+        self.cells[i as usize].hash().to_hex()
+    }
+
+    /// Cell `i` as the page names it: the first 12 digits of its hash.
     pub fn short_name(&self, i: u32) -> String {
-        self.hashes.as_ref().map_or_else(|| format!("#{i}"), |h| h[i as usize].to_hex()[..12].to_string())
+        self.hash_hex(i)[..12].to_string()
     }
 
     /// The Draw address that opens cell `i`.
@@ -76,6 +79,13 @@ pub struct Prediction {
     /// The slowest worker's own time for its slice (ms).
     pub worker_ms: f64,
     pub workers: usize,
+}
+
+/// Every cell's module hash, in file order, as the workers computed them.
+pub struct SpaceHashes {
+    pub list: Vec<ModuleHash>,
+    /// The slowest worker's time (ms).
+    pub ms: f64,
 }
 
 /// A step that is still running (`None`), done, or failed with a message for the page.
@@ -119,6 +129,10 @@ pub struct Explore {
     pub space: RwSignal<Step<Space>>,
     pub costs: RwSignal<Step<CostData>>,
     pub prediction: RwSignal<Step<Prediction>>,
+    /// Every cell's hash, computed once the first prediction is done (search, measured cells).
+    pub hashes: RwSignal<Step<SpaceHashes>>,
+    /// Whether hashing has started (it runs once).
+    pub hashing: StoredValue<bool>,
     /// The model being predicted with, while the workers run.
     pub predicting: RwSignal<Option<String>>,
     pub models: Models,
@@ -135,18 +149,10 @@ pub struct Explore {
 }
 
 async fn fetch_space(workers: usize) -> Result<Space, String> {
-    let resp = gloo_net::http::Request::get(FULL_SPACE_URL).send().await.map_err(|e| format!("could not fetch {FULL_SPACE_URL}: {e}"))?;
-    if !resp.ok() {
-        return Err(format!(
-            "could not fetch {FULL_SPACE_URL}: HTTP {} (build it with `leti space pack --with-hashes --out www/space-full.bin`)",
-            resp.status()
-        ));
-    }
-    let bytes = resp.binary().await.map_err(|e| format!("could not read {FULL_SPACE_URL}: {e}"))?;
-    let u = unpack(&bytes).map_err(|e| format!("{FULL_SPACE_URL}: {e}"))?;
+    let u = space_file::load_unpacked().await?;
     let ops = u.cells.iter().map(op_counts).collect();
     let chunks = split_packed(&u.cells, &u.codes, workers);
-    Ok(Space { chunks, cells: u.cells, codes: u.codes, hashes: u.hashes, ops })
+    Ok(Space { chunks, cells: u.cells, codes: u.codes, ops })
 }
 
 /// A latency bound as typed: empty for none, else a number of ms, 0 or more.
@@ -248,11 +254,31 @@ fn predict_on_change(st: Explore, workers: StoredValue<Option<Arc<Vec<SpaceWorke
     });
 }
 
+/// Hashes every cell once the first prediction is on the page, in a pool of workers of its
+/// own (the prediction pool stays free for a change of model).
+fn hash_after_first_prediction(st: Explore) {
+    Effect::new(move |_| {
+        let (Some(Ok(s)), Some(Ok(_))) = (st.space.get(), st.prediction.get()) else { return };
+        if st.hashes.with_untracked(|h| h.is_some()) || st.hashing.get_value() {
+            return;
+        }
+        st.hashing.set_value(true);
+        spawn_local(async move {
+            let r = match space_worker::start_pool(s.chunks.len()) {
+                Ok(pool) => space_worker::hashes(&pool, &s.chunks).await,
+                Err(e) => Err(e),
+            };
+            let r = r.map(|(list, ms)| Arc::new(SpaceHashes { list, ms })).map_err(|e| format!("hashing the cells failed: {e}"));
+            let _ = st.hashes.try_set(Some(r));
+        });
+    });
+}
+
 /// This browser's measured cells (the Measure page's records) against the predictions.
-fn checked(ui: MeasureUi, space: RwSignal<Step<Space>>, prediction: RwSignal<Step<Prediction>>) -> Memo<Vec<(f64, f64)>> {
+fn checked(ui: MeasureUi, hashes: RwSignal<Step<SpaceHashes>>, prediction: RwSignal<Step<Prediction>>) -> Memo<Vec<(f64, f64)>> {
     Memo::new(move |_| {
-        let (Some(Ok(s)), Some(Ok(p))) = (space.get(), prediction.get()) else { return Vec::new() };
-        let Some(hashes) = &s.hashes else { return Vec::new() };
+        let (Some(Ok(h)), Some(Ok(p))) = (hashes.get(), prediction.get()) else { return Vec::new() };
+        let hashes = &h.list;
         let measured: Vec<(ModuleHash, f64)> = ui.records.with(|r| r.iter().filter_map(|r| ModuleHash::from_hex(&r.hash).map(|h| (h, r.latency_ms))).collect());
         if measured.is_empty() {
             return Vec::new();
@@ -277,6 +303,7 @@ fn explore_state() -> Explore {
     let space = RwSignal::new(None::<Result<Arc<Space>, String>>);
     let costs = RwSignal::new(None::<Result<Arc<CostData>, String>>);
     let prediction = RwSignal::new(None::<Result<Arc<Prediction>, String>>);
+    let hashes = RwSignal::new(None::<Result<Arc<SpaceHashes>, String>>);
     let query = use_query_map();
     let view0 = query.with_untracked(|q| ExploreView::from_query(|k| q.get(k)));
     let input = FilterInput { ops: view0.ops.map(RwSignal::new), min_text: RwSignal::new(view0.min_text), max_text: RwSignal::new(view0.max_text) };
@@ -289,18 +316,21 @@ fn explore_state() -> Explore {
         space,
         costs,
         prediction,
+        hashes,
+        hashing: StoredValue::new(false),
         predicting: RwSignal::new(None),
         models: models(ui, own, view0.model),
         input,
         filter,
         shown,
         found: RwSignal::new(None),
-        checked: checked(ui, space, prediction),
+        checked: checked(ui, hashes, prediction),
         accuracy: accuracy_of(space),
     };
     let workers = StoredValue::new_local(None);
     load_space(space, costs, workers);
     predict_on_change(st, workers);
+    hash_after_first_prediction(st);
     keep_view_in_url(st);
     st
 }

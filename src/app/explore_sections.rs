@@ -6,7 +6,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use super::explore_data::{budgets, capacity_front, find_hash, hash_query, histogram, largest_under, LogAxis};
-use super::explore_page::{Explore, Prediction, FULL_SPACE_URL};
+use super::explore_page::{Explore, Prediction};
 use super::explore_plots::Frame;
 use super::explore_pointer::{PlotAxes, PointablePlot};
 use super::format::{ms, thousands};
@@ -90,7 +90,7 @@ fn ProgressSteps(st: Explore) -> impl IntoView {
             data-predict-workers=move || st.prediction.with(|p| p.as_ref().and_then(|p| p.as_ref().ok()).map(|p| workers_note(p)))>
             <li>{move || match st.space.get() {
                 None => "Loading the packed space…".to_string(),
-                Some(Ok(s)) => format!("Space loaded: {} cells{}.", thousands(s.cells.len() as u64), if s.hashes.is_some() { " with their hashes" } else { "" }),
+                Some(Ok(s)) => format!("Space loaded: {} cells.", thousands(s.cells.len() as u64)),
                 Some(Err(e)) => e,
             }}</li>
             <li>{move || match st.costs.get() {
@@ -104,6 +104,13 @@ fn ProgressSteps(st: Explore) -> impl IntoView {
                 (None, Some(Ok(p))) => format!("Predicted {} cells with {}.", thousands(p.latency.len() as u64), p.model),
                 (None, Some(Err(e))) => e,
             }}</li>
+            <li data-hash-ms=move || st.hashes.with(|h| h.as_ref().and_then(|h| h.as_ref().ok()).map(|h| format!("{:.0}", h.ms)))>
+                {move || match st.hashes.get() {
+                    None => "Hashing every cell for the search comes after the first prediction.".to_string(),
+                    Some(Ok(h)) => format!("Hashed {} cells: search by hash is ready.", thousands(h.list.len() as u64)),
+                    Some(Err(e)) => e,
+                }}
+            </li>
         </ul>
     }
 }
@@ -150,14 +157,22 @@ pub fn FilterSection(st: Explore) -> impl IntoView {
 #[component]
 fn HashSearch(st: Explore) -> impl IntoView {
     let hash_text = RwSignal::new(String::new());
-    let search = move || {
-        let Some(Ok(s)) = st.space.get_untracked() else { return };
-        st.found.set(Some(match (hash_query(&hash_text.get_untracked()), &s.hashes) {
-            (_, None) => Err(format!("{FULL_SPACE_URL} carries no hashes (pack it with --with-hashes)")),
-            (None, _) => Err("Type at least 4 hex digits of a module hash.".into()),
-            (Some(q), Some(h)) => Ok(find_hash(h, &q, 20)),
-        }));
+    // The query waiting for the cells' hashes (the workers compute them after the first plot).
+    let pending = RwSignal::new(None::<String>);
+    let search = move || match hash_query(&hash_text.get_untracked()) {
+        None => st.found.set(Some(Err("Type at least 4 hex digits of a module hash.".into()))),
+        Some(q) => pending.set(Some(q)),
     };
+    Effect::new(move |_| {
+        let Some(q) = pending.get() else { return };
+        match st.hashes.get() {
+            None => st.found.set(None),
+            Some(r) => {
+                st.found.set(Some(r.map(|h| find_hash(&h.list, &q, 20))));
+                pending.set(None);
+            }
+        }
+    });
     view! {
         <form class="search" on:submit=move |ev| { ev.prevent_default(); search() }>
             <label class="field inline"><span>"Module hash"</span>
@@ -165,6 +180,9 @@ fn HashSearch(st: Explore) -> impl IntoView {
             </label>
             <button type="submit">"Find"</button>
         </form>
+        {move || (pending.get().is_some() && st.hashes.with(|h| h.is_none())).then(|| view! {
+            <p role="status">"Hashing every cell for the search (once per visit)…"</p>
+        })}
         {move || st.found.get().map(|r| match r {
             Err(e) => view! { <p class="error">{e}</p> }.into_any(),
             Ok(hits) if hits.is_empty() => view! { <p>"No cell has a hash starting like that."</p> }.into_any(),
@@ -176,7 +194,7 @@ fn HashSearch(st: Explore) -> impl IntoView {
 /// One hash-search hit: its hash linking to Draw, and its prediction.
 fn hit_item(st: Explore, i: u32) -> Option<impl IntoView> {
     let (Some(Ok(s)), Some(Ok(p))) = (st.space.get_untracked(), st.prediction.get_untracked()) else { return None };
-    let hash = s.hashes.as_ref().map(|h| h[i as usize].to_hex()).unwrap_or_default();
+    let hash = s.hash_hex(i);
     let href = s.draw_href(i);
     Some(view! { <li><a href=href><code>{hash}</code></a>{format!(" predicted {}", ms(p.latency[i as usize] as f64))}</li> })
 }

@@ -1,7 +1,7 @@
 //! The page's side of the Explore Web Workers (`www/explore_worker.js`): a pool of module
 //! workers, one per logical core (up to 6), each given one slice of the space; a request goes
-//! to all of them at once and is awaited as one reply (the costs of every cell, or one
-//! model's predictions), so the whole space is computed in parallel off the main thread.
+//! to all of them at once and is awaited as one reply (the costs of every cell, one
+//! model's predictions, or every cell's module hash), so the whole space is computed in parallel off the main thread.
 //! The Measure page fits its device model in one more worker of the same script
 //! ([`super::fit_worker`]).
 
@@ -9,6 +9,8 @@ use js_sys::{Array, Float32Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+
+use crate::space::ModuleHash;
 
 /// Where the worker script is served.
 pub const WORKER_URL: &str = "/explore_worker.js";
@@ -132,15 +134,7 @@ fn slowest(replies: &[JsValue]) -> f64 {
 
 /// MACs and parameters of every cell of `chunks` (packed spaces, one per worker, in order).
 pub async fn costs(workers: &[SpaceWorker], chunks: &[Vec<u8>]) -> Result<Costs, String> {
-    let messages = chunks
-        .iter()
-        .map(|c| {
-            let msg = Object::new();
-            set(&msg, "kind", &JsValue::from_str("costs"));
-            set(&msg, "space", &Uint8Array::from(c.as_slice()).buffer());
-            msg
-        })
-        .collect();
+    let messages = chunks.iter().map(|c| space_message("costs", c)).collect();
     let replies = all(workers, messages).await?;
     let mut out = Costs { macs: Vec::new(), params: Vec::new(), ms: slowest(&replies) };
     for r in &replies {
@@ -150,15 +144,34 @@ pub async fn costs(workers: &[SpaceWorker], chunks: &[Vec<u8>]) -> Result<Costs,
     Ok(out)
 }
 
+/// The module hash of every cell of `chunks`, the chunks in parallel, and how long the slowest
+/// worker took (ms).
+pub async fn hashes(workers: &[SpaceWorker], chunks: &[Vec<u8>]) -> Result<(Vec<ModuleHash>, f64), String> {
+    let messages = chunks.iter().map(|c| space_message("hashes", c)).collect();
+    let replies = all(workers, messages).await?;
+    let mut out = Vec::new();
+    for r in &replies {
+        let bytes = get(r, "hashes").dyn_into::<Uint8Array>().map(|a| a.to_vec()).map_err(|_| "the worker's reply has no hashes".to_string())?;
+        out.extend(bytes.chunks_exact(16).map(|h| ModuleHash(h.try_into().expect("chunks of 16"))));
+    }
+    Ok((out, slowest(&replies)))
+}
+
+/// A request of `kind` about one packed slice of the space.
+fn space_message(kind: &str, space: &[u8]) -> Object {
+    let msg = Object::new();
+    set(&msg, "kind", &JsValue::from_str(kind));
+    set(&msg, "space", &Uint8Array::from(space).buffer());
+    msg
+}
+
 /// Every cell of `chunks` predicted by the model file `model`, the chunks in parallel.
 pub async fn predict(workers: &[SpaceWorker], model: &[u8], chunks: &[Vec<u8>]) -> Result<Predicted, String> {
     let messages = chunks
         .iter()
         .map(|c| {
-            let msg = Object::new();
-            set(&msg, "kind", &JsValue::from_str("predict"));
+            let msg = space_message("predict", c);
             set(&msg, "model", &Uint8Array::from(model).buffer());
-            set(&msg, "space", &Uint8Array::from(c.as_slice()).buffer());
             msg
         })
         .collect();

@@ -1,8 +1,9 @@
 //! What the Explore page's Web Worker (`www/explore_worker.js`) calls in this module: the
-//! whole-space prediction of one model, and the per-cell costs the plots need (MACs and
-//! trainable parameters). Both run off the page's main thread, so the page stays responsive.
+//! whole-space prediction of one model, the per-cell costs the plots need (MACs and
+//! trainable parameters), and the cells' module hashes (search by hash, this browser's
+//! measured cells). All run off the page's main thread, so the page stays responsive.
 
-use js_sys::{Float32Array, Object, Reflect};
+use js_sys::{Float32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::net::NetConfig;
@@ -37,4 +38,16 @@ pub fn space_costs(space: &[u8]) -> Result<Object, JsError> {
         .and_then(|_| Reflect::set(&out, &"params".into(), &Float32Array::from(params.as_slice())))
         .map_err(|_| JsError::new("could not build the result object"))?;
     Ok(out)
+}
+
+/// The module hash of every cell of the packed space `space`, in file order: 16 bytes a cell.
+/// Computed here rather than downloaded (they would be 6.8 MB of incompressible bytes).
+#[wasm_bindgen]
+pub fn space_hashes(space: &[u8]) -> Result<Uint8Array, JsError> {
+    let cells = unpack(space).map_err(|e| JsError::new(&format!("space: {e}")))?.cells;
+    let mut out = Vec::with_capacity(16 * cells.len());
+    for c in &cells {
+        out.extend_from_slice(&c.hash().0);
+    }
+    Ok(Uint8Array::from(out.as_slice()))
 }

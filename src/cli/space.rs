@@ -28,9 +28,11 @@ pub enum SpaceCommand {
     Sample(SampleArgs),
     /// Write the whole space in LETI's compact binary encoding (the file the web app loads).
     ///
-    /// Layout: the magic `LETISPAC`, a version, flags and the cell count, then 4 bytes per cell
-    /// (vertex count, edge bitmask and labeling, from which the cell is rebuilt), in the order
-    /// of `enumerate`; with --with-hashes, 16 bytes of module hash per cell follow.
+    /// Layout (version 2): the magic `LETISPAC`, a version, flags, the cell count and the code
+    /// stream's length, then each cell's generator code (vertex count, edge bitmask and
+    /// labeling, from which the cell is rebuilt) as its difference from the one before, a
+    /// signed LEB128 number (about a byte a cell), in the order of `enumerate`; with
+    /// --with-hashes, 16 bytes of module hash per cell follow.
     Pack(PackArgs),
 }
 
@@ -99,11 +101,11 @@ pub fn run(cmd: SpaceCommand) -> anyhow::Result<Outcome> {
             let bytes = space::pack(&space.entries, a.with_hashes);
             std::fs::write(&a.out, &bytes).with_context(|| format!("cannot write {}", a.out.display()))?;
             println!(
-                "wrote {}: {} cells, {} bytes ({} per cell{}) in {:.1} s",
+                "wrote {}: {} cells, {} bytes ({:.2} per cell{}) in {:.1} s",
                 a.out.display(),
                 space.len(),
                 bytes.len(),
-                if a.with_hashes { 20 } else { 4 },
+                bytes.len() as f64 / space.len() as f64,
                 if a.with_hashes { ", hashes included" } else { "" },
                 start.elapsed().as_secs_f64()
             );
