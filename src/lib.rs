@@ -2,7 +2,7 @@
 //!
 //! The module map reads as the pipeline: [`space`] (cells, hashes, the whole space) ->
 //! [`net`] (the layer IR and its cost model) -> [`engine`] (WGSL kernels on wgpu, CPU
-//! reference) -> [`measure`] (timing protocol, the shared record schema) -> [`predict`]
+//! reference, ONNX export) -> [`measure`] (timing protocol, the shared record schema) -> [`predict`]
 //! (features, baselines, regressors), with the web app (`app`, wasm32 only) and the
 //! collector / CLI (`server`, `cli`, native only) at the edges. Types flow downstream: no
 //! module uses one that comes after it (`layering` states the order and tests it).

@@ -1,5 +1,6 @@
 //! Downloads of this device's records: JSONL (one full record a line, the collector's and
-//! `leti import`'s format) and CSV (one flat row a record, for spreadsheets).
+//! `leti import`'s format) and CSV (one flat row a record, for spreadsheets); and the browser
+//! side of every download, text or bytes (a fitted model, a cell's ONNX file).
 
 use wasm_bindgen::JsCast;
 
@@ -33,11 +34,21 @@ pub fn to_csv(records: &[StoredRecord]) -> String {
 
 /// Offers `text` to the user as a file called `filename`.
 pub fn save_text(filename: &str, mime: &str, text: &str) -> Result<(), String> {
+    save_part(filename, mime, &wasm_bindgen::JsValue::from_str(text))
+}
+
+/// Offers `bytes` to the user as a file called `filename`.
+pub fn save_bytes(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    save_part(filename, mime, &js_sys::Uint8Array::from(bytes))
+}
+
+/// Offers one blob part (a string or a byte array) as a file: a blob URL on a clicked link.
+fn save_part(filename: &str, mime: &str, part: &wasm_bindgen::JsValue) -> Result<(), String> {
     let err = |e: wasm_bindgen::JsValue| format!("{e:?}");
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let parts = js_sys::Array::of1(part);
     let props = web_sys::BlobPropertyBag::new();
     props.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &props).map_err(err)?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &props).map_err(err)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(err)?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(err)?.unchecked_into();

@@ -1,10 +1,11 @@
 //! The Draw page: a cell drawn by taps ([`super::cell_drawing`]) or written as NAS-Bench-101
 //! JSON (typed in or from a preset), validated as it changes with the same typed errors as the
 //! CLI, its pruned form, module hash and cost (trainable parameters, MACs, layer counts, peak
-//! activation memory), and the latency estimates ([`super::draw_estimates`]). The cell is kept
-//! in the page address (`?cell=`, a short code, or `?spec=` for JSON the drawing cannot show),
-//! so a link shares it; each drawing edit is a history entry, so Back (or Undo) undoes it and
-//! Forward (or Redo) redoes it ([`super::draw_history`]).
+//! activation memory) with its ONNX download ([`super::draw_onnx`]), and the latency estimates
+//! ([`super::draw_estimates`]). The cell is kept in the page address (`?cell=`, a short code,
+//! or `?spec=` for JSON the drawing cannot show), so a link shares it; each drawing edit is a
+//! history entry, so Back (or Undo) undoes it and Forward (or Redo) redoes it
+//! ([`super::draw_history`]).
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -14,6 +15,7 @@ use super::cell_drawing::CellDrawing;
 use super::cell_editor::{draw_url, Draft};
 use super::draw_estimates::Estimates;
 use super::draw_history::EditHistory;
+use super::draw_onnx::OnnxDownload;
 use super::format::{duration, mib, spec_json, thousands};
 use super::nasbench_data::{NasbenchData, SHOWN_EPOCHS};
 use crate::net::{build, Cost, NetConfig};
@@ -181,6 +183,7 @@ pub fn DrawPage() -> impl IntoView {
                         <dt>"Pruned spec"</dt><dd><pre class="pruned">{a.pruned_json.clone()}</pre></dd>
                         <NasbenchFacts cell=a.cell/>
                     </dl>
+                    <OnnxDownload cell=Signal::derive(move || analysis.with(|a| a.as_ref().ok().map(|a| a.cell)))/>
                 </section>
             }
         })}

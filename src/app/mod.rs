@@ -9,7 +9,7 @@
 //! [`download`] (JSONL / CSV), [`chart`], [`wake_lock`], [`battery`] (the charger), [`settings`],
 //! and the pages. Draw is
 //! split into [`cell_editor`] (the editor's state logic), [`cell_drawing`] (the SVG editor),
-//! [`draw_history`] (Undo and Redo) and [`draw_estimates`] (model estimates, measuring the
+//! [`draw_history`] (Undo and Redo), [`draw_onnx`] (the ONNX download) and [`draw_estimates`] (model estimates, measuring the
 //! drawn cell; models from [`bundled_models`]); this device's own model, fitted in the page as
 //! it measures, is [`device_model`] (state, prospective accuracy), [`fit_worker`] (the fit in a
 //! Web Worker) and [`model_card`] (its card on Measure); Explore into [`explore_data`]
@@ -28,6 +28,7 @@ pub mod device_model;
 pub mod download;
 pub mod draw_estimates;
 pub mod draw_history;
+pub mod draw_onnx;
 pub mod draw_page;
 pub mod engine_measurer;
 pub mod engine_port;

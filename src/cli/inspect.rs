@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
+use super::net_args::NetArgs;
 use super::output::{json_line, writer};
 use super::Outcome;
 use crate::net::{build, Cost, LayerCounts, NetConfig};
@@ -44,32 +45,8 @@ pub struct InspectArgs {
     /// Write to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Height and width of the input image.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=4096))]
-    pub input_size: u64,
-    /// Output channels of the stem convolution (and of the first stack's cells); at least 5,
-    /// so that every vertex of a 5-way channel split gets a channel.
-    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(5..=4096))]
-    pub stem_channels: u64,
-    /// Number of stacks; before each stack after the first, the image is halved and the
-    /// channels doubled.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=6))]
-    pub stacks: u64,
-    /// Cells in each stack.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub cells_per_stack: u64,
-}
-
-impl InspectArgs {
-    fn config(&self) -> NetConfig {
-        NetConfig {
-            input_size: self.input_size as usize,
-            stem_channels: self.stem_channels as usize,
-            num_stacks: self.stacks as usize,
-            cells_per_stack: self.cells_per_stack as usize,
-            ..NetConfig::default()
-        }
-    }
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 /// One output line of `inspect`.
@@ -112,7 +89,7 @@ fn inspect_line(line: usize, text: &str, config: &NetConfig) -> Result<InspectLi
 }
 
 pub fn run(args: InspectArgs) -> anyhow::Result<Outcome> {
-    let config = args.config();
+    let config = args.net.config();
     let (mut reader, source): (Box<dyn BufRead>, String) = match args.input.as_deref() {
         Some(p) if p.as_os_str() != "-" => {
             let f = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;

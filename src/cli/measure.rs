@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::engine::{seeded_input, Gpu, LimitsTier, Program, Weights};
+use crate::engine::{seeded_input, Gpu, LimitsTier, Program, Weights, MEASURE_SEED};
 use crate::measure::{measure, new_record_id, ClientInfo, MeasurementRecord, Protocol, RecordContext, RunInfo};
 use crate::net::{build, NetConfig};
 use crate::space::{Cell, CellSpec};
@@ -142,8 +142,8 @@ impl Session<'_> {
     /// Measures one cell with the protocol and assembles its record.
     fn record(&self, cell: &Cell, sequence: u32, anchor: bool, thermal_ratio: Option<f64>) -> anyhow::Result<MeasurementRecord> {
         let net = build(cell, &self.config);
-        let weights = Weights::seeded(&net, 0);
-        let input = seeded_input(net.tensors[net.input].shape, 0);
+        let weights = Weights::seeded(&net, MEASURE_SEED);
+        let input = seeded_input(net.tensors[net.input].shape, MEASURE_SEED);
         let program = Program::new(self.gpu, &net, &weights, &input, true).with_context(|| format!("planning cell {}", cell.hash()))?;
         let m = pollster::block_on(measure(self.gpu, &program, &self.protocol)).with_context(|| format!("measuring cell {}", cell.hash()))?;
         let run = RunInfo { run_id: self.run_id.clone(), sequence, anchor, thermal_ratio, ..RunInfo::default() };

@@ -11,6 +11,7 @@ pub mod anchors;
 pub mod db_args;
 pub mod evaluate;
 pub mod export;
+pub mod export_onnx;
 pub mod import;
 pub mod inspect;
 pub mod layers;
@@ -18,6 +19,7 @@ pub mod measure;
 mod measure_layers;
 pub mod nasbench;
 mod nasbench_join;
+pub mod net_args;
 pub mod output;
 pub mod predict;
 pub mod records_args;
@@ -60,6 +62,9 @@ pub enum Command {
     Adapters(adapters::AdaptersArgs),
     /// Serve the web app and collect contributed measurements into a database.
     Serve(serve::ServeArgs),
+    /// Write one cell's network, with the seeded weights the engine runs, as an ONNX file.
+    #[command(long_about = export_onnx::LONG_ABOUT)]
+    ExportOnnx(export_onnx::ExportOnnxArgs),
     /// Write stored measurements from a database to a JSONL (or CSV) file.
     Export(export::ExportArgs),
     /// Validate a JSONL file of measurements and add its records to a database.
@@ -96,6 +101,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Adapters(args) => adapters::run(args).map(exit_outcome),
         Command::Serve(args) => serve::run(args).map(|()| Outcome::Success),
         Command::Export(args) => export::run(args).map(|()| Outcome::Success),
+        Command::ExportOnnx(args) => export_onnx::run(args).map(|()| Outcome::Success),
         Command::Import(args) => import::run(args).map(|()| Outcome::Success),
         Command::Train(args) => train::run(args).map(exit_outcome),
         Command::Evaluate(args) => evaluate::run(args).map(exit_outcome),

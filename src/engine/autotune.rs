@@ -6,7 +6,7 @@ use super::device::Gpu;
 use super::kernels::ConvStrategy;
 use super::program::Program;
 use super::timing_mode::TimingMode;
-use super::weights::{seeded_input, Weights};
+use super::weights::{seeded_input, Weights, MEASURE_SEED};
 use crate::net::single_conv_net;
 
 /// Times both conv families on a 3x3 64->64 and a 1x1 128->128 conv at 16x16 (best of 3
@@ -17,7 +17,7 @@ pub async fn autotune_conv(gpu: &mut Gpu) -> Result<[(ConvStrategy, f64); 2], su
     for (strategy, total) in totals.iter_mut() {
         gpu.set_conv_strategy(*strategy);
         for net in &probes {
-            let program = Program::new(gpu, net, &Weights::seeded(net, 0), &seeded_input(net.tensors[0].shape, 0), true)?;
+            let program = Program::new(gpu, net, &Weights::seeded(net, MEASURE_SEED), &seeded_input(net.tensors[0].shape, MEASURE_SEED), true)?;
             program.run(gpu, TimingMode::Plain).await?;
             let mut best = f64::INFINITY;
             for _ in 0..3 {

@@ -1,7 +1,8 @@
 //! The GPU engine (wgpu; Vulkan/Metal/DX12 natively, WebGPU in the browser): device setup
 //! (`device`) and the limits it requests (`limits`), the WGSL kernels and their pipeline cache (`kernels`), the planner from the IR
 //! to kernel steps over one activation arena (`plan`), each step's launch with its typed parameter block (`launch`, `params`), the
-//! program that runs them (`program`), the choice of conv kernel family by timing (`autotune`), seeded weights (`weights`), the CPU reference (`reference`) and portable
+//! program that runs them (`program`), the choice of conv kernel family by timing (`autotune`), seeded weights (`weights`), the CPU reference (`reference`),
+//! the ONNX export of a network with those weights (`onnx`, its protobuf messages in `onnx_proto`), portable
 //! waiting (`sync`) and the clocks (`clock`).
 //!
 //! Activation layout: NCHW. A truncation keeps a channel prefix and a concat input is a
@@ -15,6 +16,8 @@ mod device;
 mod kernels;
 mod launch;
 mod limits;
+pub mod onnx;
+mod onnx_proto;
 mod params;
 mod plan;
 mod program;
@@ -33,4 +36,4 @@ pub use params::{AddParams, ConvParams, DenseParams, GlobalAvgPoolParams, GpuPar
 pub use plan::{schedule, PlanError, Schedule, Step, StepKind, TensorRef};
 pub use program::{Dispatch, Program, ProgramError, RunTiming};
 pub use timing_mode::TimingMode;
-pub use weights::{seeded_input, LayerWeights, Weights};
+pub use weights::{seeded_input, LayerWeights, Weights, MEASURE_SEED};

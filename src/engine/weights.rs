@@ -7,6 +7,10 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::net::{LayerKind, Net, Shape};
 
+/// The seed `leti measure` (cells and layers) and the conv autotuner give [`Weights::seeded`]
+/// and [`seeded_input`]; `leti export-onnx` and the Draw page's ONNX download default to it.
+pub const MEASURE_SEED: u64 = 0;
+
 /// Parameters of one conv or dense layer, in the canonical layout
 /// `w[co][ci][ky][kx]` (`k = 1` for dense), plus one bias per output channel.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,7 +4,7 @@
 //! way). One implementation for `leti measure --layers` and the browser's layer table (the
 //! ignored `layer_table_in_the_browser` wasm test).
 
-use crate::engine::{seeded_input, Gpu, Program, TimingMode, Weights};
+use crate::engine::{seeded_input, Gpu, Program, TimingMode, Weights, MEASURE_SEED};
 use crate::net::{isolation_net, LayerConfig, ISOLATION_TARGET as TARGET};
 
 use super::protocol::settled;
@@ -37,8 +37,8 @@ pub fn table_line(config: &LayerConfig, stats: Option<&Stats>) -> serde_json::Va
 /// timed runs. `Ok(None)` when the layer launches nothing of its own.
 pub async fn time_layer(gpu: &Gpu, config: &LayerConfig, batch: usize, mode: TimingMode, warmup_max: u32, repeats: u32) -> Result<Option<Stats>, String> {
     let net = isolation_net(config, batch)?;
-    let weights = Weights::seeded(&net, 0);
-    let input = seeded_input(net.tensors[net.input].shape, 0);
+    let weights = Weights::seeded(&net, MEASURE_SEED);
+    let input = seeded_input(net.tensors[net.input].shape, MEASURE_SEED);
     let program = Program::new(gpu, &net, &weights, &input, true).map_err(|e| format!("planning {config:?}: {e}"))?;
     let Some(at) = program.dispatches.iter().position(|d| d.name == TARGET) else {
         return Ok(None);
