@@ -2,21 +2,33 @@
 //! run by an independent runtime (tract), give the CPU reference's logits; the file's float
 //! initializers are the network's folded parameters (the README cell's count read back); the
 //! CLI writes the library's bytes and refuses bad cells with a clear message.
+//!
+//! The tract tests need the `onnx-check` feature: tract takes 5-8 minutes to compile on two
+//! cores, more than `.ci/test` can spend, so CI runs the CLI and coverage tests here and
+//! `cargo test --features onnx-check --test onnx` runs all of them.
 
 mod common;
 
 use std::process::Command;
 
-use common::{readme_cell, spec, README_HASH, README_PARAMS};
-use leti::engine::onnx::{self, INPUT_NAME, OPSET, OUTPUT_NAME};
-use leti::engine::{reference, seeded_input, Weights, MEASURE_SEED};
+#[cfg(feature = "onnx-check")]
+use common::README_PARAMS;
+use common::{readme_cell, spec, README_HASH};
+use leti::engine::onnx;
+#[cfg(feature = "onnx-check")]
+use leti::engine::onnx::{INPUT_NAME, OPSET, OUTPUT_NAME};
+use leti::engine::MEASURE_SEED;
+#[cfg(feature = "onnx-check")]
+use leti::engine::{reference, seeded_input, Weights};
 use leti::net::{build, Cost, Net, NetConfig};
 use leti::space::{Cell, CellSpec};
-use tract_onnx::pb;
-use tract_onnx::prelude::*;
+#[cfg(feature = "onnx-check")]
+use tract_onnx::{pb, prelude::*};
 
 /// A test case: a cell and the network configuration it is exported with.
 struct Case {
+    /// What the case is, for the tract test's messages.
+    #[cfg_attr(not(feature = "onnx-check"), allow(dead_code))]
     what: &'static str,
     cell: CellSpec,
     config: NetConfig,
@@ -64,6 +76,7 @@ fn net_of(case: &Case) -> Net {
     build(&case.cell.validate().expect("valid test cell"), &case.config)
 }
 
+#[cfg(feature = "onnx-check")]
 /// The logits tract computes from the exported bytes on `input`.
 fn tract_logits(bytes: &[u8], net: &Net, input: &[f32]) -> Vec<f32> {
     let model = tract_onnx::onnx().model_for_read(&mut &bytes[..]).expect("tract reads the model");
@@ -83,8 +96,10 @@ fn tract_logits(bytes: &[u8], net: &Net, input: &[f32]) -> Vec<f32> {
 /// cell 8.3e-7 absolute on logits of 1.65; large cell 7.3e-4 on logits of 1669); 1e-5 leaves a
 /// twentyfold margin, while a wrong pad, slice, weight layout or a missing ReLU moves the
 /// logits by percents.
+#[cfg(feature = "onnx-check")]
 const REL_TOL: f32 = 1e-5;
 
+#[cfg(feature = "onnx-check")]
 #[test]
 fn tract_runs_every_export_to_the_reference_logits() {
     for case in cases() {
@@ -115,6 +130,7 @@ fn the_cases_cover_every_layer_kind_and_uneven_pads() {
     assert!(odd_pool, "a downsampling pool over an odd size");
 }
 
+#[cfg(feature = "onnx-check")]
 /// Float elements of the initializers, and those of the conv biases among them.
 fn float_parameters(model: &pb::ModelProto) -> (u64, u64) {
     let graph = model.graph.as_ref().expect("a graph");
@@ -125,6 +141,7 @@ fn float_parameters(model: &pb::ModelProto) -> (u64, u64) {
     (floats, biases)
 }
 
+#[cfg(feature = "onnx-check")]
 #[test]
 fn the_readme_cells_parameters_read_back_from_the_file() {
     let net = build(&readme_cell().validate().unwrap(), &NetConfig::default());
