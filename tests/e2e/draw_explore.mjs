@@ -3,7 +3,8 @@
 // playwright-core) on its SwiftShader WebGPU adapter.
 // Draw: draws the NAS-Bench-101 README cell by taps on the editor and reads its module hash,
 // trainable parameters and a latency estimate with a range off the page; the URL keeps the
-// cell across a reload; "Measure on this device" shows measured next to predicted.
+// cell across a reload; "Measure on this device" shows measured next to predicted; "Download
+// ONNX" gives the bytes `leti export-onnx` writes.
 // Draw also: Undo/Redo, 44 px vertices in a column at 390 and 320 px.
 // Explore: waits for every cell to be predicted in the worker, checks the plot drew all
 // 423,624 cells, reads the prediction time, filters, searches a hash (Draw's number for the
@@ -37,6 +38,11 @@ const common = readFileSync(process.env.LETI_COMMON || "tests/common/mod.rs", "u
 const README_HASH = common.match(/README_HASH: &str = "([0-9a-f]{32})"/)[1];
 const README_PARAMS = Number(common.match(/README_PARAMS: u64 = ([0-9_]+)/)[1].replace(/_/g, ""));
 const withCommas = (n) => n.toLocaleString("en-US");
+// The README cell as NAS-Bench-101's README writes it.
+const README_SPEC = {
+  module_adjacency: [[0, 1, 1, 1, 0, 1, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0]],
+  module_operations: ["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu", "conv3x3-bn-relu", "maxpool3x3", "output"],
+};
 
 /// CRC-32C (Castagnoli), as TFRecord frames use it, masked the TFRecord way.
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -169,6 +175,15 @@ try {
   const drawModel = await est.getAttribute("data-model");
   log(`drawn by taps: hash ${README_HASH}, ${README_PARAMS} parameters, estimate ${point} (${range}) by ${drawModel}`);
   await page.screenshot({ path: `${SHOTS}/draw-phone.png`, fullPage: true });
+
+  // "Download ONNX" gives the bytes `leti export-onnx` writes for the same cell.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download ONNX" }).click()]);
+  assert.equal(download.suggestedFilename(), `cell-${README_HASH.slice(0, 8)}.onnx`);
+  const onnxDir = mkdtempSync(join(tmpdir(), "leti-onnx-"));
+  const fromPage = readFileSync(await download.path());
+  execFileSync(process.env.LETI_BIN, ["export-onnx", "--out", join(onnxDir, "cli.onnx")], { input: JSON.stringify(README_SPEC) });
+  assert.ok(fromPage.equals(readFileSync(join(onnxDir, "cli.onnx"))), "Draw's ONNX file is the CLI's, byte for byte");
+  log(`Download ONNX: ${download.suggestedFilename()}, ${fromPage.length} bytes, the same as leti export-onnx`);
 
   // The cell lives in the URL: a reload (or a shared link) shows the same cell.
   assert.match(page.url(), /\/draw\?cell=1333m-1d0463$/, "a short share URL");
