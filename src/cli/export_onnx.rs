@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::Value;
 
+use super::cell_json::spec_value;
 use super::net_args::NetArgs;
 use crate::engine::{onnx, MEASURE_SEED};
 use crate::net::{build, Cost};
@@ -48,7 +49,7 @@ pub struct ExportOnnxArgs {
 /// The pruned cell of one JSON text: a spec, or an object with a `cell` field holding one.
 pub fn parse_cell(text: &str) -> anyhow::Result<Cell> {
     let v: Value = serde_json::from_str(text).context("not one JSON value (expected one cell as a JSON object)")?;
-    let spec = if v.get("module_adjacency").is_some() { &v } else { v.get("cell").context("no module_adjacency and no `cell` field: not a cell spec")? };
+    let spec = spec_value(&v).context("no module_adjacency and no `cell` field: not a cell spec")?;
     let pruned = CellSpec::from_json_value(spec)?.prune()?;
     Ok(pruned.cell)
 }

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::cell_json::spec_value;
 use crate::engine::{seeded_input, Gpu, LimitsTier, Program, Weights, MEASURE_SEED};
 use crate::measure::{measure, new_record_id, ClientInfo, MeasurementRecord, Protocol, RecordContext, RunInfo};
 use crate::net::{build, NetConfig};
@@ -177,12 +178,10 @@ fn read_cells(path: &PathBuf) -> anyhow::Result<Vec<Cell>> {
 
 /// A cell spec line, bare or (as `leti anchors` writes) under a `cell` key.
 fn spec_of_line(line: &str) -> Result<CellSpec, crate::space::SpecError> {
-    if let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(line) {
-        if let Some(cell) = obj.get("cell").filter(|_| !obj.contains_key("module_adjacency")) {
-            return CellSpec::from_json_str(&cell.to_string());
-        }
+    match serde_json::from_str::<serde_json::Value>(line) {
+        Ok(v) => spec_value(&v).map_or_else(|| CellSpec::from_json_value(&v), CellSpec::from_json_value),
+        Err(_) => CellSpec::from_json_str(line),
     }
-    CellSpec::from_json_str(line)
 }
 
 fn done_hashes(path: &PathBuf) -> anyhow::Result<HashSet<String>> {
@@ -314,4 +313,19 @@ fn measure_all(session: &Session, todo: &[Cell], args: &MeasureArgs) -> anyhow::
     }
     bar.finish();
     Ok((sequence, noisy))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spec_of_line;
+    use crate::space::SpecError;
+
+    #[test]
+    fn a_cells_line_is_a_spec_bare_or_under_cell() {
+        let spec = r#"{"module_adjacency": [[0, 1], [0, 0]], "module_operations": ["input", "output"]}"#;
+        let bare = spec_of_line(spec).unwrap();
+        assert_eq!(spec_of_line(&format!(r#"{{"rank": 1, "cell": {spec}}}"#)).unwrap(), bare);
+        assert!(matches!(spec_of_line("{not json"), Err(SpecError::Json(_))));
+        assert!(matches!(spec_of_line(r#"{"rank": 1}"#), Err(SpecError::Shape(m)) if m == "missing field module_adjacency"));
+    }
 }

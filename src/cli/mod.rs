@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 pub mod adapters;
 pub mod anchors;
+mod cell_json;
 pub mod db_args;
 pub mod evaluate;
 pub mod export;

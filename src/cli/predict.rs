@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde_json::{json, Value};
 
+use super::cell_json::spec_value;
 use super::nasbench_join::NasbenchJoin;
 use crate::predict::Model;
 use crate::space::CellSpec;
@@ -73,7 +74,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
         }
         let result = (|| -> anyhow::Result<Value> {
             let v: Value = serde_json::from_str(&line).context("not JSON")?;
-            let spec_value = if v.get("module_adjacency").is_some() { &v } else { v.get("cell").context("no cell spec and no `cell` field")? };
+            let spec_value = spec_value(&v).context("no cell spec and no `cell` field")?;
             let cell = CellSpec::from_json_value(spec_value)?.validate()?;
             let p = model.predict(&cell)?;
             let mut v = json!({"line": i + 1, "hash": cell.hash().to_hex(), "ms": p.ms, "lo_ms": p.lo_ms, "hi_ms": p.hi_ms});
