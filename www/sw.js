@@ -38,18 +38,21 @@ function cacheable(url) {
   return p !== "/healthz" && p !== "/sw.js";
 }
 
+/// Whether a response may be kept: a success with the whole body (the Cache API refuses 206).
+const storable = (resp) => resp.ok && resp.status !== 206;
+
 async function cacheFirst(request) {
   const hit = await caches.match(request);
   if (hit) return hit;
   const resp = await fetch(request);
-  if (resp.ok && resp.status !== 206) (await caches.open(CACHE)).put(request, resp.clone());
+  if (storable(resp)) (await caches.open(CACHE)).put(request, resp.clone());
   return resp;
 }
 
 async function networkFirst(request) {
   try {
     const resp = await fetch(request);
-    if (resp.ok && resp.status !== 206) (await caches.open(CACHE)).put(request, resp.clone());
+    if (storable(resp)) (await caches.open(CACHE)).put(request, resp.clone());
     return resp;
   } catch (e) {
     const hit = await caches.match(request, { ignoreVary: true });
@@ -90,7 +93,7 @@ self.addEventListener("message", (event) => {
       Promise.all(urls.map(async (u) => {
         if (await c.match(u)) return;
         const resp = await fetch(u).catch(() => null);
-        if (resp && resp.ok && resp.status !== 206) await c.put(u, resp);
+        if (resp && storable(resp)) await c.put(u, resp);
       })),
     ),
   );
