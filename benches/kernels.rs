@@ -6,12 +6,13 @@
 //!
 //! `cargo bench --bench kernels -- [--adapter NAME] [--runs N] [--sampled N]` (N sampled
 //! cells' networks after the README cell's).
-//! (SwiftShader: `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`).
+//! (SwiftShader: `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`). On an adapter
+//! with `shader-f16` (lavapipe) it also times the README network in f16 against f32.
 
 use leti::engine::{now_ms, seeded_input, ConvStrategy, Gpu, Program, Weights};
 use leti::measure::TimingMode;
 use leti::net::single_conv_net;
-use leti::net::{build, NetConfig};
+use leti::net::{build, NetConfig, Precision};
 use wgpu::util::DeviceExt;
 
 #[path = "../tests/common/mod.rs"]
@@ -110,6 +111,23 @@ fn main() {
         println!();
     }
     network_table(&mut gpu, runs, sampled);
+    if gpu.shader_f16 {
+        println!();
+        precision_table(&gpu, runs);
+    }
+}
+
+/// Where the adapter has `shader-f16`: the README network in f16 against f32 (the baseline,
+/// same run), with the engine's conv family.
+fn precision_table(gpu: &Gpu, runs: usize) {
+    println!("{:<30} {:>9} {:>9} {:>10}", "network (full size, batch 1)", "f32 ms", "f16 ms", "f32 / f16");
+    let mut ms = Vec::new();
+    for precision in Precision::ALL {
+        let net = build(&common::readme_cell().validate().unwrap(), &NetConfig { precision, ..NetConfig::default() });
+        let prog = Program::new(gpu, &net, &Weights::seeded(&net, 1), &seeded_input(net.tensors[net.input].shape, 1), true).unwrap();
+        ms.push(time(runs, || pollster::block_on(prog.run(gpu, TimingMode::Plain)).unwrap().wall_ms));
+    }
+    println!("{:<30} {:>9.2} {:>9.2} {:>10.2}", "README cell", ms[0], ms[1], ms[0] / ms[1]);
 }
 
 /// Each of the README network's representative convolutions alone: both of our conv kernel

@@ -1,9 +1,13 @@
 // add_n.wgsl — element-wise sum of 2 to 5 tensors of the same shape into a third.
 //
-// Layout: activations NCHW f32 in the arena buffer `act`; each operand is (offset, batch
+// Layout: activations NCHW `T` (f32 or f16, see below) in the arena buffer `act`; each operand is (offset, batch
 // stride) and its c * h * w elements per image are contiguous (a truncated view is a prefix),
 // so the sum runs over a flat per-image index. One invocation per output element, WG1 per
 // workgroup; the flat index spans x and y of the dispatch grid. No workgroup memory.
+//
+// Precision: `T` is f32 or f16 and `LOWEST` its most negative finite value, from the prelude the
+// engine prepends per network precision (`enable f16;` for f16); storage and arithmetic are both
+// in `T`, as phones run networks at half precision.
 
 const WG1: u32 = 256u; // variant: replaced by the engine's pipeline cache
 
@@ -27,7 +31,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> act: array<f32>;
+@group(0) @binding(1) var<storage, read_write> act: array<T>;
 
 @compute @workgroup_size(WG1, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -2,7 +2,7 @@
 // the folded batch-norm bias, ReLU and an optional residual add fused, as a direct convolution
 // tiled in registers only: every invocation computes one pixel for 16 output channels.
 //
-// Layout: activations NCHW f32 in one arena buffer (`act`); element (n, c, y, x) of a tensor at
+// Layout: activations NCHW `T` (f32 or f16, see below) in one arena buffer (`act`); element (n, c, y, x) of a tensor at
 // off + n * bstride + c * h * w + y * w + x. Weights [r = ci * k * k + tap][c_out4] (c_out
 // rounded up to 4, zero padded) read as vec4 over output channels, bias [c_out4] at vec4 index
 // `bias_off`.
@@ -15,6 +15,10 @@
 // against `conv2d_tiled.wgsl` / `conv1x1_gemm_vec4.wgsl` when it opens a device and keeps the
 // faster (this one wins on SwiftShader, where barriers are costly; the tiled ones on lavapipe).
 // Dispatch: (ceil(h*w / WG1), ceil(c_out / 16), batch).
+//
+// Precision: `T` is f32 or f16 and `LOWEST` its most negative finite value, from the prelude the
+// engine prepends per network precision (`enable f16;` for f16); storage and arithmetic are both
+// in `T`, as phones run networks at half precision.
 
 const WG1: u32 = 64u; // variant: replaced by the engine's pipeline cache
 const K: u32 = 3u; // variant: replaced by the engine's pipeline cache
@@ -24,10 +28,10 @@ const PAD: i32 = i32(K / 2u);
 // `Params` (the per-dispatch uniform block) is in conv_params.wgsl, prepended by the engine.
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> act: array<f32>;
-@group(0) @binding(2) var<storage, read> wts: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> act: array<T>;
+@group(0) @binding(2) var<storage, read> wts: array<vec4<T>>;
 
-fn store(co: u32, v: f32, pix: u32, n: u32, hw: u32) {
+fn store(co: u32, v: T, pix: u32, n: u32, hw: u32) {
     if co >= p.c_out {
         return;
     }
@@ -49,10 +53,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let x = i32(pix % p.w);
     let src = p.src_off + n * p.src_bstride;
 
-    var acc0 = vec4<f32>(0.0);
-    var acc1 = vec4<f32>(0.0);
-    var acc2 = vec4<f32>(0.0);
-    var acc3 = vec4<f32>(0.0);
+    var acc0 = vec4<T>(0.0);
+    var acc1 = vec4<T>(0.0);
+    var acc2 = vec4<T>(0.0);
+    var acc3 = vec4<T>(0.0);
     // Blocks past c_out4 read the last valid vec4 columns (results discarded at the store).
     let c1 = min(cb4 + 1u, cout4 - 1u);
     let c2 = min(cb4 + 2u, cout4 - 1u);
@@ -62,7 +66,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
         let xx = x + i32(tap % K) - PAD;
         let inside = yy >= 0 && yy < i32(p.h) && xx >= 0 && xx < i32(p.w);
         let off = src + select(0u, u32(yy) * p.w + u32(xx), inside);
-        let keep = select(0.0, 1.0, inside);
+        let keep = select(T(0.0), T(1.0), inside);
         for (var ci = 0u; ci < p.c_in; ci++) {
             let v = act[off + ci * hw] * keep;
             let row = (ci * KK + tap) * cout4;

@@ -3,7 +3,7 @@
 //   out[co, pixel] = relu(sum_r W[r, co] * im2col(x)[r, pixel] + bias[co]) (+ residual[co, pixel]),
 //   r = ci * k * k + tap.
 //
-// Layout: activations are NCHW f32 in one arena buffer (`act`); element (n, c, y, x) of a tensor
+// Layout: activations are NCHW `T` (f32 or f16, see below) in one arena buffer (`act`); element (n, c, y, x) of a tensor
 // lives at off + n * bstride + c * h * w + y * w + x, so a channel truncation is the same offset
 // with fewer channels and a concat input is a contiguous channel range of its concat's region.
 // Weights are [r][c_out4] (c_out rounded up to a multiple of 4, zero padded) read as vec4 over
@@ -18,6 +18,10 @@
 // per workgroup, workgroup size, workgroup storage); input gathers are scalar because the
 // k x k window shifts break vec4 alignment (the 1x1 kernel `conv1x1_gemm_vec4.wgsl` loads vec4).
 // Dispatch: (ceil(h*w / (4*WG)), ceil(c_out4 / (4*WG)), batch).
+//
+// Precision: `T` is f32 or f16 and `LOWEST` its most negative finite value, from the prelude the
+// engine prepends per network precision (`enable f16;` for f16); storage and arithmetic are both
+// in `T`, as phones run networks at half precision.
 
 const WG: u32 = 16u; // variant: replaced by the engine's pipeline cache
 const K: u32 = 3u; // variant: replaced by the engine's pipeline cache
@@ -27,13 +31,13 @@ const PAD: i32 = i32(K / 2u);
 // `Params` (the per-dispatch uniform block) is in conv_params.wgsl, prepended by the engine.
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> act: array<f32>;
-@group(0) @binding(2) var<storage, read> wts: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read_write> act: array<T>;
+@group(0) @binding(2) var<storage, read> wts: array<vec4<T>>;
 
-var<workgroup> As: array<vec4<f32>, WG * WG>;
-var<workgroup> Bs: array<vec4<f32>, WG * WG>;
+var<workgroup> As: array<vec4<T>, WG * WG>;
+var<workgroup> Bs: array<vec4<T>, WG * WG>;
 
-fn store4(co: u32, v: vec4<f32>, pix: u32, n: u32, hw: u32) {
+fn store4(co: u32, v: vec4<T>, pix: u32, n: u32, hw: u32) {
     if co >= p.c_out {
         return;
     }
@@ -73,15 +77,15 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let pin = pix < vec4<u32>(hw);
     let src_base = p.src_off + n * p.src_bstride;
 
-    var acc0 = vec4<f32>(0.0);
-    var acc1 = vec4<f32>(0.0);
-    var acc2 = vec4<f32>(0.0);
-    var acc3 = vec4<f32>(0.0);
+    var acc0 = vec4<T>(0.0);
+    var acc1 = vec4<T>(0.0);
+    var acc2 = vec4<T>(0.0);
+    var acc3 = vec4<T>(0.0);
 
     for (var r0 = 0u; r0 < rdim; r0 += WG) {
         let r = r0 + lk;
-        var a = vec4<f32>(0.0);
-        var b = vec4<f32>(0.0);
+        var a = vec4<T>(0.0);
+        var b = vec4<T>(0.0);
         if r < rdim {
             if co4_0 + lq < cout4 {
                 a = wts[r * cout4 + co4_0 + lq];
@@ -120,8 +124,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     if opix >= hw {
         return;
     }
-    store4(4u * c4 + 0u, acc0 + vec4<f32>(bias.x), opix, n, hw);
-    store4(4u * c4 + 1u, acc1 + vec4<f32>(bias.y), opix, n, hw);
-    store4(4u * c4 + 2u, acc2 + vec4<f32>(bias.z), opix, n, hw);
-    store4(4u * c4 + 3u, acc3 + vec4<f32>(bias.w), opix, n, hw);
+    store4(4u * c4 + 0u, acc0 + vec4<T>(bias.x), opix, n, hw);
+    store4(4u * c4 + 1u, acc1 + vec4<T>(bias.y), opix, n, hw);
+    store4(4u * c4 + 2u, acc2 + vec4<T>(bias.z), opix, n, hw);
+    store4(4u * c4 + 3u, acc3 + vec4<T>(bias.w), opix, n, hw);
 }

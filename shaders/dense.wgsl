@@ -5,6 +5,10 @@
 // [c_in][c_out4] (c_out rounded up to 4, zero padded; scalar reads here) followed by the bias
 // at scalar index `bias_off`. One invocation per (n, o), WG1 per workgroup. No workgroup
 // memory (10 outputs x 512 inputs: negligible).
+//
+// Precision: `T` is f32 or f16 and `LOWEST` its most negative finite value, from the prelude the
+// engine prepends per network precision (`enable f16;` for f16); storage and arithmetic are both
+// in `T`, as phones run networks at half precision.
 
 const WG1: u32 = 256u; // variant: replaced by the engine's pipeline cache
 
@@ -24,8 +28,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> act: array<f32>;
-@group(0) @binding(2) var<storage, read> wts: array<f32>;
+@group(0) @binding(1) var<storage, read_write> act: array<T>;
+@group(0) @binding(2) var<storage, read> wts: array<T>;
 
 @compute @workgroup_size(WG1, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -2,11 +2,15 @@
 // (output = ceil(in / s); padding total max((out - 1) * s + k - in, 0), the smaller half before;
 // padded positions are ignored, never taken as zeros).
 //
-// Layout: activations NCHW f32 in the arena buffer `act`; element (n, c, y, x) of a tensor at
+// Layout: activations NCHW `T` (f32 or f16, see below) in the arena buffer `act`; element (n, c, y, x) of a tensor at
 // off + n * bstride + c * h * w + y * w + x (so it reads truncated views and writes straight
 // into a concat's channel range). One invocation per output element, WG1 invocations per
 // workgroup along x; the flat index spans x and y of the dispatch grid so that large tensors
 // stay under the per-dimension workgroup-count limit. No workgroup memory.
+//
+// Precision: `T` is f32 or f16 and `LOWEST` its most negative finite value, from the prelude the
+// engine prepends per network precision (`enable f16;` for f16); storage and arithmetic are both
+// in `T`, as phones run networks at half precision.
 
 const WG1: u32 = 256u; // variant: replaced by the engine's pipeline cache
 
@@ -30,7 +34,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> act: array<f32>;
+@group(0) @binding(1) var<storage, read_write> act: array<T>;
 
 @compute @workgroup_size(WG1, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -48,7 +52,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let base = p.src_off + n * p.src_bstride + c * p.h * p.w;
     let y0 = i32(oy * p.stride) - i32(p.pad_top);
     let x0 = i32(ox * p.stride) - i32(p.pad_left);
-    var m = -3.402823e38;
+    var m = LOWEST;
     for (var dy = 0u; dy < p.k; dy++) {
         let y = y0 + i32(dy);
         if y < 0 || y >= i32(p.h) {

@@ -8,7 +8,7 @@ mod common;
 
 use agreement_cells::cases;
 use leti::engine::{agreement, ConvStrategy, Gpu, LimitsTier, Tiling};
-use leti::net::{build, NetConfig};
+use leti::net::{build, NetConfig, Precision};
 use leti::space::CellSpec;
 
 /// Checks every tensor, with both convolution kernel families.
@@ -62,6 +62,45 @@ fn gpu_matches_cpu_on_odd_sizes_and_batches() {
     for (name, cell) in cases() {
         check(&mut gpu, name, &cell, &cfg);
     }
+}
+
+/// Networks configured for f16 (WebGPU's `shader-f16`, which lavapipe offers and SwiftShader
+/// does not): every rule with both conv families within the f16 tolerance, then the README
+/// cell's full network (the longest reductions: 3 x 3 x 512 = 4,608 terms), whose worst
+/// tensor error is printed. On lavapipe the feature is required, so the test cannot skip there.
+#[test]
+fn gpu_matches_cpu_at_f16_where_the_adapter_has_shader_f16() {
+    let Some(mut gpu) = common::open_gpu() else { return };
+    if !gpu.shader_f16 {
+        assert!(!gpu.info.name.contains("llvmpipe"), "lavapipe offers shader-f16, but the engine did not enable it");
+        eprintln!("SKIPPED: {} has no shader-f16", gpu.info.name);
+        return;
+    }
+    let cfg = NetConfig { input_size: 8, stem_channels: 16, num_stacks: 3, cells_per_stack: 1, precision: Precision::F16, ..NetConfig::default() };
+    for (name, cell) in cases() {
+        check(&mut gpu, name, &cell, &cfg);
+    }
+    let full = NetConfig { precision: Precision::F16, ..NetConfig::default() };
+    let net = build(&common::readme_cell().validate().unwrap(), &full);
+    for conv in [ConvStrategy::Workgroup, ConvStrategy::Register] {
+        gpu.set_conv_strategy(conv);
+        let a = pollster::block_on(agreement::check(&gpu, &net, 1)).unwrap();
+        let worst = a.tensors.iter().chain([&a.logits_reused]).map(|t| t.max_abs_err / t.max_abs_ref.max(1.0)).fold(0.0f32, f32::max);
+        eprintln!("README network at f16, {conv:?}: worst tensor error {worst:.2e} of its scale (tolerance {:.0e})", agreement::REL_TOL_F16);
+        assert!(a.failures().is_empty(), "README network at f16 {conv:?}: {:?}", &a.failures()[..a.failures().len().min(5)]);
+    }
+}
+
+/// An f16 network on an adapter without `shader-f16` is refused with a clear error.
+#[test]
+fn an_f16_network_without_shader_f16_is_refused() {
+    let Some(mut gpu) = common::open_gpu() else { return };
+    gpu.shader_f16 = false;
+    let cfg = NetConfig { input_size: 8, stem_channels: 8, num_stacks: 1, cells_per_stack: 1, precision: Precision::F16, ..NetConfig::default() };
+    let net = build(&cases()[0].1.validate().unwrap(), &cfg);
+    let input = leti::engine::seeded_input(net.tensors[net.input].shape, 3);
+    let err = leti::engine::Program::new(&gpu, &net, &leti::engine::Weights::seeded(&net, 3), &input, true).err().expect("refused");
+    assert!(err.to_string().contains("shader-f16"), "{err}");
 }
 
 /// Pipelines are compiled once per kernel variant and reused by every later network.

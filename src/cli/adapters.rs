@@ -1,4 +1,4 @@
-//! `leti adapters`: what wgpu sees — name, backend, device type, driver, timestamp support,
+//! `leti adapters`: what wgpu sees — name, backend, device type, driver, timestamp and f16 support,
 //! the limits the kernels are sized against, and the tile sizes chosen from them.
 
 use std::process::ExitCode;
@@ -18,7 +18,8 @@ pub fn run(_args: AdaptersArgs) -> anyhow::Result<ExitCode> {
         let l = &a.limits;
         println!("[{i}] {}", a.info.name);
         println!("    backend {}, type {:?}, driver {} {}", a.info.backend, a.info.device_type, a.info.driver, a.info.driver_info);
-        println!("    timestamps: {} (inside passes: {})", if a.timestamps { "yes" } else { "no" }, if a.timestamps_inside_passes { "yes" } else { "no" });
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        println!("    timestamps: {} (inside passes: {}); shader-f16: {}", yes(a.timestamps), yes(a.timestamps_inside_passes), yes(a.shader_f16));
         println!(
             "    limits: max buffer {} MiB, max storage binding {} MiB, workgroup storage {} B, invocations/workgroup {}, workgroup size {}x{}x{}, workgroups/dim {}",
             l.max_buffer_size >> 20,

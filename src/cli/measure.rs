@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::cell_json::spec_value;
 use crate::engine::{seeded_input, Gpu, LimitsTier, Program, Weights, MEASURE_SEED};
 use crate::measure::{measure, new_record_id, ClientInfo, MeasurementRecord, Protocol, RecordContext, RunInfo};
-use crate::net::{build, NetConfig};
+use crate::net::{build, NetConfig, Precision};
 use crate::space::{Cell, CellSpec};
 
 /// `--limits`: the engine's [`LimitsTier`]s on the command line.
@@ -88,6 +88,11 @@ pub struct MeasureArgs {
     /// everything the adapter offers.
     #[arg(long, value_enum, default_value_t = LimitsArg::WebgpuDefault)]
     pub limits: LimitsArg,
+    /// Number format of the networks: f32, or f16 as phones deploy them (needs an adapter with
+    /// shader-f16, see `leti adapters`; records carry it in `network.precision`, and f16 records
+    /// key a device of their own, so f32 and f16 timings never meet in one model).
+    #[arg(long, value_enum, default_value_t = Precision::F32)]
+    pub precision: Precision,
     /// JSONL file the records (or with --layers, the layer timings) are appended to.
     #[arg(long, value_name = "FILE", default_value = "measurements.jsonl")]
     pub out: PathBuf,
@@ -262,6 +267,7 @@ fn net_config(args: &MeasureArgs) -> anyhow::Result<NetConfig> {
         stem_channels: args.stem_channels,
         num_stacks: args.num_stacks,
         cells_per_stack: args.cells_per_stack,
+        precision: args.precision,
         ..NetConfig::default()
     };
     if config.batch == 0 || config.input_size == 0 || config.stem_channels == 0 || config.num_stacks == 0 || config.cells_per_stack == 0 {

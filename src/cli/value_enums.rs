@@ -4,6 +4,7 @@
 use clap::builder::PossibleValue;
 use clap::ValueEnum;
 
+use crate::net::Precision;
 use crate::predict::train::ModelKind;
 
 impl ValueEnum for ModelKind {
@@ -13,5 +14,15 @@ impl ValueEnum for ModelKind {
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.as_str()).help(self.about()))
+    }
+}
+
+impl ValueEnum for Precision {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Precision::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
     }
 }

@@ -24,6 +24,8 @@ pub struct Gpu {
     /// Every timestamp is rounded down to a multiple of this many ticks, as a browser without
     /// developer features does (see [`Gpu::coarsen_timestamps`]); `None`: as the adapter gives them.
     pub timestamp_grid_ticks: Option<u64>,
+    /// `shader-f16` is enabled: networks configured for f16 can run (see `net::Precision`).
+    pub shader_f16: bool,
     pub(crate) kernels: super::kernels::KernelCache,
     /// Probe times (ms) of both conv kernel families when the device was opened; the faster
     /// one is in use.
@@ -47,6 +49,7 @@ pub struct AdapterSummary {
     pub limits: wgpu::Limits,
     pub timestamps: bool,
     pub timestamps_inside_passes: bool,
+    pub shader_f16: bool,
 }
 
 fn instance() -> wgpu::Instance {
@@ -68,6 +71,7 @@ pub async fn list_adapters() -> Vec<AdapterSummary> {
                 limits: a.limits(),
                 timestamps: f.contains(wgpu::Features::TIMESTAMP_QUERY),
                 timestamps_inside_passes: f.contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES),
+                shader_f16: f.contains(wgpu::Features::SHADER_F16),
             }
         })
         .collect()
@@ -93,7 +97,7 @@ impl Gpu {
 
     /// Opens the first adapter whose name contains `name_filter` (case-insensitive), or the
     /// first adapter at all. Requests the limits of `tier` (the kernels size themselves to
-    /// them) and timestamp queries where available, then picks the faster conv kernel family
+    /// them) timestamp queries and `shader-f16` where available, then picks the faster conv kernel family
     /// by timing both on probe layers (see `autotune`).
     pub async fn open_with(name_filter: Option<&str>, tier: LimitsTier) -> Result<Gpu, DeviceError> {
         let instance = instance();
@@ -103,7 +107,7 @@ impl Gpu {
             .into_iter()
             .find(|a| wanted.as_ref().is_none_or(|w| a.get_info().name.to_lowercase().contains(w)))
             .ok_or_else(|| DeviceError::NoAdapter(name_filter.map(|n| format!(" whose name contains {n:?}")).unwrap_or_default()))?;
-        let features = adapter.features() & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES);
+        let features = adapter.features() & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES | wgpu::Features::SHADER_F16);
         let limits = tier.limits(&adapter.limits())?;
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor { label: Some("leti"), required_features: features, required_limits: limits.clone(), ..Default::default() })
@@ -114,6 +118,7 @@ impl Gpu {
             adapter,
             timestamps: features.contains(wgpu::Features::TIMESTAMP_QUERY),
             timestamps_inside_passes: features.contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES),
+            shader_f16: features.contains(wgpu::Features::SHADER_F16),
             timestamp_grid_ticks: None,
             device,
             queue,

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::net::Precision;
+
 pub const CONV2D_TILED: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv2d_tiled.wgsl"));
 pub const CONV2D_REGISTER_TILED: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv2d_register_tiled.wgsl"));
 pub const CONV1X1_GEMM_VEC4: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv1x1_gemm_vec4.wgsl"));
@@ -13,6 +15,15 @@ pub const MAXPOOL2D: &str = include_str!("../../shaders/maxpool2d.wgsl");
 pub const ADD_N: &str = include_str!("../../shaders/add_n.wgsl");
 pub const GLOBAL_AVG_POOL: &str = include_str!("../../shaders/global_avg_pool.wgsl");
 pub const DENSE: &str = include_str!("../../shaders/dense.wgsl");
+
+/// What the engine prepends to every kernel for a precision: the element type `T` the shaders
+/// are written in and `LOWEST`, its most negative finite value (max-pool's start).
+pub fn precision_prelude(precision: Precision) -> &'static str {
+    match precision {
+        Precision::F32 => "alias T = f32;\nconst LOWEST: T = -3.40282347e38;\n",
+        Precision::F16 => "enable f16;\nalias T = f16;\nconst LOWEST: T = -65504.0h;\n",
+    }
+}
 
 /// A kernel variant: which shader and its compile-time constants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -41,6 +52,23 @@ pub enum ConvStrategy {
     /// Register-tiled direct convolution with uniform weight loads, no workgroup memory or
     /// barriers (`conv2d_register_tiled`): wins on SwiftShader.
     Register,
+}
+
+impl ConvStrategy {
+    pub const ALL: [ConvStrategy; 2] = [ConvStrategy::Workgroup, ConvStrategy::Register];
+
+    /// The family's name, as benchmarks and the web bench API spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConvStrategy::Workgroup => "workgroup",
+            ConvStrategy::Register => "register",
+        }
+    }
+
+    /// The family named `name` (see [`ConvStrategy::as_str`]).
+    pub fn from_name(name: &str) -> Option<ConvStrategy> {
+        ConvStrategy::ALL.into_iter().find(|c| c.as_str() == name)
+    }
 }
 
 /// Compile-time sizes chosen for a device.
@@ -103,9 +131,9 @@ impl Kernel {
         }
     }
 
-    /// The WGSL source with this variant's constants substituted.
-    pub fn source(&self, t: Tiling) -> String {
-        match self {
+    /// The WGSL source with this variant's constants substituted, in `precision`.
+    pub fn source(&self, t: Tiling, precision: Precision) -> String {
+        let body = match self {
             Kernel::ConvTiled { k } => specialize(CONV2D_TILED, &[("WG", t.conv_wg), ("K", *k)]),
             Kernel::Conv1x1Vec4 => specialize(CONV1X1_GEMM_VEC4, &[("WG", t.conv_wg)]),
             Kernel::ConvRegister { k } => specialize(CONV2D_REGISTER_TILED, &[("WG1", t.conv_register_wg()), ("K", *k)]),
@@ -113,7 +141,8 @@ impl Kernel {
             Kernel::Add => specialize(ADD_N, &[("WG1", t.wg1)]),
             Kernel::GlobalAvgPool => specialize(GLOBAL_AVG_POOL, &[("WG1", t.wg1)]),
             Kernel::Dense => specialize(DENSE, &[("WG1", t.wg1)]),
-        }
+        };
+        format!("{}{body}", precision_prelude(precision))
     }
 }
 
@@ -134,10 +163,10 @@ pub fn specialize(source: &str, values: &[(&str, u32)]) -> String {
     out
 }
 
-/// Compiled pipelines of one device, by variant.
+/// Compiled pipelines of one device, by variant and precision.
 pub(crate) struct KernelCache {
     pub tiling: Tiling,
-    pipelines: Mutex<HashMap<Kernel, Arc<wgpu::ComputePipeline>>>,
+    pipelines: Mutex<HashMap<(Kernel, Precision), Arc<wgpu::ComputePipeline>>>,
 }
 
 impl KernelCache {
@@ -149,15 +178,15 @@ impl KernelCache {
         self.pipelines.lock().unwrap().len()
     }
 
-    /// The pipeline of `kernel`, compiling it on first use only.
-    pub fn get(&self, device: &wgpu::Device, kernel: Kernel) -> Arc<wgpu::ComputePipeline> {
+    /// The pipeline of `kernel` in `precision`, compiling it on first use only.
+    pub fn get(&self, device: &wgpu::Device, kernel: Kernel, precision: Precision) -> Arc<wgpu::ComputePipeline> {
         let mut map = self.pipelines.lock().unwrap();
-        map.entry(kernel)
+        map.entry((kernel, precision))
             .or_insert_with(|| {
-                let label = kernel.label();
+                let label = format!("{} {}", kernel.label(), precision.as_str());
                 let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                     label: Some(&label),
-                    source: wgpu::ShaderSource::Wgsl(kernel.source(self.tiling).into()),
+                    source: wgpu::ShaderSource::Wgsl(kernel.source(self.tiling, precision).into()),
                 });
                 Arc::new(device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                     label: Some(&label),
@@ -190,10 +219,10 @@ mod tests {
     #[test]
     fn variants_substitute_constants() {
         let t = Tiling { conv: ConvStrategy::Workgroup, conv_wg: 8, wg1: 64 };
-        let s = Kernel::ConvTiled { k: 1 }.source(t);
+        let s = Kernel::ConvTiled { k: 1 }.source(t, Precision::F32);
         assert!(s.contains("const WG: u32 = 8u;") && s.contains("const K: u32 = 1u;"));
-        assert!(Kernel::MaxPool.source(t).contains("const WG1: u32 = 64u;"));
-        assert!(!Kernel::Add.source(t).contains("256u"));
+        assert!(Kernel::MaxPool.source(t, Precision::F32).contains("const WG1: u32 = 64u;"));
+        assert!(!Kernel::Add.source(t, Precision::F32).contains("256u"));
     }
 
     #[test]
@@ -202,9 +231,44 @@ mod tests {
         for k in
             [Kernel::ConvTiled { k: 3 }, Kernel::Conv1x1Vec4, Kernel::ConvRegister { k: 1 }, Kernel::MaxPool, Kernel::Add, Kernel::GlobalAvgPool, Kernel::Dense]
         {
-            let s = k.source(t);
+            let s = k.source(t, Precision::F32);
             assert!(!s.contains("= 256u;") && !s.contains("= 16u; // variant"), "{} kept a default", k.label());
         }
+    }
+
+    /// Every variant of every kernel, at both precisions, parses and validates as naga (the
+    /// WGSL front end wgpu compiles with) checks it for a device with `shader-f16`: so the f16
+    /// kernels are checked here even where no adapter offers f16 (SwiftShader does not;
+    /// lavapipe does, and runs them in tests/gpu_agreement.rs).
+    #[test]
+    fn every_kernel_validates_in_f32_and_f16() {
+        use naga::valid::{Capabilities, ValidationFlags, Validator};
+        for conv in ConvStrategy::ALL {
+            let t = Tiling { conv, conv_wg: 16, wg1: 256 };
+            for k in [
+                Kernel::ConvTiled { k: 1 },
+                Kernel::ConvTiled { k: 3 },
+                Kernel::Conv1x1Vec4,
+                Kernel::ConvRegister { k: 1 },
+                Kernel::ConvRegister { k: 3 },
+                Kernel::MaxPool,
+                Kernel::Add,
+                Kernel::GlobalAvgPool,
+                Kernel::Dense,
+            ] {
+                for precision in Precision::ALL {
+                    let what = format!("{} {}", k.label(), precision.as_str());
+                    let module = naga::front::wgsl::parse_str(&k.source(t, precision)).unwrap_or_else(|e| panic!("{what}: {e}"));
+                    Validator::new(ValidationFlags::all(), Capabilities::SHADER_FLOAT16).validate(&module).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_f16_prelude_enables_f16_and_f32_needs_nothing() {
+        assert!(precision_prelude(Precision::F16).starts_with("enable f16;"));
+        assert!(!precision_prelude(Precision::F32).contains("enable"));
     }
 
     #[test]

@@ -81,12 +81,14 @@ impl AddParams {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-    use crate::engine::kernels::{ADD_N, CONV2D_TILED, DENSE, GLOBAL_AVG_POOL, MAXPOOL2D};
+    use crate::engine::kernels::{precision_prelude, ADD_N, CONV2D_TILED, DENSE, GLOBAL_AVG_POOL, MAXPOOL2D};
+    use crate::net::Precision;
 
     /// The members of the shader's `Params` struct as naga lays them out: (name, offset),
     /// every one a `u32`; and the struct's size.
     fn wgsl_params(source: &str) -> (Vec<(String, usize)>, usize) {
-        let module = naga::front::wgsl::parse_str(source).expect("the shader parses");
+        let source = format!("{}{source}", precision_prelude(Precision::F32));
+        let module = naga::front::wgsl::parse_str(&source).expect("the shader parses");
         let (_, ty) = module.types.iter().find(|(_, t)| t.name.as_deref() == Some("Params")).expect("a Params struct");
         let naga::TypeInner::Struct { members, span } = &ty.inner else { panic!("Params is not a struct") };
         let fields = members

@@ -15,7 +15,7 @@ use super::plan::{schedule, PlanError, Schedule, Step, TensorRef};
 use super::sync::{map_read, submitted_work_done};
 use super::timing_mode::TimingMode;
 use super::weights::{LayerWeights, Weights};
-use crate::net::{LayerId, Net, TensorId};
+use crate::net::{LayerId, Net, Precision, TensorId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProgramError {
@@ -29,6 +29,8 @@ pub enum ProgramError {
     Readback(#[from] wgpu::BufferAsyncError),
     #[error("input has {got} values, the network takes {want}")]
     InputSize { got: usize, want: usize },
+    #[error("the network is configured for f16, and this adapter has no shader-f16")]
+    NoF16,
 }
 
 /// One kernel launch with its resources bound.
@@ -71,6 +73,7 @@ pub struct Program {
     pub dispatches: Vec<Dispatch>,
     arena: wgpu::Buffer,
     arena_bytes: u64,
+    precision: Precision,
     input: TensorRef,
     input_elems: usize,
     output: TensorRef,
@@ -98,9 +101,28 @@ fn u(x: usize) -> u32 {
     u32::try_from(x).expect("sizes fit in u32")
 }
 
+/// `values` as the GPU stores them in `precision`, padded to whole 4-byte words (buffer
+/// writes and sizes are multiples of 4 bytes).
+fn gpu_bytes(values: &[f32], precision: Precision) -> Vec<u8> {
+    let mut bytes = match precision {
+        Precision::F32 => bytemuck::cast_slice(values).to_vec(),
+        Precision::F16 => values.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
+    };
+    bytes.resize(bytes.len().next_multiple_of(4), 0);
+    bytes
+}
+
+/// GPU-stored values of `precision` back as f32.
+fn cpu_values(bytes: &[u8], precision: Precision) -> Vec<f32> {
+    match precision {
+        Precision::F32 => bytemuck::cast_slice(bytes).to_vec(),
+        Precision::F16 => bytes.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+    }
+}
+
 /// The activation arena: one storage buffer for every tensor, within the requested limits.
-fn create_arena(gpu: &Gpu, elements: usize) -> Result<(wgpu::Buffer, u64), ProgramError> {
-    let bytes = 4 * elements as u64;
+fn create_arena(gpu: &Gpu, elements: usize, precision: Precision) -> Result<(wgpu::Buffer, u64), ProgramError> {
+    let bytes = (precision.bytes() * elements).next_multiple_of(4) as u64;
     let limit = gpu.limits.max_storage_buffer_binding_size.min(gpu.limits.max_buffer_size);
     if bytes > limit {
         return Err(ProgramError::TooLarge { what: "the activation arena".into(), bytes, limit });
@@ -115,20 +137,20 @@ fn create_arena(gpu: &Gpu, elements: usize) -> Result<(wgpu::Buffer, u64), Progr
 }
 
 /// One weight buffer (weights then bias, `gpu_weights` layout) per step that binds weights.
-fn upload_weights(gpu: &Gpu, sch: &Schedule, launches: &[Launch], weights: &Weights) -> Result<Vec<Option<wgpu::Buffer>>, ProgramError> {
+fn upload_weights(gpu: &Gpu, sch: &Schedule, launches: &[Launch], weights: &Weights, precision: Precision) -> Result<Vec<Option<wgpu::Buffer>>, ProgramError> {
     let limit = gpu.limits.max_storage_buffer_binding_size;
     sch.steps
         .iter()
         .zip(launches)
         .map(|(step, l)| {
             let Some(layer) = l.weights_of else { return Ok(None) };
-            let data = gpu_weights(weights.layer(layer));
-            let bytes = 4 * data.len() as u64;
+            let data = gpu_bytes(&gpu_weights(weights.layer(layer)), precision);
+            let bytes = data.len() as u64;
             if bytes > limit {
                 return Err(ProgramError::TooLarge { what: format!("weights of {}", step.name), bytes, limit });
             }
             let usage = wgpu::BufferUsages::STORAGE;
-            Ok(Some(gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(&step.name), contents: bytemuck::cast_slice(&data), usage })))
+            Ok(Some(gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(&step.name), contents: &data, usage })))
         })
         .collect()
 }
@@ -156,8 +178,8 @@ struct StepResources<'a> {
 }
 
 /// The step's pipeline (from the device's cache) and its bind group.
-fn bind(gpu: &Gpu, step: &Step, l: Launch, r: StepResources<'_>) -> Dispatch {
-    let pipeline = gpu.kernels.get(&gpu.device, l.kernel);
+fn bind(gpu: &Gpu, step: &Step, l: Launch, r: StepResources<'_>, precision: Precision) -> Dispatch {
+    let pipeline = gpu.kernels.get(&gpu.device, l.kernel, precision);
     let params = wgpu::BufferBinding { buffer: r.params, offset: r.params_at, size: wgpu::BufferSize::new(PARAMS_BYTES) };
     let mut entries = vec![
         wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::Buffer(params) },
@@ -190,11 +212,15 @@ impl Program {
     /// block, grid); upload weights and parameters; bind one pipeline and bind group per step;
     /// create the timestamp queries the adapter allows; upload the input.
     pub fn new(gpu: &Gpu, net: &Net, weights: &Weights, input: &[f32], reuse: bool) -> Result<Program, ProgramError> {
+        let precision = net.config.precision;
+        if precision == Precision::F16 && !gpu.shader_f16 {
+            return Err(ProgramError::NoF16);
+        }
         let sch = schedule(net, reuse)?;
-        let (arena, arena_bytes) = create_arena(gpu, sch.arena_elements)?;
+        let (arena, arena_bytes) = create_arena(gpu, sch.arena_elements, precision)?;
         let max_groups = gpu.limits.max_compute_workgroups_per_dimension;
         let launches: Vec<Launch> = sch.steps.iter().map(|s| launch(&s.kind, sch.batch, gpu.kernels.tiling, max_groups)).collect();
-        let weight_bufs = upload_weights(gpu, &sch, &launches, weights)?;
+        let weight_bufs = upload_weights(gpu, &sch, &launches, weights, precision)?;
         let (params, stride) = upload_params(gpu, &launches);
         let dispatches = sch
             .steps
@@ -203,7 +229,7 @@ impl Program {
             .enumerate()
             .map(|(i, (step, l))| {
                 let resources = StepResources { params: &params, params_at: i as u64 * stride, arena: &arena, weights: weight_bufs[i].as_ref() };
-                bind(gpu, step, l, resources)
+                bind(gpu, step, l, resources, precision)
             })
             .collect::<Vec<_>>();
         let queries = gpu.timestamps.then(|| timestamp_queries(&gpu.device, u(2 * dispatches.len() + 2)));
@@ -216,6 +242,7 @@ impl Program {
             dispatches,
             arena,
             arena_bytes,
+            precision,
             queries,
             _weights: weight_bufs.into_iter().flatten().collect(),
             _params: params,
@@ -229,7 +256,7 @@ impl Program {
         if input.len() != self.input_elems {
             return Err(ProgramError::InputSize { got: input.len(), want: self.input_elems });
         }
-        gpu.queue.write_buffer(&self.arena, 4 * self.input.offset as u64, bytemuck::cast_slice(input));
+        gpu.queue.write_buffer(&self.arena, (self.precision.bytes() * self.input.offset) as u64, &gpu_bytes(input, self.precision));
         Ok(())
     }
 
@@ -355,31 +382,44 @@ impl Program {
         Ok(timing)
     }
 
-    async fn read_arena(&self, gpu: &Gpu) -> Result<Vec<f32>, ProgramError> {
+    /// Copies `elements` values of the arena from element `from` back to the CPU, as f32.
+    /// The copy covers whole 4-byte words (two f16 values), so it may start one value early.
+    async fn read_arena_range(&self, gpu: &Gpu, from: usize, elements: usize) -> Result<Vec<f32>, ProgramError> {
+        let size = self.precision.bytes() as u64;
+        let start = (size * from as u64) & !3;
+        let end = (size * (from + elements) as u64).next_multiple_of(4);
         let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("arena readback"),
-            size: self.arena_bytes,
+            size: end - start,
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
         let mut enc = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
-        enc.copy_buffer_to_buffer(&self.arena, 0, &staging, 0, self.arena_bytes);
+        enc.copy_buffer_to_buffer(&self.arena, start, &staging, 0, end - start);
         gpu.queue.submit([enc.finish()]);
         map_read(&gpu.device, &staging).await?;
-        let data = bytemuck::cast_slice::<u8, f32>(&staging.slice(..).get_mapped_range().expect("mapped")).to_vec();
+        let data = cpu_values(&staging.slice(..).get_mapped_range().expect("mapped"), self.precision);
         staging.unmap();
-        Ok(data)
+        let skip = from - (start / size) as usize;
+        Ok(data[skip..skip + elements].to_vec())
+    }
+
+    async fn read_arena(&self, gpu: &Gpu) -> Result<Vec<f32>, ProgramError> {
+        self.read_arena_range(gpu, 0, (self.arena_bytes / self.precision.bytes() as u64) as usize).await
     }
 
     fn extract(&self, arena: &[f32], r: TensorRef, per_image: usize, batch: usize) -> Vec<f32> {
         (0..batch).flat_map(|n| arena[r.offset + n * r.bstride..][..per_image].iter().copied()).collect()
     }
 
-    /// The network output (logits), after a run.
+    /// The network output (logits), after a run. Copies back only the span of the arena that
+    /// holds the output (a few hundred bytes, not the whole arena), as an application would.
     pub async fn read_output(&self, gpu: &Gpu) -> Result<Vec<f32>, ProgramError> {
-        let arena = self.read_arena(gpu).await?;
         let b = self.schedule.batch;
-        Ok(self.extract(&arena, self.output, self.output_elems / b, b))
+        let per_image = self.output_elems / b;
+        let span = (b - 1) * self.output.bstride + per_image;
+        let data = self.read_arena_range(gpu, self.output.offset, span).await?;
+        Ok(self.extract(&data, TensorRef { offset: 0, ..self.output }, per_image, b))
     }
 
     /// Every tensor that has its own place (all of them but fused conv outputs), NCHW, after a

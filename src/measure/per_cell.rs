@@ -57,6 +57,24 @@ mod tests {
     }
 
     #[test]
+    fn f16_records_are_a_device_of_their_own_and_f32_records_keep_their_json() {
+        let a = CellSpec::from_json_value(&serde_json::json!({"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","output"]}))
+            .unwrap()
+            .validate()
+            .unwrap();
+        let f32_rec = record(&a, "gpu", 1.0);
+        let mut f16_rec = f32_rec.clone();
+        f16_rec.network.precision = crate::net::Precision::F16;
+        assert_eq!(f16_rec.device_key(), format!("{} f16", f32_rec.device_key()));
+        assert!(device_cells(&[f32_rec.clone(), f16_rec.clone()], &f32_rec.device_key()).len() == 1);
+        // f32 records are written as before the field existed; f16 ones say so.
+        assert!(!serde_json::to_string(&f32_rec).unwrap().contains("precision"));
+        let json = serde_json::to_value(&f16_rec).unwrap();
+        assert_eq!(json["network"]["precision"], "f16");
+        assert_eq!(serde_json::from_value::<MeasurementRecord>(json).unwrap(), f16_rec);
+    }
+
+    #[test]
     fn one_median_per_distinct_cell_of_the_device_in_first_seen_order() {
         let a = CellSpec::from_json_value(&serde_json::json!({"module_adjacency": [[0,1],[0,0]], "module_operations": ["input","output"]}))
             .unwrap()

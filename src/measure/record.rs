@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::engine::{AdapterInfo, LimitsInfo, TimingMode};
-use crate::net::NetConfig;
+use crate::net::{NetConfig, Precision};
 use crate::space::{CellSpec, ModuleHash};
 
 /// The schema version this build writes and reads.
@@ -188,9 +188,15 @@ pub fn device_key(adapter: &AdapterInfo, label: Option<&str>, model: Option<&str
 }
 
 impl MeasurementRecord {
-    /// This record's [`device_key`].
+    /// This record's [`device_key`], with ` f16` appended for a network run at half precision:
+    /// a device at f16 is timed as a device of its own, so f32 and f16 timings never meet in
+    /// one model or dataset.
     pub fn device_key(&self) -> String {
-        device_key(&self.adapter, self.client.device_label.as_deref(), self.client.reported_model())
+        let key = device_key(&self.adapter, self.client.device_label.as_deref(), self.client.reported_model());
+        match self.network.precision {
+            Precision::F32 => key,
+            p => format!("{key} {}", p.as_str()),
+        }
     }
 }
 

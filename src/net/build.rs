@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ir::{Layer, LayerKind, Net, Role, Shape, Site, Tensor, TensorId};
+use super::precision::Precision;
 use crate::space::{Cell, MAX_VERTICES};
 
 /// Network hyper-parameters; the defaults are NAS-Bench-101's (CIFAR-10).
@@ -21,11 +22,24 @@ pub struct NetConfig {
     pub num_stacks: usize,
     pub cells_per_stack: usize,
     pub num_classes: usize,
+    /// The number format the network runs in (absent in records made before it existed, and
+    /// in every f32 record: f32).
+    #[serde(default, skip_serializing_if = "Precision::is_f32")]
+    pub precision: Precision,
 }
 
 impl Default for NetConfig {
     fn default() -> Self {
-        NetConfig { batch: 1, input_size: 32, input_channels: 3, stem_channels: 128, num_stacks: 3, cells_per_stack: 3, num_classes: 10 }
+        NetConfig {
+            batch: 1,
+            input_size: 32,
+            input_channels: 3,
+            stem_channels: 128,
+            num_stacks: 3,
+            cells_per_stack: 3,
+            num_classes: 10,
+            precision: Precision::F32,
+        }
     }
 }
 
