@@ -1,5 +1,6 @@
 //! The `leti` binary: `inspect` on good and bad lines, `space sample`, `space enumerate`
-//! (full count, closed pipe), `space pack`, and error exits.
+//! (full count, closed pipe), `space pack`, `measure --precision f16` (on lavapipe), and error
+//! exits.
 
 mod common;
 
@@ -189,4 +190,34 @@ fn train_needs_data_or_from_db() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
+}
+
+/// `leti measure --precision f16` on an adapter with shader-f16 (lavapipe) writes records that
+/// say so; an unknown precision is a usage error. Skips without a GPU unless LETI_REQUIRE_GPU.
+#[test]
+fn measure_at_f16_records_the_precision() {
+    let bad = leti().args(["measure", "--precision", "f8"]).output().unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("f16"), "{bad:?}");
+    if common::open_gpu().is_none_or(|g| !g.shader_f16) {
+        eprintln!("SKIPPED: no adapter with shader-f16");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cells = dir.path().join("cells.jsonl");
+    std::fs::write(&cells, readme_line() + "\n").unwrap();
+    let out = dir.path().join("records.jsonl");
+    let small = ["--input-size", "8", "--stem-channels", "8", "--num-stacks", "1", "--cells-per-stack", "1"];
+    let protocol = ["--repeats", "3", "--profile-runs", "0", "--warmup-max", "1", "--max-remeasure", "0"];
+    let status = leti()
+        .args(["measure", "--precision", "f16", "--cells", cells.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(small)
+        .args(protocol)
+        .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let records = json_lines(&std::fs::read(&out).unwrap());
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["network"]["precision"], "f16");
+    assert!(records[0]["wall"]["median_ms"].as_f64().unwrap() > 0.0);
 }
