@@ -20,7 +20,7 @@ pub const DENSE: &str = include_str!("../../shaders/dense.wgsl");
 /// are written in and `LOWEST`, its most negative finite value (max-pool's start).
 pub fn precision_prelude(precision: Precision) -> &'static str {
     match precision {
-        Precision::F32 => "alias T = f32;\nconst LOWEST: T = -3.40282347e38;\n",
+        Precision::F32 => "alias T = f32;\nconst LOWEST: T = -3.402823e38;\n",
         Precision::F16 => "enable f16;\nalias T = f16;\nconst LOWEST: T = -65504.0h;\n",
     }
 }
@@ -269,6 +269,20 @@ mod tests {
     fn the_f16_prelude_enables_f16_and_f32_needs_nothing() {
         assert!(precision_prelude(Precision::F16).starts_with("enable f16;"));
         assert!(!precision_prelude(Precision::F32).contains("enable"));
+    }
+
+    /// `LOWEST` must be a finite value of its type as written: Chromium's compiler (Tint)
+    /// rejects a literal past f32's range even where rounding would give the largest f32
+    /// (`-3.40282347e38` broke every kernel in the browser), and naga does not check it.
+    #[test]
+    fn lowest_is_within_its_type_as_written() {
+        let lowest = |p: Precision| -> f64 {
+            let s = precision_prelude(p);
+            let v = s.split("const LOWEST: T = ").nth(1).unwrap().split(';').next().unwrap();
+            v.trim_end_matches('h').parse().unwrap()
+        };
+        assert!(lowest(Precision::F32) >= f32::MIN as f64 && lowest(Precision::F32) < -3.0e38);
+        assert!(lowest(Precision::F16) >= -65504.0);
     }
 
     #[test]
