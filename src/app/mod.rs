@@ -19,6 +19,7 @@
 //! NAS-Bench-101's accuracies, for Explore and Draw, are [`nasbench_data`].
 
 pub mod battery;
+pub mod bench_api;
 pub mod bundled_models;
 pub mod cell_drawing;
 pub mod cell_editor;
