@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use leti::net::Precision;
 use leti::predict::synthetic::{random_cells, SyntheticDevice};
 use leti::predict::Model;
 
@@ -38,6 +39,34 @@ fn leti(args: &[&str], stdin: Option<&str>) -> std::process::Output {
         drop(child.stdin.take());
     }
     child.wait_with_output().unwrap()
+}
+
+#[test]
+fn f16_records_train_a_model_of_their_own_that_says_f16() {
+    let dir = temp_dir("f16");
+    let data = dir.join("records.jsonl");
+    let cells = random_cells(30, 22);
+    let mut lines = String::new();
+    for (i, precision) in Precision::ALL.into_iter().enumerate() {
+        for mut r in SyntheticDevice::presets()[0].records(&cells, i as u64) {
+            r.network.precision = precision;
+            lines.push_str(&serde_json::to_string(&r).unwrap());
+            lines.push('\n');
+        }
+    }
+    std::fs::write(&data, lines).unwrap();
+    let (d, m) = (data.to_str().unwrap(), dir.join("m.model.json"));
+    // One phone at two precisions is two devices: naming the phone alone is ambiguous.
+    let out = leti(&["train", "--data", d, "--device", "phone-a", "--model", "ridge", "--out", m.to_str().unwrap()], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("phone-a [synthetic] f16"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = leti(&["train", "--data", d, "--device", "] f16", "--model", "ridge", "--out", m.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let model = Model::from_json_bytes(&std::fs::read(&m).unwrap()).unwrap();
+    assert_eq!(model.file.network.precision, Precision::F16);
+    assert_eq!(model.file.training.n_cells, 30, "trained on the f16 records alone");
+    assert!(model.file.training.device.ends_with(" f16"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -20,7 +20,7 @@ use leti::app::upload::{backoff_ms, classify, Outcome, Response, Transport, Uplo
 use leti::app::{download, draw_page};
 use leti::measure::anchors::{anchor_cells, ANCHOR_CODES};
 use leti::measure::{AdapterInfo, ClientInfo, MeasurementRecord, Stats, TimingMode, SCHEMA_VERSION};
-use leti::net::NetConfig;
+use leti::net::{NetConfig, Precision};
 use leti::space::{Cell, CellSpec};
 use wasm_bindgen_test::*;
 
@@ -66,6 +66,10 @@ struct Scripted {
     recreated: u32,
     /// Presses Pause while the cell after this many measured ones is on the GPU.
     pause_during: Option<(usize, Rc<Controls>)>,
+    /// The precisions it measures at (f32 alone unless a test gives it f16).
+    precisions: Vec<Precision>,
+    /// The precision of each measurement, in order.
+    measured_at: Vec<Precision>,
 }
 
 impl Scripted {
@@ -78,12 +82,18 @@ impl Scripted {
             measured: Vec::new(),
             recreated: 0,
             pause_during: None,
+            precisions: vec![Precision::F32],
+            measured_at: Vec::new(),
         }
     }
 }
 
 impl CellMeasurer for Scripted {
-    async fn measure(&mut self, cell: &Cell, stop: &dyn Fn() -> bool) -> Result<MeasurementRecord, MeasureError> {
+    fn precisions(&self) -> Vec<Precision> {
+        self.precisions.clone()
+    }
+
+    async fn measure(&mut self, cell: &Cell, precision: Precision, stop: &dyn Fn() -> bool) -> Result<MeasurementRecord, MeasureError> {
         // One GPU run's time passes; then, like the protocol, ask whether to stop.
         self.clock.set(self.clock.get() + self.step_ms);
         if let Some((n, controls)) = &self.pause_during {
@@ -98,7 +108,12 @@ impl CellMeasurer for Scripted {
             return Err(err);
         }
         self.measured.push(*cell);
-        Ok(record_for(cell, cell.num_vertices() as f64 * self.slowdown.get()))
+        self.measured_at.push(precision);
+        // f16 runs at 0.6x f32's time here.
+        let scale = if precision == Precision::F16 { 0.6 } else { 1.0 };
+        let mut rec = record_for(cell, cell.num_vertices() as f64 * self.slowdown.get() * scale);
+        rec.network.precision = precision;
+        Ok(rec)
     }
 
     async fn recreate(&mut self) -> Result<(), String> {
@@ -490,6 +505,41 @@ async fn run_measures_anchors_first_stores_each_record_and_resumes_after_reload(
     assert!(stored.iter().all(|r| r.state == UploadState::Pending));
     store.close();
     delete_database(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_device_with_f16_measures_each_cell_at_f16_then_f32_and_probes_at_f16() {
+    let store = fresh_store("leti-test-f16").await;
+    let clock = Rc::new(StdCell::new(0.0));
+    let mut m = Scripted::new(clock.clone());
+    m.precisions = Precision::to_measure(true, true);
+    let mut plan = Plan::new(anchor_cells(), [], 1);
+    let mut state = RunState::new("run-f16".into(), Budget::Quick, 1);
+    let controls = Controls::default();
+    // Pause once the 7th record (the 4th cell's f16 record) is stored.
+    let status = run_loop(&mut m, &store, &mut plan, &mut state, &controls, clock.clone(), &mut |r, c| {
+        if r.run.as_ref().unwrap().sequence == 6 {
+            c.request_pause();
+        }
+    })
+    .await;
+    assert_eq!(status, RunStatus::Paused);
+    let stored: Vec<MeasurementRecord> = store.all_records().await.unwrap().into_iter().map(|r| r.record).collect();
+    let at: Vec<Precision> = stored.iter().map(|r| r.network.precision).collect();
+    use Precision::{F16, F32};
+    assert_eq!(at, [F16, F32, F16, F32, F16, F32, F16], "each cell at f16 first, then f32");
+    let anchors = anchor_cells();
+    for (i, r) in stored.iter().enumerate() {
+        assert_eq!(r.hash, anchors[i / 2].hash());
+    }
+    // Two devices, one per precision; the f16 record is the device's own.
+    assert_eq!(stored[0].device_key(), format!("{} f16", stored[1].device_key()));
+    // The thermal baseline is the first anchor at f16 (7 vertices x 0.6).
+    assert_eq!(state.thermal_base_ms, Some(7.0 * 0.6));
+    // The 4th cell, paused before its f32 record, is done: a resumed run goes to the 5th.
+    assert_eq!(plan.next_cell().unwrap().hash, anchors[4].hash());
+    store.close();
+    delete_database("leti-test-f16").await.unwrap();
 }
 
 #[wasm_bindgen_test]

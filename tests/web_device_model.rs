@@ -15,6 +15,7 @@ use leti::app::device_model::{needs_fit, OwnModel, SavedModel, Tally, MIN_CELLS}
 use leti::app::fit_worker::{fit_device_model, FitReply, FitRequest};
 use leti::app::store::{delete_database, Store};
 use leti::measure::{device_cells, AdapterInfo, MeasurementRecord};
+use leti::net::{NetConfig, Precision};
 use leti::predict::Model;
 use leti::space::{Cell, CellSpec};
 use wasm_bindgen::JsValue;
@@ -43,12 +44,28 @@ fn pairs() -> (String, Vec<(Cell, f64)>) {
 
 /// The fit as the worker runs it.
 fn fit_in_page(device: &str, pairs: &[(Cell, f64)]) -> FitReply {
+    fit_in_page_at(device, Precision::F32, pairs)
+}
+
+fn fit_in_page_at(device: &str, precision: Precision, pairs: &[(Cell, f64)]) -> FitReply {
     let sources = Array::new();
     for s in SOURCES {
         sources.push(&Uint8Array::from(s));
     }
-    let json = fit_device_model(&serde_json::to_string(&FitRequest::new(device, pairs)).unwrap(), sources).map_err(JsValue::from).unwrap();
+    let json = fit_device_model(&serde_json::to_string(&FitRequest::new(device, precision, pairs)).unwrap(), sources).map_err(JsValue::from).unwrap();
     serde_json::from_str(&json).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn an_f16_device_model_states_its_precision_and_fits_as_f32_would() {
+    let (device, pairs) = pairs();
+    let f32_fit = fit_in_page(&device, &pairs[..MIN_CELLS]);
+    let f16_fit = fit_in_page_at(&format!("{device} f16"), Precision::F16, &pairs[..MIN_CELLS]);
+    let (m32, m16) = (Model::from_json_bytes(f32_fit.model_json.as_bytes()).unwrap(), Model::from_json_bytes(f16_fit.model_json.as_bytes()).unwrap());
+    assert_eq!(m32.file.network, NetConfig::default());
+    assert_eq!(m16.file.network, NetConfig::default_at(Precision::F16));
+    // The features do not depend on the precision: the same pairs give the same predictions.
+    assert_eq!(m16.predict(&pairs[0].0).unwrap().ms.to_bits(), m32.predict(&pairs[0].0).unwrap().ms.to_bits());
 }
 
 #[wasm_bindgen_test]

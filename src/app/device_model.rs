@@ -19,7 +19,7 @@ use super::fit_worker::{fit_in_worker, FitReply, FitRequest};
 use super::space_worker::SpaceWorker;
 use super::store::Store;
 use crate::measure::anchors::ANCHOR_CODES;
-use crate::measure::{device_cells, MeasurementRecord};
+use crate::measure::{device_cells, model_device, model_follows, MeasurementRecord};
 use crate::predict::Model;
 use crate::space::Cell;
 
@@ -151,10 +151,11 @@ pub fn provide() -> DeviceModels {
     ctx
 }
 
-/// Starts from the stored records (the latest record's device is this device) and its saved
-/// model; checks and refits what the last page load left.
+/// Starts from the stored records (the latest record's device is this device, at f16 where it
+/// measured at f16: [`model_device`]) and its saved model; checks and refits what the last
+/// page load left.
 pub fn load(ctx: DeviceModels, store: Rc<Store>, records: Vec<MeasurementRecord>) {
-    let device = records.last().map(MeasurementRecord::device_key);
+    let device = model_device(&records);
     ctx.inner.update_value(|i| {
         i.store = Some(store.clone());
         i.records = records;
@@ -167,8 +168,11 @@ pub fn load(ctx: DeviceModels, store: Rc<Store>, records: Vec<MeasurementRecord>
 /// A newly stored record of this browser.
 pub fn on_record(ctx: DeviceModels, rec: &MeasurementRecord) {
     let device = rec.device_key();
-    let same = ctx.inner.with_value(|i| i.device.as_deref() == Some(device.as_str()));
+    let (same, follows) = ctx.inner.with_value(|i| (i.device.as_deref() == Some(device.as_str()), model_follows(i.device.as_deref(), rec)));
     ctx.inner.update_value(|i| i.records.push(rec.clone()));
+    if !follows {
+        return;
+    }
     if same {
         step(ctx);
     } else {
@@ -218,7 +222,9 @@ fn step(ctx: DeviceModels) {
     let busy = ctx.inner.with_value(|i| i.fitting);
     ctx.inner.update_value(|i| if busy { i.again = true } else { i.fitting = true });
     if !busy {
-        spawn_local(fit_job(ctx, FitRequest::new(&device, &pairs)));
+        // The precision the device's records ran at (one per device key), for the model file.
+        let precision = ctx.inner.with_value(|i| i.records.iter().rev().find(|r| r.device_key() == device).map(|r| r.network.precision)).unwrap_or_default();
+        spawn_local(fit_job(ctx, FitRequest::new(&device, precision, &pairs)));
     }
 }
 

@@ -17,6 +17,7 @@ use super::format::{ms, thousands};
 use super::measure_runtime::MeasureUi;
 use super::webgpu_check::WebGpuStatus;
 use crate::measure::{AdapterInfo, LayerTime, MeasurementRecord};
+use crate::net::Precision;
 use crate::predict::{Interval, Model, Target};
 use crate::space::Cell;
 
@@ -132,6 +133,14 @@ pub fn Estimates(cell: Signal<Option<(Cell, u64)>>) -> impl IntoView {
     }
 }
 
+/// The precision a measurement ran at, as the pages say it.
+pub fn precision_text(p: Precision) -> &'static str {
+    match p {
+        Precision::F16 => "f16 (half precision, as phones deploy networks; this GPU has shader-f16)",
+        Precision::F32 => "f32",
+    }
+}
+
 /// One measurement of the drawn cell on this device.
 #[derive(Clone)]
 struct Measured {
@@ -154,7 +163,9 @@ fn MeasureHere(cell: Cell, models: LocalResource<Result<Vec<Bundled>, String>>) 
         spawn_local(async move {
             let outcome = async {
                 let mut m = EngineMeasurer::new(info, software, true).await?;
-                m.measure(&cell, &|| false).await.map_err(|e| e.to_string())
+                // At the device's own precision (f16 where it has it), as its model describes.
+                let own = m.precisions()[0];
+                m.measure(&cell, own, &|| false).await.map_err(|e| e.to_string())
             }
             .await;
             // The cell may have changed meanwhile (this view then is gone): nothing to show.
@@ -205,7 +216,8 @@ fn measured_view(m: &Measured, models: Vec<Bundled>) -> impl IntoView {
     view! {
         // The timing the record used, also as data for tests: its mode, the timer's observed
         // quantum and the GPU time if the timer resolved it.
-        <dl class="facts measured" data-mode=r.mode.as_str() data-timer-ns=r.timestamp_resolution_ns.map(|q| format!("{q}")) data-gpu-ms=gpu.map(|g| format!("{g}"))>
+        <dl class="facts measured" data-mode=r.mode.as_str() data-precision=r.network.precision.as_str() data-timer-ns=r.timestamp_resolution_ns.map(|q| format!("{q}")) data-gpu-ms=gpu.map(|g| format!("{g}"))>
+            <dt>"Precision"</dt><dd>{precision_text(r.network.precision)}</dd>
             <dt>"Measured here (wall clock, median)"</dt><dd class="measured-ms">{ms(r.wall.median_ms)}{format!(" (p10 {}, p90 {}, {} runs)", ms(r.wall.p10_ms), ms(r.wall.p90_ms), r.wall.runs)}</dd>
             {gpu.map(|g| view! { <dt>"GPU time (timestamp queries)"</dt><dd>{ms(g)}</dd> })}
             {r.timestamp_resolution_ns.map(|q| view! { <dt>"Timer resolution"</dt><dd>{timer(q)}</dd> })}

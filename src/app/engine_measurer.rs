@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use super::engine_port::{CellMeasurer, MeasureError};
 use crate::engine::{seeded_input, Gpu, Program, Weights};
 use crate::measure::{measure_stoppable, AdapterInfo, MeasurementRecord, Protocol, RecordContext};
-use crate::net::{build, NetConfig};
+use crate::net::{build, NetConfig, Precision};
 use crate::space::Cell;
 
 /// Seed of the weights and input (values do not change latency; fixed for reproducibility).
@@ -42,6 +42,8 @@ pub struct EngineMeasurer {
     /// What the browser's own `GPUAdapterInfo` says (richer than wgpu's summary on the web).
     browser_adapter: Option<AdapterInfo>,
     protocol: Protocol,
+    /// The contributor gives the time to measure at f32 too, on a device with f16.
+    also_f32: bool,
 }
 
 /// Chrome's timestamp quantum without WebGPU developer features (the low 16 bits zeroed).
@@ -78,7 +80,12 @@ impl EngineMeasurer {
     /// even there (see [`app_protocol`]).
     pub async fn new(browser_adapter: Option<AdapterInfo>, software: bool, profile: bool) -> Result<EngineMeasurer, String> {
         let (gpu, lost) = open().await?;
-        Ok(EngineMeasurer { gpu, lost, browser_adapter, protocol: app_protocol(software, profile) })
+        Ok(EngineMeasurer { gpu, lost, browser_adapter, protocol: app_protocol(software, profile), also_f32: false })
+    }
+
+    /// Whether each cell is measured at f32 as well, on a device with f16.
+    pub fn set_also_f32(&mut self, also_f32: bool) {
+        self.also_f32 = also_f32;
     }
 
     fn lost_error(&self) -> Option<MeasureError> {
@@ -98,11 +105,15 @@ impl EngineMeasurer {
 }
 
 impl CellMeasurer for EngineMeasurer {
-    async fn measure(&mut self, cell: &Cell, stop: &dyn Fn() -> bool) -> Result<MeasurementRecord, MeasureError> {
+    fn precisions(&self) -> Vec<Precision> {
+        Precision::to_measure(self.gpu.shader_f16, self.also_f32)
+    }
+
+    async fn measure(&mut self, cell: &Cell, precision: Precision, stop: &dyn Fn() -> bool) -> Result<MeasurementRecord, MeasureError> {
         if let Some(e) = self.lost_error() {
             return Err(e);
         }
-        let net = build(cell, &NetConfig::default());
+        let net = build(cell, &NetConfig::default_at(precision));
         let weights = Weights::seeded(&net, WEIGHT_SEED);
         let input = seeded_input(net.tensors[net.input].shape, WEIGHT_SEED);
         let outcome = async {

@@ -3,6 +3,7 @@
 //! the controller through the same trait.
 
 use crate::measure::{ClientHints, ClientInfo, MeasurementRecord};
+use crate::net::Precision;
 use crate::space::Cell;
 
 /// Why measuring a cell failed.
@@ -31,10 +32,15 @@ impl std::fmt::Display for MeasureError {
 /// Something that measures one cell's network and returns its record.
 #[allow(async_fn_in_trait)]
 pub trait CellMeasurer {
-    /// Measures `cell` with the timing protocol, asking `stop` before every GPU run
-    /// ([`MeasureError::Stopped`] once it says so). The returned record carries the cell, the
-    /// statistics and the adapter; the controller fills in `id`, `client` and `run`.
-    async fn measure(&mut self, cell: &Cell, stop: &dyn Fn() -> bool) -> Result<MeasurementRecord, MeasureError>;
+    /// The precisions each cell is measured at, at least one; the first is the device's own
+    /// (the one its model learns and the thermal probe runs at), see [`Precision::to_measure`].
+    fn precisions(&self) -> Vec<Precision>;
+
+    /// Measures `cell`'s network at `precision` with the timing protocol, asking `stop` before
+    /// every GPU run ([`MeasureError::Stopped`] once it says so). The returned record carries
+    /// the cell, the network, the statistics and the adapter; the controller fills in `id`,
+    /// `client` and `run`.
+    async fn measure(&mut self, cell: &Cell, precision: Precision, stop: &dyn Fn() -> bool) -> Result<MeasurementRecord, MeasureError>;
 
     /// Replaces a lost device with a new one (same adapter when possible).
     async fn recreate(&mut self) -> Result<(), String>;

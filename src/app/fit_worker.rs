@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::space_worker::{get, set, SpaceWorker};
+use crate::net::Precision;
 use crate::predict::{fit_device, Model, Target};
 use crate::space::{Cell, CellSpec};
 
@@ -19,12 +20,15 @@ use crate::space::{Cell, CellSpec};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FitRequest {
     pub device: String,
+    /// The precision the device's records ran at, which the model file states.
+    #[serde(default)]
+    pub precision: Precision,
     pub pairs: Vec<(CellSpec, f64)>,
 }
 
 impl FitRequest {
-    pub fn new(device: &str, pairs: &[(Cell, f64)]) -> FitRequest {
-        FitRequest { device: device.to_string(), pairs: pairs.iter().map(|(c, ms)| (c.to_spec(), *ms)).collect() }
+    pub fn new(device: &str, precision: Precision, pairs: &[(Cell, f64)]) -> FitRequest {
+        FitRequest { device: device.to_string(), precision, pairs: pairs.iter().map(|(c, ms)| (c.to_spec(), *ms)).collect() }
     }
 }
 
@@ -46,7 +50,8 @@ pub fn fit_request(request: &FitRequest, sources: &[Model]) -> Result<FitReply, 
     let pairs =
         request.pairs.iter().map(|(spec, ms)| spec.validate().map(|c| (c, *ms)).map_err(|e| format!("invalid cell: {e}"))).collect::<Result<Vec<_>, _>>()?;
     let refs: Vec<&Model> = sources.iter().collect();
-    let fit = fit_device(&pairs, &refs, &request.device, Target::WallMedianMs).map_err(|e| e.to_string())?;
+    let mut fit = fit_device(&pairs, &refs, &request.device, Target::WallMedianMs).map_err(|e| e.to_string())?;
+    fit.model.set_precision(request.precision);
     Ok(FitReply { model_json: fit.model.to_json(), n_cells: pairs.len(), method: fit.method, cv_within_10: fit.cv_within_10 })
 }
 

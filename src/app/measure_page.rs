@@ -100,6 +100,11 @@ fn adapter_view(a: Adapter) -> impl IntoView {
     } else {
         "no: wall-clock timing only (submit to completion)"
     };
+    let f16 = if a.shader_f16 {
+        "yes: networks are measured at f16, as phones deploy them (TFLite's GPU delegate, ONNX Runtime Web); f32 too if you allow it below"
+    } else {
+        "no: networks are measured at f32"
+    };
     view! {
         <p class="ok" role="status">"WebGPU works here."</p>
         <dl class="facts">
@@ -108,6 +113,7 @@ fn adapter_view(a: Adapter) -> impl IntoView {
             <dt>"Device"</dt><dd>{or_unknown(&a.info.device)}</dd>
             <dt>"Description"</dt><dd>{or_unknown(&a.info.description)}</dd>
             <dt>"Timestamp queries"</dt><dd>{ts}</dd>
+            <dt>"Half precision ("<code>"shader-f16"</code>")"</dt><dd class="precision">{f16}</dd>
         </dl>
         {a.is_fallback.then(|| view! { <p class="notice">"This is a software adapter (the GPU is emulated on the CPU): its timings describe this computer's processor, not a graphics chip."</p> })}
         <details>
@@ -130,6 +136,7 @@ fn ContributeCard() -> impl IntoView {
     let hints = LocalResource::new(super::client_hints::client_hints);
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let busy = move || ui.looping.get() || ui.run.get().is_some_and(|r| r.status.is_open()) || !ui.loaded.get();
+    let has_f16 = move || matches!(ui.gpu.get(), Some(WebGpuStatus::Ready(a)) if a.shader_f16);
     view! {
         <section class="card" aria-labelledby="contrib-h">
             <h2 id="contrib-h">"2. What is sent, and your consent"</h2>
@@ -144,7 +151,7 @@ fn ContributeCard() -> impl IntoView {
             <details open>
                 <summary>"Each measurement record contains"</summary>
                 <ul class="sent">
-                    <li>"the network measured (its cell, hash and size) and its timings (median, spread, number of runs; per-layer times when the GPU has timestamps)"</li>
+                    <li>"the network measured (its cell, hash, size and precision) and its timings (median, spread, number of runs; per-layer times when the GPU has timestamps)"</li>
                     <li>"the GPU adapter shown above"</li>
                     <li>"your browser's user agent: "<code class="ua">{ua}</code></li>
                     {move || hints.get().flatten().map(|h| view! {
@@ -171,6 +178,13 @@ fn ContributeCard() -> impl IntoView {
                     </label>
                 }).collect_view()}
             </fieldset>
+            {move || has_f16().then(|| view! {
+                <label class="check">
+                    <input type="checkbox" class="also-f32" prop:checked=move || ui.also_f32.get() disabled=busy
+                        on:change=move |ev| { let v = event_target_checked(&ev); settings::set_also_f32(v); ui.also_f32.set(v); }/>
+                    <span>"Also measure every cell at f32 (takes about twice as long). Each cell is measured at f16 first; f16 and f32 timings are kept apart, as two devices."</span>
+                </label>
+            })}
             {move || (ui.budget.get() != Budget::Quick && ui.charging.get() == Some(false)).then(|| view! {
                 <p class="notice charger" role="status">"This device is on battery: plug in the charger for a long run. A phone on battery may slow its GPU to save power, and a long run drains it."</p>
             })}
@@ -367,7 +381,7 @@ fn ResultsCard() -> impl IntoView {
                             <tr>
                                 <td><code>{s.hash[..8].to_string()}</code>{s.anchor.then_some(" (anchor)")}</td>
                                 <td>{format!("{:.0} M", s.macs as f64 / 1e6)}</td>
-                                <td>{format!("{:.1} ms", s.latency_ms)}</td>
+                                <td>{format!("{:.1} ms", s.latency_ms)}{(!s.precision.is_f32()).then(|| format!(" ({})", s.precision.as_str()))}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

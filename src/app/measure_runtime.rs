@@ -29,7 +29,7 @@ use super::webgpu_check::{self, WebGpuStatus};
 use super::{download, settings, space_file};
 use crate::engine::{now_ms, unix_ms as now_unix_ms};
 use crate::measure::MeasurementRecord;
-use crate::net::{build, Cost};
+use crate::net::{build, Cost, Precision};
 use crate::space::ModuleHash;
 
 /// How often the upload loop looks for work when idle.
@@ -45,6 +45,7 @@ pub struct Summary {
     pub anchor: bool,
     pub run_id: String,
     pub sequence: u32,
+    pub precision: Precision,
 }
 
 /// The signals the Measure page renders (all `Copy`).
@@ -74,6 +75,8 @@ pub struct MeasureUi {
     pub resumed_from: RwSignal<Option<u32>>,
     /// Whether the device is on its charger (`None` where the browser does not tell).
     pub charging: RwSignal<Option<bool>>,
+    /// Whether a device with f16 measures each cell at f32 too.
+    pub also_f32: RwSignal<bool>,
 }
 
 /// Where the runtime is: what it holds depends on it, so nothing is held twice.
@@ -143,6 +146,7 @@ pub fn provide_runtime() {
         anchors_left: RwSignal::new(crate::measure::anchors::ANCHOR_CODES.len()),
         resumed_from: RwSignal::new(None),
         charging: RwSignal::new(None),
+        also_f32: RwSignal::new(settings::also_f32()),
     };
     provide_context(ui);
     let models = device_model::provide();
@@ -258,7 +262,10 @@ async fn init(rt: Rc<Runtime>) {
             return;
         }
     };
-    let plan = Plan::new(Vec::new(), records.iter().map(|r| r.record.hash), settings::device_seed());
+    // A cell is done once measured at the device's own precision (f16 where it has it).
+    let own = own_precision(&gpu);
+    let done = records.iter().filter(|r| r.record.network.precision == own).map(|r| r.record.hash);
+    let plan = Plan::new(Vec::new(), done, settings::device_seed());
     ui.anchors_left.set(plan.anchors_left());
     *rt.phase.borrow_mut() = Phase::Idle(Box::new(Between { plan, measurer: None }));
     let summaries: Vec<Summary> = records.iter().map(|r| summarize(&rt, &r.record)).collect();
@@ -283,11 +290,27 @@ async fn init(rt: Rc<Runtime>) {
     }
 }
 
+/// The precision this device measures first and its model describes: f16 where the adapter
+/// has `shader-f16` ([`Precision::to_measure`]).
+fn own_precision(gpu: &WebGpuStatus) -> Precision {
+    let f16 = matches!(gpu, WebGpuStatus::Ready(a) if a.shader_f16);
+    Precision::to_measure(f16, false)[0]
+}
+
 /// The MACs of a record's network (cached by hash).
 fn summarize(rt: &Runtime, rec: &MeasurementRecord) -> Summary {
     let macs = *rt.macs.borrow_mut().entry(rec.hash).or_insert_with(|| rec.cell.validate().map(|cell| Cost::of(&build(&cell, &rec.network)).macs).unwrap_or(0));
     let run = rec.run.clone().unwrap_or_default();
-    Summary { id: rec.id.clone(), hash: rec.hash.to_hex(), macs, latency_ms: latency_ms(rec), anchor: run.anchor, run_id: run.run_id, sequence: run.sequence }
+    Summary {
+        id: rec.id.clone(),
+        hash: rec.hash.to_hex(),
+        macs,
+        latency_ms: latency_ms(rec),
+        anchor: run.anchor,
+        run_id: run.run_id,
+        sequence: run.sequence,
+        precision: rec.network.precision,
+    }
 }
 
 async fn refresh_counts(rt: &Runtime) {
@@ -425,7 +448,8 @@ fn begin_run(rt: &Runtime) -> Option<(Plan, Option<EngineMeasurer>)> {
 
 /// The engine a run measures with: the one kept from the last run, or a new one.
 async fn engine(ui: MeasureUi, kept: Option<EngineMeasurer>) -> Result<EngineMeasurer, String> {
-    if let Some(m) = kept {
+    if let Some(mut m) = kept {
+        m.set_also_f32(ui.also_f32.get_untracked());
         return Ok(m);
     }
     ui.current.set(Some("Preparing the GPU engine…".into()));
@@ -433,7 +457,9 @@ async fn engine(ui: MeasureUi, kept: Option<EngineMeasurer>) -> Result<EngineMea
         Some(WebGpuStatus::Ready(a)) => (Some(a.info), a.is_fallback),
         _ => (None, false),
     };
-    EngineMeasurer::new(browser_adapter, software, false).await.map_err(|e| format!("the GPU engine could not start: {e}"))
+    let mut m = EngineMeasurer::new(browser_adapter, software, false).await.map_err(|e| format!("the GPU engine could not start: {e}"))?;
+    m.set_also_f32(ui.also_f32.get_untracked());
+    Ok(m)
 }
 
 async fn drive(rt: Rc<Runtime>, mut run: RunState) {
@@ -509,9 +535,9 @@ fn finish(rt: &Runtime, plan: Plan, measurer: Option<EngineMeasurer>) {
 fn on_event(rt: &Runtime, ev: RunEvent) {
     let ui = rt.ui;
     match ev {
-        RunEvent::Measuring(p) => {
+        RunEvent::Measuring { planned: p, precision } => {
             let kind = if p.anchor { "anchor cell" } else { "sampled cell" };
-            ui.current.set(Some(format!("Measuring {kind} {} ({} vertices, {} edges)", p.hash, p.cell.num_vertices(), p.cell.num_edges())));
+            ui.current.set(Some(format!("Measuring {kind} {} ({} vertices, {} edges) at {}", p.hash, p.cell.num_vertices(), p.cell.num_edges(), precision.as_str())));
         }
         RunEvent::Probing => ui.current.set(Some("Measuring the thermal probe (the first anchor cell again)".into())),
         RunEvent::Recorded(rec) => {

@@ -1,5 +1,5 @@
 //! The measurement loop: picks the next cell from the [`Plan`], measures it through a
-//! [`CellMeasurer`], stores the record in IndexedDB the moment it exists (together with the
+//! [`CellMeasurer`] at each precision the measurer names (its own first), stores the record in IndexedDB the moment it exists (together with the
 //! run state that counts it), measures the thermal probe now and then and lets the GPU cool
 //! down when the probe has slowed past [`COOL_DOWN_RATIO`], recreates a lost GPU device and
 //! goes on, and honours pause / stop at once: between cells, between two GPU runs of a cell
@@ -14,6 +14,7 @@ use super::plan::{cell_macs, Plan, Planned};
 use super::run_state::{RunState, RunStatus, COOL_DOWN_RATIO, COOL_DOWN_S};
 use super::store::{Store, StoreError};
 use crate::measure::{ClientInfo, MeasurementRecord, RunInfo};
+use crate::net::Precision;
 
 /// Times in a row a lost device is recreated for the same cell before the run gives up.
 pub const MAX_DEVICE_LOSSES_PER_CELL: u32 = 3;
@@ -67,8 +68,8 @@ impl Controls {
 /// What the loop reports to the page as it goes.
 #[derive(Clone, Debug)]
 pub enum RunEvent {
-    /// About to measure this cell.
-    Measuring(Planned),
+    /// About to measure this cell at this precision.
+    Measuring { planned: Planned, precision: Precision },
     /// Measuring the thermal probe.
     Probing,
     /// A record was measured and stored.
@@ -178,7 +179,8 @@ impl<M: CellMeasurer> Run<'_, M> {
                 on(RunEvent::Probing);
                 let t0 = (self.clock)();
                 let probe = self.plan.probe();
-                let Some(rec) = self.measure_recovering(&probe, on).await? else { continue };
+                let own = self.measurer.precisions()[0];
+                let Some(rec) = self.measure_recovering(&probe, own, on).await? else { continue };
                 let ms = latency_ms(&rec);
                 self.state.record_probe(ms);
                 self.state.active_ms += (self.clock)() - t0;
@@ -192,10 +194,20 @@ impl<M: CellMeasurer> Run<'_, M> {
                 }
                 continue;
             }
-            on(RunEvent::Measuring(next));
+            self.measure_cell(next, probe_is_next, on).await?;
+        }
+    }
+
+    /// Measures `next` at each of the measurer's precisions, storing each record as it comes;
+    /// the cell is done once it has its record at the device's own precision (the first). A
+    /// pause or stop drops the timings of the precision in progress and returns (the loop then
+    /// acts on the request).
+    async fn measure_cell(&mut self, next: Planned, probe_is_next: bool, on: &mut dyn FnMut(RunEvent)) -> Result<(), RunError> {
+        for (i, precision) in self.measurer.precisions().into_iter().enumerate() {
+            on(RunEvent::Measuring { planned: next, precision });
             let t0 = (self.clock)();
-            let Some(mut rec) = self.measure_recovering(&next.cell, on).await? else { continue };
-            if probe_is_next {
+            let Some(mut rec) = self.measure_recovering(&next.cell, precision, on).await? else { return Ok(()) };
+            if i == 0 && probe_is_next {
                 self.state.record_probe(latency_ms(&rec));
             }
             rec.id = (self.new_id)();
@@ -203,12 +215,15 @@ impl<M: CellMeasurer> Run<'_, M> {
             rec.client = self.client.clone();
             let info = self.state.record_cell((self.clock)() - t0, cell_macs(&next.cell), next.anchor);
             rec.run = Some(RunInfo { charging: (self.charging)(), ..info });
-            self.plan.mark_done(next.hash);
-            self.note_work_ahead();
+            if i == 0 {
+                self.plan.mark_done(next.hash);
+                self.note_work_ahead();
+            }
             self.store.add_record(&rec, self.state).await?;
             on(RunEvent::Recorded(Box::new(rec)));
             on(RunEvent::State(self.state.clone()));
         }
+        Ok(())
     }
 
     /// [`COOL_DOWN_S`] seconds without GPU work, then the probe again (the state asks for it);
@@ -229,11 +244,16 @@ impl<M: CellMeasurer> Run<'_, M> {
 
     /// Measures `cell`, recreating a lost device; `None` when a pause or stop interrupted it
     /// (the loop then ends with that status).
-    async fn measure_recovering(&mut self, cell: &crate::space::Cell, on: &mut dyn FnMut(RunEvent)) -> Result<Option<MeasurementRecord>, RunError> {
+    async fn measure_recovering(
+        &mut self,
+        cell: &crate::space::Cell,
+        precision: Precision,
+        on: &mut dyn FnMut(RunEvent),
+    ) -> Result<Option<MeasurementRecord>, RunError> {
         let mut losses = 0;
         let controls = self.controls;
         loop {
-            match self.measurer.measure(cell, &|| controls.wants_out()).await {
+            match self.measurer.measure(cell, precision, &|| controls.wants_out()).await {
                 Ok(rec) => return Ok(Some(rec)),
                 Err(MeasureError::Stopped) => return Ok(None),
                 Err(MeasureError::DeviceLost(message)) => {

@@ -1,5 +1,6 @@
 //! The contributor's choices, kept in `localStorage` across visits: consent to upload, the
-//! optional device label, the budget last chosen, and this device's random sampling seed.
+//! optional device label, the budget last chosen, whether a device with f16 measures at f32
+//! too, and this device's random sampling seed.
 
 use gloo_storage::{LocalStorage, Storage};
 
@@ -9,6 +10,7 @@ const CONSENT: &str = "leti.consent";
 const LABEL: &str = "leti.device_label";
 const BUDGET: &str = "leti.budget";
 const SEED: &str = "leti.seed";
+const ALSO_F32: &str = "leti.also_f32";
 
 /// Longest device label kept.
 pub const MAX_LABEL_CHARS: usize = 64;
@@ -40,6 +42,15 @@ pub fn budget() -> Budget {
 
 pub fn set_budget(b: Budget) {
     let _ = LocalStorage::set(BUDGET, b.key());
+}
+
+/// Whether a device with f16 measures each cell at f32 as well (off unless chosen).
+pub fn also_f32() -> bool {
+    LocalStorage::get(ALSO_F32).unwrap_or(false)
+}
+
+pub fn set_also_f32(v: bool) {
+    let _ = LocalStorage::set(ALSO_F32, v);
 }
 
 /// This device's sampling seed: random on first use, then kept, so different devices draw

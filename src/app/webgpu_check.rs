@@ -1,6 +1,6 @@
 //! Finds out whether this browser can measure: a secure context, the WebGPU API, an adapter;
 //! and, when it can, what the adapter is (vendor, architecture, device, description), the
-//! limits that matter for our networks and whether it has timestamp queries. Reads the
+//! limits that matter for our networks and whether it has timestamp queries and `shader-f16`. Reads the
 //! browser's own `GPUAdapter` so it works before (and without) the engine. Where the browser
 //! offers no core adapter, it asks for a compatibility-mode one (phones whose driver has
 //! OpenGL ES only) and says whether its limits would fit the kernels.
@@ -51,6 +51,8 @@ pub enum WebGpuStatus {
 pub struct Adapter {
     pub info: AdapterInfo,
     pub timestamp_query: bool,
+    /// Whether it has `shader-f16` (then the engine measures at f16 by default).
+    pub shader_f16: bool,
     pub is_fallback: bool,
     /// `(name, description, value)` of each of [`LIMITS`].
     pub limits: Vec<(&'static str, &'static str, f64)>,
@@ -106,16 +108,19 @@ pub async fn check() -> WebGpuStatus {
         driver: String::new(),
     };
     let features = get(&adapter, "features");
-    let timestamp_query = get(&features, "has")
-        .dyn_into::<js_sys::Function>()
-        .ok()
-        .and_then(|has| has.call1(&features, &JsValue::from_str("timestamp-query")).ok())
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
+    let has = |name: &str| {
+        get(&features, "has")
+            .dyn_into::<js_sys::Function>()
+            .ok()
+            .and_then(|has| has.call1(&features, &JsValue::from_str(name)).ok())
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    };
+    let (timestamp_query, shader_f16) = (has("timestamp-query"), has("shader-f16"));
     let limits_obj = get(&adapter, "limits");
     let limits = LIMITS.iter().map(|(k, d)| (*k, *d, get(&limits_obj, k).as_f64().unwrap_or(f64::NAN))).collect();
     let is_fallback = get(&js_info, "isFallbackAdapter").as_bool().or_else(|| get(&adapter, "isFallbackAdapter").as_bool()).unwrap_or(false);
-    WebGpuStatus::Ready(Adapter { info, timestamp_query, is_fallback, limits })
+    WebGpuStatus::Ready(Adapter { info, timestamp_query, shader_f16, is_fallback, limits })
 }
 
 /// A compatibility-mode adapter, where the browser has one.

@@ -84,7 +84,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     };
     let data = Data { cells: &dev.cells, features: &dev.features, ms: &dev.ms };
     let source = args.records.source();
-    let model = train_model(args.model, &data, dev.target, &opts, table.as_ref(), training_info(dev, &source))?;
+    let mut model = train_model(args.model, &data, dev.target, &opts, table.as_ref(), training_info(dev, &source))?;
+    model.network.precision = dev.precision;
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent).ok();
     }

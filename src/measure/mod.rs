@@ -17,6 +17,8 @@ pub use crate::engine::unix_ms;
 pub use assemble::{new_record_id, RecordContext};
 pub use csv_rows::{csv_header, csv_row, spreadsheet_safe, CSV_COLUMNS};
 pub use layer_timing::{table_line, time_layer};
-pub use per_cell::device_cells;
+pub use per_cell::{device_cells, model_device, model_follows};
 pub use protocol::{measure, measure_stoppable, profile_mode, resolves, settled, Measurement, Protocol, MIN_STAMPS, RESOLVED_QUANTA};
-pub use record::{device_key, AdapterInfo, ClientHints, ClientInfo, LayerTime, MeasurementRecord, ModeOverhead, RunInfo, Stats, TimingMode, SCHEMA_VERSION};
+pub use record::{
+    device_key, device_key_at, AdapterInfo, ClientHints, ClientInfo, LayerTime, MeasurementRecord, ModeOverhead, RunInfo, Stats, TimingMode, SCHEMA_VERSION,
+};

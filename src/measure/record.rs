@@ -187,16 +187,21 @@ pub fn device_key(adapter: &AdapterInfo, label: Option<&str>, model: Option<&str
     key
 }
 
+/// [`device_key`] of a device timed at `precision`: ` f16` appended at half precision, so a
+/// device at f16 is a device of its own and f32 and f16 timings never meet in one model or
+/// dataset (f32 keys are as before precision existed).
+pub fn device_key_at(adapter: &AdapterInfo, label: Option<&str>, model: Option<&str>, precision: Precision) -> String {
+    let key = device_key(adapter, label, model);
+    match precision {
+        Precision::F32 => key,
+        p => format!("{key} {}", p.as_str()),
+    }
+}
+
 impl MeasurementRecord {
-    /// This record's [`device_key`], with ` f16` appended for a network run at half precision:
-    /// a device at f16 is timed as a device of its own, so f32 and f16 timings never meet in
-    /// one model or dataset.
+    /// This record's device key ([`device_key_at`] its network's precision).
     pub fn device_key(&self) -> String {
-        let key = device_key(&self.adapter, self.client.device_label.as_deref(), self.client.reported_model());
-        match self.network.precision {
-            Precision::F32 => key,
-            p => format!("{key} {}", p.as_str()),
-        }
+        device_key_at(&self.adapter, self.client.device_label.as_deref(), self.client.reported_model(), self.network.precision)
     }
 }
 

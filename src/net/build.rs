@@ -43,6 +43,19 @@ impl Default for NetConfig {
     }
 }
 
+impl NetConfig {
+    /// The default (NAS-Bench-101) network at `precision`.
+    pub fn default_at(precision: Precision) -> NetConfig {
+        NetConfig { precision, ..NetConfig::default() }
+    }
+
+    /// Whether this is the default network at any precision: the network the predictors
+    /// cover (a record's precision keys its device, so precisions never meet in one model).
+    pub fn is_standard(&self) -> bool {
+        *self == NetConfig::default_at(self.precision)
+    }
+}
+
 /// Channel count of every vertex of `cell` for a cell mapping `c_in` to `c_out` channels.
 pub fn vertex_channels(cell: &Cell, c_in: usize, c_out: usize) -> Vec<usize> {
     vertex_channels_array(cell, c_in, c_out)[..cell.num_vertices()].to_vec()

@@ -37,6 +37,17 @@ impl Precision {
         }
     }
 
+    /// The precisions a device measures each cell at, its own first: f16 where the device has
+    /// `shader-f16` (as phones deploy networks), with f32 after it when the contributor gives
+    /// the time (`also_f32`); f32 alone elsewhere.
+    pub fn to_measure(shader_f16: bool, also_f32: bool) -> Vec<Precision> {
+        match (shader_f16, also_f32) {
+            (true, true) => vec![Precision::F16, Precision::F32],
+            (true, false) => vec![Precision::F16],
+            (false, _) => vec![Precision::F32],
+        }
+    }
+
     /// Whether this is f32 (records leave the field out then, as before it existed).
     pub fn is_f32(&self) -> bool {
         *self == Precision::F32
@@ -54,5 +65,13 @@ mod tests {
             assert_eq!(Precision::from_name(p.as_str()), Some(p));
         }
         assert_eq!(Precision::from_name("fp16"), None);
+    }
+
+    #[test]
+    fn a_device_with_f16_measures_at_f16_first_and_at_f32_only_when_allowed() {
+        assert_eq!(Precision::to_measure(true, false), [Precision::F16]);
+        assert_eq!(Precision::to_measure(true, true), [Precision::F16, Precision::F32]);
+        assert_eq!(Precision::to_measure(false, true), [Precision::F32]);
+        assert_eq!(Precision::to_measure(false, false), [Precision::F32]);
     }
 }

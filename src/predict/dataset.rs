@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use rustc_hash::FxHashMap;
 
 use crate::measure::{AdapterInfo, MeasurementRecord, SCHEMA_VERSION};
-use crate::net::NetConfig;
+use crate::net::Precision;
 use crate::space::{Cell, ModuleHash};
 
 use super::features::{features, Features};
@@ -32,6 +32,8 @@ pub struct DeviceData {
     pub key: String,
     pub adapter: AdapterInfo,
     pub user_agent: String,
+    /// The precision the records ran at (part of the key: one precision per device).
+    pub precision: Precision,
     pub target: Target,
     pub cells: Vec<Cell>,
     pub hashes: Vec<ModuleHash>,
@@ -112,12 +114,12 @@ fn median(v: &mut [f64]) -> f64 {
 
 /// Groups records by device (keeping devices whose key contains `filter`, case-insensitive),
 /// merges repeated cells, and computes features. Records of a non-default network are
-/// skipped (the predictors cover the default network). Devices come out sorted by key.
+/// skipped (the predictors cover the default network, at either precision: f16 records key a
+/// device of their own). Devices come out sorted by key.
 pub fn group_by_device(records: &[MeasurementRecord], filter: Option<&str>, target: TargetChoice) -> anyhow::Result<Vec<DeviceData>> {
     let mut by_dev: FxHashMap<String, Vec<&MeasurementRecord>> = FxHashMap::default();
-    let default = NetConfig::default();
     for r in records {
-        if r.network != default {
+        if !r.network.is_standard() {
             continue;
         }
         let key = device_key(r);
@@ -162,6 +164,7 @@ pub fn group_by_device(records: &[MeasurementRecord], filter: Option<&str>, targ
             key: key.clone(),
             adapter: recs[0].adapter.clone(),
             user_agent: recs[0].client.user_agent.clone(),
+            precision: recs[0].network.precision,
             target,
             cells: Vec::with_capacity(order.len()),
             hashes: Vec::with_capacity(order.len()),

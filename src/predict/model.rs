@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::net::NetConfig;
+use crate::net::{NetConfig, Precision};
 use crate::space::Cell;
 
 use super::features::{features_of_canonical, features_with, Features, FEATURE_SET_VERSION, NUM_FEATURES};
@@ -535,6 +535,12 @@ impl Model {
 
     pub fn to_json(&self) -> String {
         self.file.to_json()
+    }
+
+    /// States the precision the model's training timings ran at (the features do not depend
+    /// on it, so nothing else changes; a device's f16 and f32 timings make two models).
+    pub fn set_precision(&mut self, precision: Precision) {
+        self.file.network.precision = precision;
     }
 
     /// The point prediction evaluated node by node on the stored trees, without the padded

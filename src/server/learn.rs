@@ -19,7 +19,6 @@
 use rustc_hash::FxHashMap;
 
 use crate::measure::MeasurementRecord;
-use crate::net::NetConfig;
 use crate::predict::dataset::{group_by_device, DeviceData, TargetChoice};
 use crate::predict::synthetic::SYNTHETIC_VENDOR;
 use crate::predict::train::split_by_hash;
@@ -180,9 +179,8 @@ fn usable(records: &[MeasurementRecord]) -> Result<DeviceData, Refusal> {
 
 /// Rule 3: repeated cells must mostly agree with themselves.
 fn inconsistent(records: &[MeasurementRecord]) -> Option<Refusal> {
-    let default = NetConfig::default();
     let mut by_cell: FxHashMap<ModuleHash, Vec<f64>> = FxHashMap::default();
-    for r in records.iter().filter(|r| r.network == default) {
+    for r in records.iter().filter(|r| r.network.is_standard()) {
         by_cell.entry(r.hash).or_default().push(r.wall.median_ms);
     }
     let repeated: Vec<&Vec<f64>> = by_cell.values().filter(|v| v.len() >= 2).collect();
@@ -251,6 +249,7 @@ fn fit(d: &DeviceData, sources: &[Model]) -> Result<Learned, ModelError> {
     let all: Vec<usize> = (0..d.len()).collect();
     let full = fit_device(&pairs(&all), &refs, &d.key, d.target)?;
     let mut file = full.model.file;
+    file.network.precision = d.precision;
     file.training.source = format!("leti collector: {} records, {} cells", d.records, d.len());
     file.training.synthetic = d.synthetic;
     let eval_cells = if within_10.is_some() { test.len() } else { 0 };

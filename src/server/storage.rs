@@ -14,6 +14,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::measure::{AdapterInfo, MeasurementRecord};
+use crate::net::Precision;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./src/server/migrations");
 
@@ -79,6 +80,10 @@ pub struct Device {
     /// The device model the browser reported (User-Agent Client Hints).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The precision the networks ran at: a device at f16 is a device of its own (absent, as
+    /// before it existed, for f32).
+    #[serde(default, skip_serializing_if = "Precision::is_f32")]
+    pub precision: Precision,
 }
 
 /// One device seen, with how many records it contributed.
@@ -120,7 +125,7 @@ pub enum StoreError {
 impl Row {
     pub fn new(record: &MeasurementRecord, received_unix_ms: u64) -> Row {
         let model = record.client.reported_model().map(str::to_string);
-        let device = Device { adapter: record.adapter.clone(), device_label: record.client.device_label.clone(), model };
+        let device = Device { adapter: record.adapter.clone(), device_label: record.client.device_label.clone(), model, precision: record.network.precision };
         let device_json = serde_json::to_string(&device).expect("device info serialises");
         Row {
             id: record.id.clone(),
@@ -142,7 +147,7 @@ pub fn device_key(device: &Device) -> String {
 
 /// The readable device key ([`crate::measure::device_key`]) of a stored device.
 pub fn readable_key(device: &Device) -> String {
-    crate::measure::device_key(&device.adapter, device.device_label.as_deref(), device.model.as_deref())
+    crate::measure::device_key_at(&device.adapter, device.device_label.as_deref(), device.model.as_deref(), device.precision)
 }
 
 /// Hex of the first 8 bytes of the MD5 of a readable device key.
@@ -273,7 +278,12 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|(key, device, records, first, last)| {
-                let d: Device = serde_json::from_str(&device).unwrap_or(Device { adapter: AdapterInfo::default(), device_label: None, model: None });
+                let d: Device = serde_json::from_str(&device).unwrap_or(Device {
+                    adapter: AdapterInfo::default(),
+                    device_label: None,
+                    model: None,
+                    precision: Precision::F32,
+                });
                 DeviceSummary {
                     key,
                     device: readable_key(&d),

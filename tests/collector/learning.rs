@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use leti::measure::{MeasurementRecord, Stats};
+use leti::net::Precision;
 use leti::predict::synthetic::{random_cells, SyntheticDevice};
 use leti::predict::Model;
 use leti::server::{Learning, Row, ServerConfig, Store};
@@ -151,6 +152,36 @@ async fn device_crossing_the_threshold_gets_a_model(b: Backend) {
     server.shutdown().await.unwrap();
 }
 both_backends!(device_crossing_the_threshold_gets_a_model);
+
+/// One phone's f16 and f32 timings: two devices at the collector, each learned from its own
+/// records, and the f16 model says so.
+async fn f16_timings_are_a_device_of_their_own(b: Backend) {
+    let server = start(&learning_config(&b)).await;
+    let (base, c) = (server.url(), client());
+    let cells = random_cells(25, 7);
+    let at32 = device_records("gamma", &cells, 1.0, 8);
+    let mut at16 = device_records("gamma", &cells, 0.6, 9);
+    for r in &mut at16 {
+        r.network.precision = Precision::F16;
+    }
+    let (d32, d16) = (key_of(&at32), key_of(&at16));
+    assert_eq!(d16, format!("{d32} f16"));
+    upload(&c, &base, &at32).await;
+    upload(&c, &base, &at16).await;
+    wait_for(&c, &base, &d32, "learned", 25).await;
+    wait_for(&c, &base, &d16, "learned", 25).await;
+    let listing = get_json(&c, format!("{base}/api/v1/models")).await;
+    let mut precisions = Vec::new();
+    for m in learned_entries(&listing) {
+        let model = Model::from_json_bytes(&c.get(format!("{base}{}", m["url"].as_str().unwrap())).send().await.unwrap().bytes().await.unwrap()).unwrap();
+        assert_eq!(model.file.training.n_cells, 25, "each model learned from its own 25 cells: {m}");
+        precisions.push((model.file.training.device.clone(), model.file.network.precision));
+    }
+    precisions.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(precisions, [(d32, Precision::F32), (d16, Precision::F16)]);
+    server.shutdown().await.unwrap();
+}
+both_backends!(f16_timings_are_a_device_of_their_own);
 
 /// Every cell measured twice, the second time 1.5x or 0.6x the first.
 fn inconsistent_records(cells: &[Cell]) -> Vec<MeasurementRecord> {

@@ -68,6 +68,10 @@ try {
   await page.getByText("WebGPU works here.").waitFor({ timeout: 60_000 });
   log("adapter:", (await page.locator("dl.facts").first().innerText()).replace(/\n/g, " | "));
   await page.screenshot({ path: `${SHOTS}/measure-phone.png`, fullPage: true });
+  // Chromium's SwiftShader adapter has no shader-f16: the page says it measures at f32, and
+  // offers no f32-as-well choice (that is for devices measured at f16).
+  assert.match(await page.locator("dd.precision").textContent(), /^no: networks are measured at f32/);
+  assert.equal(await page.locator("input.also-f32").count(), 0, "no f32-too choice without f16");
 
   assert.equal(await page.locator("code.hints").textContent({ timeout: 10_000 }), "Pixel 7, Android 14.0.0", "the consent list shows the reported model");
   await page.getByLabel("Device name (optional)").fill("e2e headless chromium");
