@@ -130,15 +130,15 @@ fn precision_table(gpu: &Gpu, runs: usize) {
     println!("{:<30} {:>9.2} {:>9.2} {:>10.2}", "README cell", ms[0], ms[1], ms[0] / ms[1]);
 }
 
-/// Each of the README network's representative convolutions alone: both of our conv kernel
+/// Each of the README network's representative convolutions alone: every one of our conv kernel
 /// families against a naive kernel and a plain tiled matmul of the same size.
 fn conv_table(gpu: &mut Gpu, runs: usize) {
     let picked = gpu.tiling().conv;
-    println!("engine's conv kernels on this adapter: {picked:?}, probe ms {:?} (both families timed below; ratios use the engine's pick)", gpu.conv_probe_ms);
-    println!("GFLOP/s columns: ours-workgroup = conv2d_tiled / conv1x1_gemm_vec4, ours-register = conv2d_register_tiled");
+    println!("engine's conv kernels on this adapter: {picked:?}, probe ms {:?} (every family timed below; ratios use the engine's pick)", gpu.conv_probe_ms);
+    println!("GFLOP/s columns: ours-wg = conv2d_tiled / conv1x1_gemm_vec4, ours-reg = conv2d_register_tiled, ours-wide = conv2d_register_wide");
     println!(
-        "{:<30} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}",
-        "kernel", "MMAC", "pick ms", "ours-wg", "ours-reg", "naive", "matmul", "x naive", "x matmul"
+        "{:<30} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}",
+        "kernel", "MMAC", "pick ms", "ours-wg", "ours-reg", "ours-wide", "naive", "matmul", "x naive", "x matmul"
     );
     // Representative convolutions of the README network (full size).
     let cases = [
@@ -155,14 +155,14 @@ fn conv_table(gpu: &mut Gpu, runs: usize) {
         let weights = Weights::seeded(&net, 1);
         let input = seeded_input(net.tensors[0].shape, 1);
         let mut per = Vec::new();
-        for conv in [ConvStrategy::Workgroup, ConvStrategy::Register] {
+        for conv in ConvStrategy::ALL {
             gpu.set_conv_strategy(conv);
             let prog = Program::new(gpu, &net, &weights, &input, true).unwrap();
             per.push(time(runs, || pollster::block_on(prog.run(gpu, TimingMode::Plain)).unwrap().wall_ms));
         }
         gpu.set_conv_strategy(picked);
         let macs = (k * k * c_in * c_out * hw * hw) as u64;
-        let ours = if picked == ConvStrategy::Workgroup { per[0] } else { per[1] };
+        let ours = per[ConvStrategy::ALL.iter().position(|&c| c == picked).unwrap()];
         let lw = weights.layer(0);
         let (xb, wb, bb) = (storage(gpu, &input, false), storage(gpu, &lw.w, false), storage(gpu, &lw.bias, false));
         let yb = storage(gpu, &vec![0.0; c_out * hw * hw], true);
@@ -176,10 +176,11 @@ fn conv_table(gpu: &mut Gpu, runs: usize) {
         );
         let mm = matmul_ms(gpu, runs, c_out, hw * hw, c_in * k * k);
         println!(
-            "{label:<30} {:>7.1} {ours:>9.3} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.1} {:>8.2}",
+            "{label:<30} {:>7.1} {ours:>9.3} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.1} {:>8.2}",
             macs as f64 / 1e6,
             gflops(macs, per[0]),
             gflops(macs, per[1]),
+            gflops(macs, per[2]),
             gflops(macs, naive),
             gflops(macs, mm),
             naive / ours,
@@ -188,8 +189,8 @@ fn conv_table(gpu: &mut Gpu, runs: usize) {
     }
 }
 
-/// Whole networks at full size (the README cell and `sampled` random cells) with both conv
-/// kernel families, against one GEMM of the same MACs.
+/// Whole networks at full size (the README cell and `sampled` random cells) with every conv
+/// kernel family, against one GEMM of the same MACs.
 fn network_table(gpu: &mut Gpu, runs: usize, sampled: usize) {
     let picked = gpu.tiling().conv;
     let space = leti::space::enumerate();
@@ -198,33 +199,34 @@ fn network_table(gpu: &mut Gpu, runs: usize, sampled: usize) {
         cells.push((format!("sampled {}", e.hash), e.cell.to_spec()));
     }
     println!(
-        "{:<46} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
-        "network (full size, batch 1)", "MMAC", "wg ms", "reg ms", "wg GF/s", "reg GF/s", "matmul", "x matmul"
+        "{:<46} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
+        "network (full size, batch 1)", "MMAC", "wg ms", "reg ms", "wide ms", "reg/wide", "best GF/s", "matmul", "x matmul"
     );
     for (label, spec) in cells {
         let net = build(&spec.validate().unwrap(), &NetConfig::default());
         let weights = Weights::seeded(&net, 1);
         let input = seeded_input(net.tensors[net.input].shape, 1);
         let mut per = Vec::new();
-        for conv in [ConvStrategy::Workgroup, ConvStrategy::Register] {
+        for conv in ConvStrategy::ALL {
             gpu.set_conv_strategy(conv);
             let prog = Program::new(gpu, &net, &weights, &input, true).unwrap();
             per.push(time(runs, || pollster::block_on(prog.run(gpu, TimingMode::Plain)).unwrap().wall_ms));
         }
         gpu.set_conv_strategy(picked);
         let macs = leti::net::Cost::of(&net).macs;
-        let ours = if picked == ConvStrategy::Workgroup { per[0] } else { per[1] };
+        let ours = per[ConvStrategy::ALL.iter().position(|&c| c == picked).unwrap()];
         // Same MACs as one GEMM: m = 256, n = 1024, k = macs / (m n).
         let kk = (macs as usize / (256 * 1024)).max(1);
         let mm = matmul_ms(gpu, runs.min(5), 256, 1024, kk);
         let mm_macs = (256 * 1024 * kk) as u64;
         println!(
-            "{label:<46} {:>7.1} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.2}",
+            "{label:<46} {:>7.1} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.2}",
             macs as f64 / 1e6,
             per[0],
             per[1],
-            gflops(macs, per[0]),
-            gflops(macs, per[1]),
+            per[2],
+            per[1] / per[2],
+            gflops(macs, per.iter().copied().fold(f64::INFINITY, f64::min)),
             gflops(mm_macs, mm),
             gflops(macs, ours) / gflops(mm_macs, mm)
         );

@@ -221,3 +221,33 @@ fn measure_at_f16_records_the_precision() {
     assert_eq!(records[0]["network"]["precision"], "f16");
     assert!(records[0]["wall"]["median_ms"].as_f64().unwrap() > 0.0);
 }
+
+/// `leti measure --conv register-wide` times the network with that kernel family and the records
+/// name it; an unknown family is a usage error that lists the families. Skips without a GPU
+/// unless LETI_REQUIRE_GPU.
+#[test]
+fn measure_with_a_chosen_conv_family_records_its_kernels() {
+    let bad = leti().args(["measure", "--conv", "wide"]).output().unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("register-wide"), "{bad:?}");
+    if common::open_gpu().is_none() {
+        eprintln!("SKIPPED: no GPU adapter");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cells = dir.path().join("cells.jsonl");
+    std::fs::write(&cells, readme_line() + "\n").unwrap();
+    let out = dir.path().join("records.jsonl");
+    let small = ["--input-size", "8", "--stem-channels", "8", "--num-stacks", "1", "--cells-per-stack", "1"];
+    let protocol = ["--repeats", "3", "--profile-runs", "0", "--warmup-max", "1", "--max-remeasure", "0"];
+    let status = leti()
+        .args(["measure", "--conv", "register-wide", "--cells", cells.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(small)
+        .args(protocol)
+        .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let records = json_lines(&std::fs::read(&out).unwrap());
+    assert_eq!(records.len(), 1);
+    assert!(records[0]["kernels"].as_str().unwrap().starts_with("conv register-wide"), "{}", records[0]["kernels"]);
+}

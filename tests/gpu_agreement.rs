@@ -14,7 +14,7 @@ use leti::space::CellSpec;
 /// Checks every tensor, with both convolution kernel families.
 fn check(gpu: &mut Gpu, name: &str, cell: &CellSpec, cfg: &NetConfig) {
     let net = build(&cell.validate().unwrap(), cfg);
-    for conv in [ConvStrategy::Workgroup, ConvStrategy::Register] {
+    for conv in ConvStrategy::ALL {
         gpu.set_conv_strategy(conv);
         let a = pollster::block_on(agreement::check(gpu, &net, 1)).unwrap();
         assert!(a.tensors.len() > 5);
@@ -82,7 +82,7 @@ fn gpu_matches_cpu_at_f16_where_the_adapter_has_shader_f16() {
     }
     let full = NetConfig { precision: Precision::F16, ..NetConfig::default() };
     let net = build(&common::readme_cell().validate().unwrap(), &full);
-    for conv in [ConvStrategy::Workgroup, ConvStrategy::Register] {
+    for conv in ConvStrategy::ALL {
         gpu.set_conv_strategy(conv);
         let a = pollster::block_on(agreement::check(&gpu, &net, 1)).unwrap();
         let worst = a.tensors.iter().chain([&a.logits_reused]).map(|t| t.max_abs_err / t.max_abs_ref.max(1.0)).fold(0.0f32, f32::max);

@@ -55,6 +55,32 @@ fn records_group_into_devices_with_one_latency_per_cell() {
     assert!(format!("{e:#}").contains("line 2"), "{e:#}");
 }
 
+/// One device measured by two kernel configurations: only the newest configuration's records
+/// (with those that state none) make its training data, and the data says which it is.
+#[test]
+fn a_device_trains_only_on_its_newest_kernels() {
+    let cells = random_cells(6, 4);
+    let mut recs = SyntheticDevice::presets()[0].records(&cells, 0);
+    let (old, new) = ("conv workgroup-tiled 64x64 per 16x16; 1-D 256", "conv register-wide 64 (4 px x 8 ch); 1-D 256");
+    for (i, r) in recs.iter_mut().enumerate() {
+        r.created_unix_ms = 1_000 + i as u64;
+        r.kernels = match i {
+            0 | 1 => Some(old.into()),
+            2 => None,
+            _ => Some(new.into()),
+        };
+        r.wall.median_ms *= if i < 2 { 3.0 } else { 1.0 };
+    }
+    let d = &group_by_device(&recs, None, TargetChoice::Wall).unwrap()[0];
+    assert_eq!((d.len(), d.other_kernel_records, d.kernels.as_deref()), (4, 2, Some(new)));
+    assert_eq!(d.hashes, recs[2..].iter().map(|r| r.hash).collect::<Vec<_>>());
+    assert_eq!(leti::predict::evaluate::training_info(d, "x").kernels.as_deref(), Some(new));
+    // Made newest, the old configuration's records are the ones kept.
+    recs[0].created_unix_ms = 9_999;
+    let d = &group_by_device(&recs, None, TargetChoice::Wall).unwrap()[0];
+    assert_eq!((d.len(), d.other_kernel_records, d.kernels.as_deref()), (3, 3, Some(old)));
+}
+
 #[test]
 fn model_file_round_trip_predicts_the_same_bits() {
     let devs = synthetic_devices(200, 2);

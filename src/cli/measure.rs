@@ -16,7 +16,7 @@ use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::cell_json::spec_value;
-use crate::engine::{seeded_input, Gpu, LimitsTier, Program, Weights, MEASURE_SEED};
+use crate::engine::{seeded_input, ConvStrategy, Gpu, LimitsTier, Program, Weights, MEASURE_SEED};
 use crate::measure::{measure, new_record_id, ClientInfo, MeasurementRecord, Protocol, RecordContext, RunInfo};
 use crate::net::{build, NetConfig, Precision};
 use crate::space::{Cell, CellSpec};
@@ -39,6 +39,12 @@ impl LimitsArg {
             LimitsArg::Adapter => LimitsTier::Adapter,
         }
     }
+}
+
+/// `--conv`: a convolution kernel family by its name.
+fn parse_conv(name: &str) -> Result<ConvStrategy, String> {
+    let names: Vec<&str> = ConvStrategy::ALL.iter().map(|c| c.as_str()).collect();
+    ConvStrategy::from_name(name).ok_or_else(|| format!("{name:?} is not a conv family ({})", names.join(", ")))
 }
 
 #[derive(clap::Args, Debug)]
@@ -93,6 +99,11 @@ pub struct MeasureArgs {
     /// key a device of their own, so f32 and f16 timings never meet in one model).
     #[arg(long, value_enum, default_value_t = Precision::F32)]
     pub precision: Precision,
+    /// Convolution kernel family instead of the one the engine's probe picks for the adapter:
+    /// workgroup, register or register-wide (records name it in `kernels`, and a device's model
+    /// trains on one kernel configuration only, its newest records').
+    #[arg(long, value_name = "FAMILY", value_parser = parse_conv)]
+    pub conv: Option<ConvStrategy>,
     /// JSONL file the records (or with --layers, the layer timings) are appended to.
     #[arg(long, value_name = "FILE", default_value = "measurements.jsonl")]
     pub out: PathBuf,
@@ -229,7 +240,10 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
     let done = if args.resume { done_hashes(&args.out)? } else { HashSet::new() };
     let todo: Vec<Cell> = cells.iter().copied().filter(|c| !done.contains(&c.hash().to_string())).collect();
     let skipped = cells.len() - todo.len();
-    let gpu = pollster::block_on(Gpu::open_with(args.adapter.as_deref(), args.limits.tier())).context("opening the GPU")?;
+    let mut gpu = pollster::block_on(Gpu::open_with(args.adapter.as_deref(), args.limits.tier())).context("opening the GPU")?;
+    if let Some(conv) = args.conv {
+        gpu.set_conv_strategy(conv);
+    }
     let timestamps = if gpu.timestamps_inside_passes {
         "per dispatch"
     } else if gpu.timestamps {
@@ -239,11 +253,12 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
     };
     let resumed = if args.resume { format!(" ({skipped} already in {})", args.out.display()) } else { String::new() };
     eprintln!(
-        "adapter: {} ({}, {:?}); limits: {}; timestamps: {timestamps}; {} cells to measure{resumed}",
+        "adapter: {} ({}, {:?}); limits: {}; kernels: {}; timestamps: {timestamps}; {} cells to measure{resumed}",
         gpu.info.name,
         gpu.info.backend,
         gpu.info.device_type,
         gpu.limits_tier.as_str(),
+        gpu.tiling().describe(),
         todo.len()
     );
     let client =

@@ -62,7 +62,16 @@ impl RecordsArgs {
         if self.drop_noisy {
             records.retain(|r| !r.noisy);
         }
-        group_by_device(&records, self.device.as_deref(), self.target.into())
+        let devices = group_by_device(&records, self.device.as_deref(), self.target.into())?;
+        for d in devices.iter().filter(|d| d.other_kernel_records > 0) {
+            eprintln!(
+                "note: {}: left out {} records measured with other kernels than the newest ({})",
+                d.key,
+                d.other_kernel_records,
+                d.kernels.as_deref().unwrap_or("unstated")
+            );
+        }
+        Ok(devices)
     }
 
     /// The layer table, if one was given.

@@ -10,6 +10,7 @@ use crate::net::Precision;
 
 pub const CONV2D_TILED: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv2d_tiled.wgsl"));
 pub const CONV2D_REGISTER_TILED: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv2d_register_tiled.wgsl"));
+pub const CONV2D_REGISTER_WIDE: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv2d_register_wide.wgsl"));
 pub const CONV1X1_GEMM_VEC4: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv1x1_gemm_vec4.wgsl"));
 pub const MAXPOOL2D: &str = include_str!("../../shaders/maxpool2d.wgsl");
 pub const ADD_N: &str = include_str!("../../shaders/add_n.wgsl");
@@ -38,6 +39,13 @@ pub enum Kernel {
     ConvRegister {
         k: u32,
     },
+    /// `conv2d_register_wide.wgsl` with kernel size k and workgroup size wg (images whose width
+    /// is a multiple of 4; wg shrinks to the image's pixel quads so small images leave no
+    /// invocation idle).
+    ConvRegisterWide {
+        k: u32,
+        wg: u32,
+    },
     MaxPool,
     Add,
     GlobalAvgPool,
@@ -52,16 +60,22 @@ pub enum ConvStrategy {
     /// Register-tiled direct convolution with uniform weight loads, no workgroup memory or
     /// barriers (`conv2d_register_tiled`): wins on SwiftShader.
     Register,
+    /// The register-tiled family with 4 pixels x 8 channels per invocation
+    /// (`conv2d_register_wide`; `conv2d_register_tiled` where the width is not a multiple of 4).
+    /// Selectable, not picked by the autotuner yet: its timings have not replaced any measured
+    /// device's.
+    RegisterWide,
 }
 
 impl ConvStrategy {
-    pub const ALL: [ConvStrategy; 2] = [ConvStrategy::Workgroup, ConvStrategy::Register];
+    pub const ALL: [ConvStrategy; 3] = [ConvStrategy::Workgroup, ConvStrategy::Register, ConvStrategy::RegisterWide];
 
     /// The family's name, as benchmarks and the web bench API spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             ConvStrategy::Workgroup => "workgroup",
             ConvStrategy::Register => "register",
+            ConvStrategy::RegisterWide => "register-wide",
         }
     }
 
@@ -109,6 +123,7 @@ impl Tiling {
         match self.conv {
             ConvStrategy::Workgroup => format!("conv workgroup-tiled {0}x{0} per {1}x{1}; 1-D {2}", self.conv_tile(), self.conv_wg, self.wg1),
             ConvStrategy::Register => format!("conv register-tiled {}; 1-D {}", self.conv_register_wg(), self.wg1),
+            ConvStrategy::RegisterWide => format!("conv register-wide {} (4 px x 8 ch); 1-D {}", self.conv_register_wg(), self.wg1),
         }
     }
 
@@ -124,6 +139,7 @@ impl Kernel {
             Kernel::ConvTiled { k } => format!("conv2d_tiled_k{k}"),
             Kernel::Conv1x1Vec4 => "conv1x1_gemm_vec4".into(),
             Kernel::ConvRegister { k } => format!("conv2d_register_tiled_k{k}"),
+            Kernel::ConvRegisterWide { k, wg } => format!("conv2d_register_wide_k{k}_wg{wg}"),
             Kernel::MaxPool => "maxpool2d".into(),
             Kernel::Add => "add_n".into(),
             Kernel::GlobalAvgPool => "global_avg_pool".into(),
@@ -137,6 +153,7 @@ impl Kernel {
             Kernel::ConvTiled { k } => specialize(CONV2D_TILED, &[("WG", t.conv_wg), ("K", *k)]),
             Kernel::Conv1x1Vec4 => specialize(CONV1X1_GEMM_VEC4, &[("WG", t.conv_wg)]),
             Kernel::ConvRegister { k } => specialize(CONV2D_REGISTER_TILED, &[("WG1", t.conv_register_wg()), ("K", *k)]),
+            Kernel::ConvRegisterWide { k, wg } => specialize(CONV2D_REGISTER_WIDE, &[("WG1", *wg), ("K", *k)]),
             Kernel::MaxPool => specialize(MAXPOOL2D, &[("WG1", t.wg1)]),
             Kernel::Add => specialize(ADD_N, &[("WG1", t.wg1)]),
             Kernel::GlobalAvgPool => specialize(GLOBAL_AVG_POOL, &[("WG1", t.wg1)]),
@@ -228,9 +245,16 @@ mod tests {
     #[test]
     fn every_variant_of_every_kernel_specialises() {
         let t = Tiling { conv: ConvStrategy::Register, conv_wg: 8, wg1: 128 };
-        for k in
-            [Kernel::ConvTiled { k: 3 }, Kernel::Conv1x1Vec4, Kernel::ConvRegister { k: 1 }, Kernel::MaxPool, Kernel::Add, Kernel::GlobalAvgPool, Kernel::Dense]
-        {
+        for k in [
+            Kernel::ConvTiled { k: 3 },
+            Kernel::Conv1x1Vec4,
+            Kernel::ConvRegister { k: 1 },
+            Kernel::ConvRegisterWide { k: 3, wg: 32 },
+            Kernel::MaxPool,
+            Kernel::Add,
+            Kernel::GlobalAvgPool,
+            Kernel::Dense,
+        ] {
             let s = k.source(t, Precision::F32);
             assert!(!s.contains("= 256u;") && !s.contains("= 16u; // variant"), "{} kept a default", k.label());
         }
@@ -251,6 +275,8 @@ mod tests {
                 Kernel::Conv1x1Vec4,
                 Kernel::ConvRegister { k: 1 },
                 Kernel::ConvRegister { k: 3 },
+                Kernel::ConvRegisterWide { k: 1, wg: 64 },
+                Kernel::ConvRegisterWide { k: 3, wg: 16 },
                 Kernel::MaxPool,
                 Kernel::Add,
                 Kernel::GlobalAvgPool,

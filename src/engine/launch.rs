@@ -67,7 +67,12 @@ pub fn launch(step: &StepKind, batch: usize, tiling: Tiling, max_groups: u32) ->
             };
             let hw = h * w;
             let (kernel, groups) = match tiling.conv {
-                ConvStrategy::Register => {
+                ConvStrategy::RegisterWide if w % 4 == 0 => {
+                    let quads = u(hw / 4);
+                    let wg = tiling.conv_register_wg().min(quads.next_power_of_two().max(8));
+                    (Kernel::ConvRegisterWide { k: u(*k), wg }, [quads.div_ceil(wg), u(c_out.div_ceil(8)), u(batch)])
+                }
+                ConvStrategy::Register | ConvStrategy::RegisterWide => {
                     (Kernel::ConvRegister { k: u(*k) }, [u(hw.div_ceil(tiling.conv_register_wg() as usize)), u(c_out.div_ceil(16)), u(batch)])
                 }
                 ConvStrategy::Workgroup => {
@@ -174,5 +179,18 @@ mod tests {
         let conv = launch(&StepKind::Conv { k: 3, c_in: 8, c_out: 6, h: 8, w: 8, src: r(0), res: None, dst: r(4096), weights_of: 3 }, 1, tiling, 65535);
         assert_eq!(words(&conv)[11..13], [8, 8 * 9 * 8 / 4]);
         assert_eq!((conv.kernel, conv.weights_of), (Kernel::ConvTiled { k: 3 }, Some(3)));
+    }
+
+    #[test]
+    fn the_wide_conv_fits_its_workgroup_to_small_images_and_steps_aside_for_odd_widths() {
+        let r = |offset| TensorRef { offset, bstride: 4096 };
+        let tiling = Tiling { conv: ConvStrategy::RegisterWide, conv_wg: 16, wg1: 256 };
+        let conv = |h, w| StepKind::Conv { k: 3, c_in: 8, c_out: 20, h, w, src: r(0), res: None, dst: r(4096), weights_of: 1 };
+        let big = launch(&conv(32, 32), 2, tiling, 65535);
+        assert_eq!((big.kernel, big.groups), (Kernel::ConvRegisterWide { k: 3, wg: 64 }, [4, 3, 2]));
+        let small = launch(&conv(8, 8), 1, tiling, 65535);
+        assert_eq!((small.kernel, small.groups), (Kernel::ConvRegisterWide { k: 3, wg: 16 }, [1, 3, 1]));
+        let odd = launch(&conv(7, 7), 1, tiling, 65535);
+        assert_eq!((odd.kernel, odd.groups), (Kernel::ConvRegister { k: 3 }, [1, 2, 1]));
     }
 }

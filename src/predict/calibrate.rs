@@ -189,6 +189,7 @@ pub fn calibrate(source: &Model, anchors: &[(Cell, f64)], device: &str, opts: &C
             seed: src.training.seed,
             synthetic: src.training.synthetic,
             notes: "few-shot calibration; interval copied from the source model".into(),
+            kernels: None,
         },
         predictor: Predictor::Calibrated { source: Box::new(src.predictor.clone()), correction },
         ..src.clone()

@@ -48,6 +48,11 @@ pub struct DeviceData {
     pub median_cov: f64,
     /// True when the records come from the synthetic test generator.
     pub synthetic: bool,
+    /// The engine's kernel configuration the records were measured with (see
+    /// [`kernels_of_newest`]); `None` when no record states it.
+    pub kernels: Option<String>,
+    /// Records of this device left out because another kernel configuration measured them.
+    pub other_kernel_records: usize,
 }
 
 impl DeviceData {
@@ -134,7 +139,9 @@ pub fn group_by_device(records: &[MeasurementRecord], filter: Option<&str>, targ
     keys.sort();
     let mut out = Vec::new();
     for key in keys {
-        let recs = &by_dev[&key];
+        let (kernels, recs) = kernels_of_newest(&by_dev[&key]);
+        let other_kernel_records = by_dev[&key].len() - recs.len();
+        let recs = &recs;
         let all_gpu = recs.iter().all(|r| r.gpu.is_some());
         let target = match target {
             TargetChoice::Gpu if !all_gpu => bail!("device {key}: some records have no GPU time; use --target wall"),
@@ -174,6 +181,8 @@ pub fn group_by_device(records: &[MeasurementRecord], filter: Option<&str>, targ
             noisy_records: recs.iter().filter(|r| r.noisy).count(),
             median_cov: median(&mut covs),
             synthetic: recs.iter().any(|r| r.adapter.vendor == SYNTHETIC_VENDOR),
+            kernels,
+            other_kernel_records,
         };
         for h in order {
             let (cell, mut v) = per_cell.remove(&h).expect("present");
@@ -185,4 +194,13 @@ pub fn group_by_device(records: &[MeasurementRecord], filter: Option<&str>, targ
         out.push(d);
     }
     Ok(out)
+}
+
+/// One device's records that one kernel configuration measured: that of its newest record
+/// stating one (the engine the device runs now), with the records made before
+/// configurations were recorded. Timings of different kernels never meet in one model.
+pub fn kernels_of_newest<'a>(recs: &[&'a MeasurementRecord]) -> (Option<String>, Vec<&'a MeasurementRecord>) {
+    let newest = recs.iter().filter(|r| r.kernels.is_some()).max_by_key(|r| r.created_unix_ms).and_then(|r| r.kernels.clone());
+    let kept = recs.iter().copied().filter(|r| r.kernels.is_none() || r.kernels == newest).collect();
+    (newest, kept)
 }

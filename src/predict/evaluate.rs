@@ -269,5 +269,5 @@ pub fn write_device_report(dir: &Path, r: &DeviceReport) -> anyhow::Result<()> {
 
 /// The `TrainingInfo` of a model trained on `dev` from `source`.
 pub fn training_info(dev: &DeviceData, source: &str) -> TrainingInfo {
-    TrainingInfo { device: dev.key.clone(), source: source.to_string(), synthetic: dev.synthetic, ..TrainingInfo::default() }
+    TrainingInfo { device: dev.key.clone(), source: source.to_string(), synthetic: dev.synthetic, kernels: dev.kernels.clone(), ..TrainingInfo::default() }
 }

@@ -44,6 +44,10 @@ pub struct TrainingInfo {
     /// Free-form notes (e.g. hyper-parameters chosen).
     #[serde(default)]
     pub notes: String,
+    /// The engine's kernel configuration that measured the training records (absent in models
+    /// trained before it was recorded, or on records that do not state it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernels: Option<String>,
 }
 
 /// A linear model on standardised (optionally `ln(1 + x)`-transformed) features.
