@@ -1,6 +1,7 @@
 //! The models shipped in `trained/`: each loads, is trained on real (not synthetic) records of
-//! the default network, predicts its own bundled records closely, and its fast path (rank
-//! forest) gives the same bits as the reference tree walk.
+//! the default network and of one kernel configuration (which it names where the records do),
+//! predicts its own bundled records closely, and its fast path (rank forest) gives the same bits
+//! as the reference tree walk.
 
 use std::path::Path;
 
@@ -31,6 +32,10 @@ fn bundled_models_fit_their_bundled_records() {
         assert_eq!(m.file.network, NetConfig::default(), "{dev}");
         let recs = read_records(&Path::new("trained").join(&dev).join("records.jsonl.gz")).unwrap();
         assert!(recs.len() >= 1000, "{dev}: {} records", recs.len());
+        // The model names the kernel configuration its records state (none where they state none).
+        let stated: std::collections::BTreeSet<Option<&str>> = recs.iter().map(|r| r.kernels.as_deref()).collect();
+        assert_eq!(stated.len(), 1, "{dev}: records of several kernel configurations: {stated:?}");
+        assert_eq!(m.file.training.kernels.as_deref(), stated.into_iter().next().unwrap(), "{dev}");
         let mut within = 0;
         for r in &recs {
             let cell = r.cell.validate().unwrap();
