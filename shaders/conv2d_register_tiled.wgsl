@@ -31,16 +31,8 @@ const PAD: i32 = i32(K / 2u);
 @group(0) @binding(1) var<storage, read_write> act: array<T>;
 @group(0) @binding(2) var<storage, read> wts: array<vec4<T>>;
 
-fn store(co: u32, v: T, pix: u32, n: u32, hw: u32) {
-    if co >= p.c_out {
-        return;
-    }
-    var x = max(v, 0.0);
-    if p.has_res != 0u {
-        x += act[p.res_off + n * p.res_bstride + co * hw + pix];
-    }
-    act[p.dst_off + n * p.dst_bstride + co * hw + pix] = x;
-}
+// `store` (ReLU, residual add, write of one output element) is in conv_store.wgsl, appended by
+// the engine.
 
 @compute @workgroup_size(WG1, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

@@ -30,18 +30,8 @@ const PAD: i32 = i32(K / 2u);
 @group(0) @binding(1) var<storage, read_write> act: array<T>;
 @group(0) @binding(2) var<storage, read> wts: array<vec4<T>>;
 
-fn store4(co: u32, v: vec4<T>, pix: u32, n: u32, hw: u32) {
-    for (var i = 0u; i < 4u; i++) {
-        if co + i >= p.c_out {
-            return;
-        }
-        var x = max(v[i], 0.0);
-        if p.has_res != 0u {
-            x += act[p.res_off + n * p.res_bstride + (co + i) * hw + pix];
-        }
-        act[p.dst_off + n * p.dst_bstride + (co + i) * hw + pix] = x;
-    }
-}
+// `store` (ReLU, residual add, write of one output element) is in conv_store.wgsl, appended by
+// the engine.
 
 // The input value at (row yy, column xx) of channel plane `plane`, zero outside the image.
 fn at(plane: u32, yy: i32, xx: i32) -> T {
@@ -100,12 +90,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let bias0 = wts[p.bias_off + cb];
     let bias1 = wts[p.bias_off + c1];
     let co = 4u * cb;
-    store4(co, a0 + bias0, pix, n, hw);
-    store4(co, a1 + bias0, pix + 1u, n, hw);
-    store4(co, a2 + bias0, pix + 2u, n, hw);
-    store4(co, a3 + bias0, pix + 3u, n, hw);
-    store4(co + 4u, b0 + bias1, pix, n, hw);
-    store4(co + 4u, b1 + bias1, pix + 1u, n, hw);
-    store4(co + 4u, b2 + bias1, pix + 2u, n, hw);
-    store4(co + 4u, b3 + bias1, pix + 3u, n, hw);
+    for (var i = 0u; i < 4u; i++) {
+        store(co + i, a0[i] + bias0[i], pix, n, hw);
+        store(co + i, a1[i] + bias0[i], pix + 1u, n, hw);
+        store(co + i, a2[i] + bias0[i], pix + 2u, n, hw);
+        store(co + i, a3[i] + bias0[i], pix + 3u, n, hw);
+        store(co + 4u + i, b0[i] + bias1[i], pix, n, hw);
+        store(co + 4u + i, b1[i] + bias1[i], pix + 1u, n, hw);
+        store(co + 4u + i, b2[i] + bias1[i], pix + 2u, n, hw);
+        store(co + 4u + i, b3[i] + bias1[i], pix + 3u, n, hw);
+    }
 }

@@ -1,5 +1,6 @@
-// The uniform parameter block shared by the three convolution kernels (conv2d_tiled,
-// conv1x1_gemm_vec4, conv2d_register_tiled); the engine prepends this file to each of them.
+// The uniform parameter block shared by the four convolution kernels (conv2d_tiled,
+// conv1x1_gemm_vec4, conv2d_register_tiled, conv2d_register_wide); the engine prepends this file
+// to each of them.
 // Offsets and batch strides are in elements (`T`) of the activation arena; `has_res` selects the
 // fused residual add; `bias_off` indexes the folded batch-norm bias in the weight buffer.
 // Layout: `ConvParams` in src/engine/params.rs (16 u32, 64 bytes), checked by its test.

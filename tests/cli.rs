@@ -192,6 +192,30 @@ fn train_needs_data_or_from_db() {
     }
 }
 
+/// `leti measure` with `args` on the README cell in a small network with a short protocol: its
+/// one record.
+fn measure_readme_cell_small(args: &[&str]) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let cells = dir.path().join("cells.jsonl");
+    std::fs::write(&cells, readme_line() + "\n").unwrap();
+    let out = dir.path().join("records.jsonl");
+    let small = ["--input-size", "8", "--stem-channels", "8", "--num-stacks", "1", "--cells-per-stack", "1"];
+    let protocol = ["--repeats", "3", "--profile-runs", "0", "--warmup-max", "1", "--max-remeasure", "0"];
+    let status = leti()
+        .arg("measure")
+        .args(args)
+        .args(["--cells", cells.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(small)
+        .args(protocol)
+        .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let records = json_lines(&std::fs::read(&out).unwrap());
+    assert_eq!(records.len(), 1);
+    records
+}
+
 /// `leti measure --precision f16` on an adapter with shader-f16 (lavapipe) writes records that
 /// say so; an unknown precision is a usage error. Skips without a GPU unless LETI_REQUIRE_GPU.
 #[test]
@@ -202,22 +226,7 @@ fn measure_at_f16_records_the_precision() {
         eprintln!("SKIPPED: no adapter with shader-f16");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let cells = dir.path().join("cells.jsonl");
-    std::fs::write(&cells, readme_line() + "\n").unwrap();
-    let out = dir.path().join("records.jsonl");
-    let small = ["--input-size", "8", "--stem-channels", "8", "--num-stacks", "1", "--cells-per-stack", "1"];
-    let protocol = ["--repeats", "3", "--profile-runs", "0", "--warmup-max", "1", "--max-remeasure", "0"];
-    let status = leti()
-        .args(["measure", "--precision", "f16", "--cells", cells.to_str().unwrap(), "--out", out.to_str().unwrap()])
-        .args(small)
-        .args(protocol)
-        .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let records = json_lines(&std::fs::read(&out).unwrap());
-    assert_eq!(records.len(), 1);
+    let records = measure_readme_cell_small(&["--precision", "f16"]);
     assert_eq!(records[0]["network"]["precision"], "f16");
     assert!(records[0]["wall"]["median_ms"].as_f64().unwrap() > 0.0);
 }
@@ -233,21 +242,6 @@ fn measure_with_a_chosen_conv_family_records_its_kernels() {
         eprintln!("SKIPPED: no GPU adapter");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let cells = dir.path().join("cells.jsonl");
-    std::fs::write(&cells, readme_line() + "\n").unwrap();
-    let out = dir.path().join("records.jsonl");
-    let small = ["--input-size", "8", "--stem-channels", "8", "--num-stacks", "1", "--cells-per-stack", "1"];
-    let protocol = ["--repeats", "3", "--profile-runs", "0", "--warmup-max", "1", "--max-remeasure", "0"];
-    let status = leti()
-        .args(["measure", "--conv", "register-wide", "--cells", cells.to_str().unwrap(), "--out", out.to_str().unwrap()])
-        .args(small)
-        .args(protocol)
-        .env("XDG_RUNTIME_DIR", std::env::var("XDG_RUNTIME_DIR").unwrap_or_else(|_| "/tmp".into()))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let records = json_lines(&std::fs::read(&out).unwrap());
-    assert_eq!(records.len(), 1);
+    let records = measure_readme_cell_small(&["--conv", "register-wide"]);
     assert!(records[0]["kernels"].as_str().unwrap().starts_with("conv register-wide"), "{}", records[0]["kernels"]);
 }

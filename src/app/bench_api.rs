@@ -31,8 +31,7 @@ pub async fn bench_cell(cell_json: String, warmup: u32, runs: u32, conv: String)
     let cell = CellSpec::from_json_str(&cell_json).and_then(|s| s.prune()).map_err(|e| js_err("cell", e))?.cell;
     let mut gpu = Gpu::open(None).await.map_err(|e| js_err("WebGPU", e))?;
     if conv != "auto" {
-        let family =
-            ConvStrategy::from_name(&conv).ok_or_else(|| JsError::new(&format!("conv: {conv:?} is not auto, workgroup, register or register-wide")))?;
+        let family = ConvStrategy::from_name(&conv).ok_or_else(|| JsError::new(&format!("conv: {conv:?} is not auto, {}", ConvStrategy::names())))?;
         gpu.set_conv_strategy(family);
     }
     let net = build(&cell, &NetConfig::default());

@@ -43,8 +43,7 @@ impl LimitsArg {
 
 /// `--conv`: a convolution kernel family by its name.
 fn parse_conv(name: &str) -> Result<ConvStrategy, String> {
-    let names: Vec<&str> = ConvStrategy::ALL.iter().map(|c| c.as_str()).collect();
-    ConvStrategy::from_name(name).ok_or_else(|| format!("{name:?} is not a conv family ({})", names.join(", ")))
+    ConvStrategy::from_name(name).ok_or_else(|| format!("{name:?} is not a conv family ({})", ConvStrategy::names()))
 }
 
 #[derive(clap::Args, Debug)]

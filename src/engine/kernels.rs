@@ -9,8 +9,16 @@ use std::sync::{Arc, Mutex};
 use crate::net::Precision;
 
 pub const CONV2D_TILED: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv2d_tiled.wgsl"));
-pub const CONV2D_REGISTER_TILED: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv2d_register_tiled.wgsl"));
-pub const CONV2D_REGISTER_WIDE: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv2d_register_wide.wgsl"));
+pub const CONV2D_REGISTER_TILED: &str = concat!(
+    include_str!("../../shaders/conv_params.wgsl"),
+    include_str!("../../shaders/conv2d_register_tiled.wgsl"),
+    include_str!("../../shaders/conv_store.wgsl")
+);
+pub const CONV2D_REGISTER_WIDE: &str = concat!(
+    include_str!("../../shaders/conv_params.wgsl"),
+    include_str!("../../shaders/conv2d_register_wide.wgsl"),
+    include_str!("../../shaders/conv_store.wgsl")
+);
 pub const CONV1X1_GEMM_VEC4: &str = concat!(include_str!("../../shaders/conv_params.wgsl"), include_str!("../../shaders/conv1x1_gemm_vec4.wgsl"));
 pub const MAXPOOL2D: &str = include_str!("../../shaders/maxpool2d.wgsl");
 pub const ADD_N: &str = include_str!("../../shaders/add_n.wgsl");
@@ -82,6 +90,11 @@ impl ConvStrategy {
     /// The family named `name` (see [`ConvStrategy::as_str`]).
     pub fn from_name(name: &str) -> Option<ConvStrategy> {
         ConvStrategy::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// Every family's name, comma-separated (for errors that list the choices).
+    pub fn names() -> String {
+        ConvStrategy::ALL.map(ConvStrategy::as_str).join(", ")
     }
 }
 

@@ -34,7 +34,7 @@ macro_rules! gpu_params {
 }
 
 gpu_params! {
-    /// `shaders/conv_params.wgsl` (the three convolution kernels). Offsets and batch strides
+    /// `shaders/conv_params.wgsl` (the four convolution kernels). Offsets and batch strides
     /// in f32 elements of the arena; `has_res` 1 fuses the residual add; `bias_off` is where
     /// the folded bias starts in the weight buffer.
     ConvParams { c_in, c_out, h, w, src_off, src_bstride, dst_off, dst_bstride, res_off, res_bstride, has_res, c_out4, bias_off, _pad0, _pad1, _pad2 }

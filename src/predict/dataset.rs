@@ -141,7 +141,6 @@ pub fn group_by_device(records: &[MeasurementRecord], filter: Option<&str>, targ
     for key in keys {
         let (kernels, recs) = kernels_of_newest(&by_dev[&key]);
         let other_kernel_records = by_dev[&key].len() - recs.len();
-        let recs = &recs;
         let all_gpu = recs.iter().all(|r| r.gpu.is_some());
         let target = match target {
             TargetChoice::Gpu if !all_gpu => bail!("device {key}: some records have no GPU time; use --target wall"),
@@ -152,7 +151,7 @@ pub fn group_by_device(records: &[MeasurementRecord], filter: Option<&str>, targ
         let mut per_cell: FxHashMap<ModuleHash, (Cell, Vec<f64>)> = FxHashMap::default();
         let mut order = Vec::new();
         let mut covs = Vec::new();
-        for r in recs {
+        for r in &recs {
             let stats = match target {
                 Target::GpuMedianMs => r.gpu.expect("checked above"),
                 Target::WallMedianMs => r.wall,
