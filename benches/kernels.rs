@@ -4,12 +4,12 @@
 //! MACs (`benches/matmul_tiled.wgsl`). Prints achieved GFLOP/s (2 x MACs / median wall time
 //! from submit to completion) and the ratios.
 //!
-//! `cargo bench --bench kernels -- [--adapter NAME] [--runs N] [--sampled N]` (N sampled
-//! cells' networks after the README cell's).
+//! `cargo bench --bench kernels -- [--adapter NAME] [--runs N] [--sampled N] [--networks-only]`
+//! (N sampled cells' networks after the README cell's; every family under both planner rules).
 //! (SwiftShader: `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`). On an adapter
 //! with `shader-f16` (lavapipe) it also times the README network in f16 against f32.
 
-use leti::engine::{now_ms, seeded_input, ConvStrategy, Gpu, Program, Weights};
+use leti::engine::{now_ms, seeded_input, ConvStrategy, Gpu, PlanRules, Program, Weights};
 use leti::measure::TimingMode;
 use leti::net::single_conv_net;
 use leti::net::{build, NetConfig, Precision};
@@ -190,7 +190,9 @@ fn conv_table(gpu: &mut Gpu, runs: usize) {
 }
 
 /// Whole networks at full size (the README cell and `sampled` random cells) with every conv
-/// kernel family, against one GEMM of the same MACs.
+/// kernel family under both planner rules, against one GEMM of the same MACs. `before / now`
+/// compares the engine before plan 2 and the wide kernel (the faster of its two families,
+/// layerwise) with the engine now (its pick, projections merged), same run.
 fn network_table(gpu: &mut Gpu, runs: usize, sampled: usize) {
     let picked = gpu.tiling().conv;
     let space = leti::space::enumerate();
@@ -198,37 +200,48 @@ fn network_table(gpu: &mut Gpu, runs: usize, sampled: usize) {
     for e in leti::space::sample(&space, sampled, 1) {
         cells.push((format!("sampled {}", e.hash), e.cell.to_spec()));
     }
+    println!("ms per network: family, then L = layerwise plan (plan 1) or M = projections merged (plan 2); launches per plan");
     println!(
-        "{:<46} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
-        "network (full size, batch 1)", "MMAC", "wg ms", "reg ms", "wide ms", "reg/wide", "best GF/s", "matmul", "x matmul"
+        "{:<46} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "network (full size, batch 1)", "MMAC", "launch L/M", "wg L", "reg L", "wide L", "wg M", "reg M", "wide M", "before/now", "best GF/s", "x matmul"
     );
     for (label, spec) in cells {
         let net = build(&spec.validate().unwrap(), &NetConfig::default());
         let weights = Weights::seeded(&net, 1);
         let input = seeded_input(net.tensors[net.input].shape, 1);
         let mut per = Vec::new();
-        for conv in ConvStrategy::ALL {
-            gpu.set_conv_strategy(conv);
-            let prog = Program::new(gpu, &net, &weights, &input, true).unwrap();
-            per.push(time(runs, || pollster::block_on(prog.run(gpu, TimingMode::Plain)).unwrap().wall_ms));
+        let mut launches = Vec::new();
+        for rules in PlanRules::ALL {
+            gpu.set_plan_rules(rules);
+            for conv in ConvStrategy::ALL {
+                gpu.set_conv_strategy(conv);
+                let prog = Program::new(gpu, &net, &weights, &input, true).unwrap();
+                per.push(time(runs, || pollster::block_on(prog.run(gpu, TimingMode::Plain)).unwrap().wall_ms));
+                launches.push(prog.dispatches.len());
+            }
         }
         gpu.set_conv_strategy(picked);
+        gpu.set_plan_rules(PlanRules::default());
         let macs = leti::net::Cost::of(&net).macs;
-        let ours = per[ConvStrategy::ALL.iter().position(|&c| c == picked).unwrap()];
+        let now = per[3 + ConvStrategy::ALL.iter().position(|&c| c == picked).unwrap()];
+        let before = per[0].min(per[1]);
         // Same MACs as one GEMM: m = 256, n = 1024, k = macs / (m n).
         let kk = (macs as usize / (256 * 1024)).max(1);
         let mm = matmul_ms(gpu, runs.min(5), 256, 1024, kk);
         let mm_macs = (256 * 1024 * kk) as u64;
         println!(
-            "{label:<46} {:>7.1} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.2}",
+            "{label:<46} {:>7.1} {:>9} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
             macs as f64 / 1e6,
+            format!("{}/{}", launches[0], launches[3]),
             per[0],
             per[1],
             per[2],
-            per[1] / per[2],
+            per[3],
+            per[4],
+            per[5],
+            before / now,
             gflops(macs, per.iter().copied().fold(f64::INFINITY, f64::min)),
-            gflops(mm_macs, mm),
-            gflops(macs, ours) / gflops(mm_macs, mm)
+            gflops(macs, now) / gflops(mm_macs, mm)
         );
     }
 }

@@ -243,5 +243,21 @@ fn measure_with_a_chosen_conv_family_records_its_kernels() {
         return;
     }
     let records = measure_readme_cell_small(&["--conv", "register-wide"]);
-    assert!(records[0]["kernels"].as_str().unwrap().starts_with("conv register-wide"), "{}", records[0]["kernels"]);
+    let kernels = records[0]["kernels"].as_str().unwrap();
+    assert!(kernels.starts_with("conv register-wide") && kernels.ends_with("; plan 2 (projections merged)"), "{kernels}");
+}
+
+/// `leti measure --plan layerwise` measures as engines before plan 2 did, and its records name
+/// the kernels as theirs did (no plan); an unknown plan is a usage error. Skips without a GPU
+/// unless LETI_REQUIRE_GPU.
+#[test]
+fn measure_with_the_layerwise_plan_records_kernels_as_before() {
+    let bad = leti().args(["measure", "--plan", "fused"]).output().unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("layerwise"), "{bad:?}");
+    if common::open_gpu().is_none() {
+        eprintln!("SKIPPED: no GPU adapter");
+        return;
+    }
+    let records = measure_readme_cell_small(&["--conv", "register", "--plan", "layerwise"]);
+    assert_eq!(records[0]["kernels"], "conv register-tiled 64; 1-D 256");
 }

@@ -56,7 +56,7 @@ fn records_group_into_devices_with_one_latency_per_cell() {
 }
 
 /// One device measured by two kernel configurations: only the newest configuration's records
-/// (with those that state none) make its training data, and the data says which it is.
+/// make its training data (not those that state none), and the data says which it is.
 #[test]
 fn a_device_trains_only_on_its_newest_kernels() {
     let cells = random_cells(6, 4);
@@ -72,13 +72,18 @@ fn a_device_trains_only_on_its_newest_kernels() {
         r.wall.median_ms *= if i < 2 { 3.0 } else { 1.0 };
     }
     let d = &group_by_device(&recs, None, TargetChoice::Wall).unwrap()[0];
-    assert_eq!((d.len(), d.other_kernel_records, d.kernels.as_deref()), (4, 2, Some(new)));
-    assert_eq!(d.hashes, recs[2..].iter().map(|r| r.hash).collect::<Vec<_>>());
+    // The record stating no configuration predates the field, so not the newest engine.
+    assert_eq!((d.len(), d.other_kernel_records, d.kernels.as_deref()), (3, 3, Some(new)));
+    assert_eq!(d.hashes, recs[3..].iter().map(|r| r.hash).collect::<Vec<_>>());
     assert_eq!(leti::predict::evaluate::training_info(d, "x").kernels.as_deref(), Some(new));
     // Made newest, the old configuration's records are the ones kept.
     recs[0].created_unix_ms = 9_999;
     let d = &group_by_device(&recs, None, TargetChoice::Wall).unwrap()[0];
-    assert_eq!((d.len(), d.other_kernel_records, d.kernels.as_deref()), (3, 3, Some(old)));
+    assert_eq!((d.len(), d.other_kernel_records, d.kernels.as_deref()), (2, 4, Some(old)));
+    // Where no record states one, all are kept.
+    recs.iter_mut().for_each(|r| r.kernels = None);
+    let d = &group_by_device(&recs, None, TargetChoice::Wall).unwrap()[0];
+    assert_eq!((d.len(), d.other_kernel_records, d.kernels.as_deref()), (6, 0, None));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use leti::engine::schedule;
+use leti::engine::{schedule, PlanRules};
 use leti::net::{build, LayerKind, NetConfig};
 use leti::predict::{features, idx};
 use leti::space::{decode_cell, Cell, CellSpec, ModuleHash};
@@ -82,7 +82,7 @@ fn weight_bytes(kind: &LayerKind) -> u64 {
 /// reuse, as the engine runs it) or one layer's weights, in bytes.
 fn largest_binding(cell: &Cell) -> u64 {
     let net = build(cell, &NetConfig::default());
-    let arena = 4 * schedule(&net, true).unwrap().arena_elements as u64;
+    let arena = 4 * schedule(&net, true, PlanRules::default()).unwrap().arena_elements as u64;
     net.layers.iter().map(|l| weight_bytes(&l.kind)).max().unwrap_or(0).max(arena)
 }
 

@@ -6,7 +6,8 @@
 // table to LETI_BENCH_OUT when set. Run by run.sh, which sets the environment:
 //   LETI_BENCH_ORIGIN  the server of the scratch web root
 //   LETI_BENCH_CELLS   JSON file: [{name, spec (cell JSON text), onnx (URL path)}]
-//   LETI_BENCH_WARMUP, LETI_BENCH_RUNS, LETI_BENCH_CONV (comma-separated LETI conv families)
+//   LETI_BENCH_WARMUP, LETI_BENCH_RUNS, LETI_BENCH_CONV (comma-separated LETI conv families,
+//   each optionally with :layerwise, the planner before projections were merged)
 import { readFileSync, writeFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "./harness.mjs";
@@ -72,7 +73,7 @@ try {
 if (failed) process.exit(1);
 
 function render(rows, { chromeVersion, ortVersion, adapter }) {
-  const family = (r, i) => (CONVS[i] === "auto" ? `auto (${r.conv})` : r.conv);
+  const family = (r, i) => (CONVS[i].startsWith("auto") ? `auto (${r.conv})` : r.conv);
   const letiCols = CONVS.length > 1 ? rows[0].leti.map((r, i) => `LETI ${family(r, i)} ms`) : ["LETI ms"];
   const head = ["cell", "dispatches", ...letiCols, "ORT webgpu ms", "ORT wasm ms", ...(CONVS.length > 1 ? ["best LETI / ORT webgpu", "best LETI / ORT wasm"] : ["LETI / ORT webgpu", "LETI / ORT wasm"]), "max logit diff"];
   const lines = [
@@ -85,7 +86,7 @@ function render(rows, { chromeVersion, ortVersion, adapter }) {
   for (const { cell, leti, ort, diffs } of rows) {
     const best = Math.min(...leti.map((r) => median(r.times)));
     const ms = (v) => `${median(v).toFixed(1)} (${spread(v)})`;
-    lines.push(`| ${cell.name} | ${leti[0].dispatches} | ${leti.map((r) => ms(r.times)).join(" | ")} | ${ms(ort.webgpu.times)} | ${ms(ort.wasm.times)} | ` +
+    lines.push(`| ${cell.name} | ${[...new Set(leti.map((r) => r.dispatches))].join(" / ")} | ${leti.map((r) => ms(r.times)).join(" | ")} | ${ms(ort.webgpu.times)} | ${ms(ort.wasm.times)} | ` +
       `${(best / ort.webgpu.median).toFixed(2)} | ${(best / ort.wasm.median).toFixed(2)} | ${Math.max(diffs.webgpu, diffs.wasm).toExponential(1)} |`);
   }
   return lines.join("\n");

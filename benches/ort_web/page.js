@@ -13,7 +13,8 @@ ort.env.wasm.proxy = false;
 
 const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
-/// LETI: `spec` (cell JSON text), `conv` kernel family ("auto", "workgroup", "register", "register-wide").
+/// LETI: `spec` (cell JSON text), `conv` kernel family ("auto", "workgroup", "register", "register-wide"),
+/// optionally with the planner's rules after a colon (":layerwise").
 window.runLeti = async (spec, warmup, runs, conv) => {
   const r = await bench_cell(spec, warmup, runs, conv);
   return { times: r.times_ms, input: Array.from(r.input), logits: Array.from(r.logits), dispatches: r.dispatches, conv: r.conv, adapter: r.adapter };

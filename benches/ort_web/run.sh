@@ -7,6 +7,8 @@
 #
 # Usage: benches/ort_web/run.sh [--quick] [--anchors N] [--max-mmac M] [--runs N] [--warmup N]
 #                               [--conv auto[,workgroup,register,register-wide]] [--out FILE]
+#   --conv     LETI's conv kernel families, each run in turn (auto: the one its probe picks); a
+#              family may end in :layerwise for the planner before projections were merged
 #   --quick    the README cell only, 1 warm-up and 3 timed runs (what .ci/test-web runs: ~1 min)
 #   default    the README cell and the first 4 anchors of at most 1,000 MMAC (--max-mmac; the
 #              anchors go up to 4.2 GMAC, 40 s an inference for ONNX Runtime's webgpu provider
@@ -29,16 +31,19 @@ while [ $# -gt 0 ]; do
     --max-mmac) max_mmac="${2:?--max-mmac needs a number of millions of MACs}"; shift ;;
     --runs) runs="${2:?--runs needs a count}"; shift ;;
     --warmup) warmup="${2:?--warmup needs a count}"; shift ;;
-    --conv) conv="${2:?--conv needs auto, workgroup, register or register-wide (comma-separated)}"; shift ;;
+    --conv) conv="${2:?--conv needs auto, workgroup, register or register-wide (comma-separated, each optionally :layerwise)}"; shift ;;
     --out) out="${2:?--out needs a file}"; shift ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
   shift
 done
 for n in "$anchors" "$max_mmac" "$runs" "$warmup"; do [[ "$n" =~ ^[0-9]+$ ]] || die "not a count: $n"; done
 [ "$runs" -ge 1 ] || die "--runs must be at least 1"
-for c in ${conv//,/ }; do [[ "$c" =~ ^(auto|workgroup|register|register-wide)$ ]] || die "--conv: $c is not auto, workgroup, register or register-wide"; done
+for c in ${conv//,/ }; do
+  [[ "$c" =~ ^(auto|workgroup|register|register-wide)(:(layerwise|merged-projections))?$ ]] \
+    || die "--conv: $c is not auto, workgroup, register or register-wide (optionally :layerwise or :merged-projections)"
+done
 
 for pkg in "onnxruntime-web@$ORT_WEB_VERSION" "playwright-core@$PLAYWRIGHT_VERSION"; do
   name=${pkg%@*}

@@ -16,7 +16,7 @@ use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::cell_json::spec_value;
-use crate::engine::{seeded_input, ConvStrategy, Gpu, LimitsTier, Program, Weights, MEASURE_SEED};
+use crate::engine::{seeded_input, ConvStrategy, Gpu, LimitsTier, PlanRules, Program, Weights, MEASURE_SEED};
 use crate::measure::{measure, new_record_id, ClientInfo, MeasurementRecord, Protocol, RecordContext, RunInfo};
 use crate::net::{build, NetConfig, Precision};
 use crate::space::{Cell, CellSpec};
@@ -44,6 +44,11 @@ impl LimitsArg {
 /// `--conv`: a convolution kernel family by its name.
 fn parse_conv(name: &str) -> Result<ConvStrategy, String> {
     ConvStrategy::from_name(name).ok_or_else(|| format!("{name:?} is not a conv family ({})", ConvStrategy::names()))
+}
+
+/// `--plan`: the planner's rules by their name.
+fn parse_plan(name: &str) -> Result<PlanRules, String> {
+    PlanRules::from_name(name).ok_or_else(|| format!("{name:?} is not a plan (layerwise, merged-projections)"))
 }
 
 #[derive(clap::Args, Debug)]
@@ -103,6 +108,11 @@ pub struct MeasureArgs {
     /// trains on one kernel configuration only, its newest records').
     #[arg(long, value_name = "FAMILY", value_parser = parse_conv)]
     pub conv: Option<ConvStrategy>,
+    /// The planner's rules: merged-projections (each cell's projections in one launch) or
+    /// layerwise (one launch per layer, as engines before plan 2 measured; records then name
+    /// no plan in `kernels`).
+    #[arg(long, value_name = "RULES", value_parser = parse_plan, default_value = "merged-projections")]
+    pub plan: PlanRules,
     /// JSONL file the records (or with --layers, the layer timings) are appended to.
     #[arg(long, value_name = "FILE", default_value = "measurements.jsonl")]
     pub out: PathBuf,
@@ -243,6 +253,7 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
     if let Some(conv) = args.conv {
         gpu.set_conv_strategy(conv);
     }
+    gpu.set_plan_rules(args.plan);
     let timestamps = if gpu.timestamps_inside_passes {
         "per dispatch"
     } else if gpu.timestamps {
@@ -257,7 +268,7 @@ pub fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
         gpu.info.backend,
         gpu.info.device_type,
         gpu.limits_tier.as_str(),
-        gpu.tiling().describe(),
+        gpu.kernel_config(),
         todo.len()
     );
     let client =

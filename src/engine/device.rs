@@ -27,9 +27,11 @@ pub struct Gpu {
     /// `shader-f16` is enabled: networks configured for f16 can run (see `net::Precision`).
     pub shader_f16: bool,
     pub(crate) kernels: super::kernels::KernelCache,
+    /// The planner's rules for networks planned on this device.
+    pub(crate) plan_rules: super::plan::PlanRules,
     /// Probe times (ms) of both conv kernel families when the device was opened; the faster
     /// one is in use.
-    pub conv_probe_ms: Option<[(super::kernels::ConvStrategy, f64); 2]>,
+    pub conv_probe_ms: Option<super::autotune::ProbeTotals>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,8 +99,8 @@ impl Gpu {
 
     /// Opens the first adapter whose name contains `name_filter` (case-insensitive), or the
     /// first adapter at all. Requests the limits of `tier` (the kernels size themselves to
-    /// them) timestamp queries and `shader-f16` where available, then picks the faster conv kernel family
-    /// by timing both on probe layers (see `autotune`).
+    /// them) timestamp queries and `shader-f16` where available, then picks the fastest conv kernel family
+    /// by timing every one on probe layers (see `autotune`).
     pub async fn open_with(name_filter: Option<&str>, tier: LimitsTier) -> Result<Gpu, DeviceError> {
         let instance = instance();
         let adapters = all_adapters(&instance).await;
@@ -126,6 +128,7 @@ impl Gpu {
             limits,
             limits_tier: tier,
             kernels,
+            plan_rules: super::plan::PlanRules::default(),
             conv_probe_ms: None,
         };
         // Keep the faster conv family on this device; on a probe failure keep the default.
@@ -142,6 +145,17 @@ impl Gpu {
     /// tests of both kernel families on one adapter). Pipelines already compiled stay cached.
     pub fn set_conv_strategy(&mut self, conv: super::kernels::ConvStrategy) {
         self.kernels.tiling.conv = conv;
+    }
+
+    /// Overrides the planner's rules (the default merges projections), for benchmarks against
+    /// the layerwise plan and for measuring as older engines did.
+    pub fn set_plan_rules(&mut self, rules: super::plan::PlanRules) {
+        self.plan_rules = rules;
+    }
+
+    /// The planner's rules in use.
+    pub fn plan_rules(&self) -> super::plan::PlanRules {
+        self.plan_rules
     }
 
     /// Times without timestamp queries from now on, as on a browser that has none (Safari
@@ -174,6 +188,13 @@ impl Gpu {
     /// The kernel tile sizes chosen for this device's limits.
     pub fn tiling(&self) -> super::kernels::Tiling {
         self.kernels.tiling
+    }
+
+    /// The kernel configuration a measurement record states: the conv family and tile sizes,
+    /// and the planner's rules (both change every timing), e.g. `conv register-wide 64 (4 px x
+    /// 8 ch); 1-D 256; plan 2 (projections merged)`.
+    pub fn kernel_config(&self) -> String {
+        format!("{}{}", self.tiling().describe(), self.plan_rules.suffix())
     }
 
     /// Pipelines compiled so far on this device (each kernel variant once).

@@ -63,15 +63,14 @@ pub enum Kernel {
 /// Which convolution kernels a device gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ConvStrategy {
-    /// Workgroup-memory tiled implicit GEMM (`conv2d_tiled`, `conv1x1_gemm_vec4`): GPUs, lavapipe.
+    /// Workgroup-memory tiled implicit GEMM (`conv2d_tiled`, `conv1x1_gemm_vec4`): for GPUs.
     Workgroup,
     /// Register-tiled direct convolution with uniform weight loads, no workgroup memory or
-    /// barriers (`conv2d_register_tiled`): wins on SwiftShader.
+    /// barriers (`conv2d_register_tiled`): SwiftShader's pick before the wide tile.
     Register,
     /// The register-tiled family with 4 pixels x 8 channels per invocation
-    /// (`conv2d_register_wide`; `conv2d_register_tiled` where the width is not a multiple of 4).
-    /// Selectable, not picked by the autotuner yet: its timings have not replaced any measured
-    /// device's.
+    /// (`conv2d_register_wide`; `conv2d_register_tiled` where the width is not a multiple of 4):
+    /// the autotuner's pick on lavapipe and SwiftShader.
     RegisterWide,
 }
 

@@ -18,8 +18,9 @@ pub struct Launch {
     /// The parameter block, zero-padded to one uniform slot.
     pub params: [u8; PARAMS_BYTES as usize],
     pub groups: [u32; 3],
-    /// The layer whose weights (and bias) the step binds.
-    pub weights_of: Option<LayerId>,
+    /// The layers whose weights (and biases) the step binds, stacked along output channels
+    /// (empty: it binds none).
+    pub weights_of: Vec<LayerId>,
 }
 
 fn u(x: usize) -> u32 {
@@ -82,7 +83,7 @@ pub fn launch(step: &StepKind, batch: usize, tiling: Tiling, max_groups: u32) ->
                     (kernel, [u(hw.div_ceil(tile)), u(c_out.div_ceil(tile)), u(batch)])
                 }
             };
-            Launch { kernel, params: slot(&p), groups, weights_of: Some(*weights_of) }
+            Launch { kernel, params: slot(&p), groups, weights_of: weights_of.clone() }
         }
         StepKind::MaxPool { k, stride, c, h, w, src, dst } => {
             let (oh, ow) = (h.div_ceil(*stride), w.div_ceil(*stride));
@@ -103,7 +104,7 @@ pub fn launch(step: &StepKind, batch: usize, tiling: Tiling, max_groups: u32) ->
                 batch: u(batch),
                 ..MaxPoolParams::default()
             };
-            Launch { kernel: Kernel::MaxPool, params: slot(&p), groups: flat(c * oh * ow * batch), weights_of: None }
+            Launch { kernel: Kernel::MaxPool, params: slot(&p), groups: flat(c * oh * ow * batch), weights_of: Vec::new() }
         }
         StepKind::Add { per_image, srcs, dst } => {
             let mut p = AddParams {
@@ -117,7 +118,7 @@ pub fn launch(step: &StepKind, batch: usize, tiling: Tiling, max_groups: u32) ->
             for (i, s) in srcs.iter().enumerate() {
                 p.set_operand(i, u(s.offset), u(s.bstride));
             }
-            Launch { kernel: Kernel::Add, params: slot(&p), groups: flat(per_image * batch), weights_of: None }
+            Launch { kernel: Kernel::Add, params: slot(&p), groups: flat(per_image * batch), weights_of: Vec::new() }
         }
         StepKind::GlobalAvgPool { c, hw, src, dst } => {
             let p = GlobalAvgPoolParams {
@@ -130,7 +131,7 @@ pub fn launch(step: &StepKind, batch: usize, tiling: Tiling, max_groups: u32) ->
                 dst_bstride: u(dst.bstride),
                 ..GlobalAvgPoolParams::default()
             };
-            Launch { kernel: Kernel::GlobalAvgPool, params: slot(&p), groups: [u((c * batch).div_ceil(tiling.wg1 as usize)), 1, 1], weights_of: None }
+            Launch { kernel: Kernel::GlobalAvgPool, params: slot(&p), groups: [u((c * batch).div_ceil(tiling.wg1 as usize)), 1, 1], weights_of: Vec::new() }
         }
         StepKind::Dense { c_in, c_out, src, dst, weights_of } => {
             let c4 = c_out.next_multiple_of(4);
@@ -146,7 +147,7 @@ pub fn launch(step: &StepKind, batch: usize, tiling: Tiling, max_groups: u32) ->
                 bias_off: u(c_in * c4),
                 ..DenseParams::default()
             };
-            Launch { kernel: Kernel::Dense, params: slot(&p), groups: [u((c_out * batch).div_ceil(tiling.wg1 as usize)), 1, 1], weights_of: Some(*weights_of) }
+            Launch { kernel: Kernel::Dense, params: slot(&p), groups: [u((c_out * batch).div_ceil(tiling.wg1 as usize)), 1, 1], weights_of: vec![*weights_of] }
         }
     }
 }
@@ -176,16 +177,16 @@ mod tests {
         let tiling = Tiling { conv: ConvStrategy::Workgroup, conv_wg: 16, wg1: 256 };
         let pool = launch(&StepKind::MaxPool { k: 2, stride: 2, c: 4, h: 7, w: 7, src: r(0), dst: r(4096) }, 1, tiling, 65535);
         assert_eq!(&words(&pool)[..9], &[4, 7, 7, 4, 4, 2, 2, 0, 0]);
-        let conv = launch(&StepKind::Conv { k: 3, c_in: 8, c_out: 6, h: 8, w: 8, src: r(0), res: None, dst: r(4096), weights_of: 3 }, 1, tiling, 65535);
+        let conv = launch(&StepKind::Conv { k: 3, c_in: 8, c_out: 6, h: 8, w: 8, src: r(0), res: None, dst: r(4096), weights_of: vec![3] }, 1, tiling, 65535);
         assert_eq!(words(&conv)[11..13], [8, 8 * 9 * 8 / 4]);
-        assert_eq!((conv.kernel, conv.weights_of), (Kernel::ConvTiled { k: 3 }, Some(3)));
+        assert_eq!((conv.kernel, conv.weights_of), (Kernel::ConvTiled { k: 3 }, vec![3]));
     }
 
     #[test]
     fn the_wide_conv_fits_its_workgroup_to_small_images_and_steps_aside_for_odd_widths() {
         let r = |offset| TensorRef { offset, bstride: 4096 };
         let tiling = Tiling { conv: ConvStrategy::RegisterWide, conv_wg: 16, wg1: 256 };
-        let conv = |h, w| StepKind::Conv { k: 3, c_in: 8, c_out: 20, h, w, src: r(0), res: None, dst: r(4096), weights_of: 1 };
+        let conv = |h, w| StepKind::Conv { k: 3, c_in: 8, c_out: 20, h, w, src: r(0), res: None, dst: r(4096), weights_of: vec![1] };
         let big = launch(&conv(32, 32), 2, tiling, 65535);
         assert_eq!((big.kernel, big.groups), (Kernel::ConvRegisterWide { k: 3, wg: 64 }, [4, 3, 2]));
         let small = launch(&conv(8, 8), 1, tiling, 65535);

@@ -33,7 +33,7 @@ pub use kernels::{specialize, ConvStrategy, Kernel, Tiling};
 pub use launch::{launch, Launch};
 pub use limits::{LimitsError, LimitsInfo, LimitsTier};
 pub use params::{AddParams, ConvParams, DenseParams, GlobalAvgPoolParams, GpuParams, MaxPoolParams, PARAMS_BYTES};
-pub use plan::{schedule, PlanError, Schedule, Step, StepKind, TensorRef};
+pub use plan::{schedule, PlanError, PlanRules, Schedule, Step, StepKind, TensorRef};
 pub use program::{Dispatch, Program, ProgramError, RunTiming};
 pub use timing_mode::TimingMode;
 pub use weights::{seeded_input, LayerWeights, Weights, MEASURE_SEED};

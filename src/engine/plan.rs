@@ -4,10 +4,52 @@
 //! Rules: a truncation is a view (same offset, fewer channels); the inputs of a concat are
 //! written by their producers straight into channel ranges of the concat's region (no copy);
 //! an add whose last-produced input is a convolution read by nothing else, with exactly one
-//! other input, is fused into that convolution's epilogue (`relu(conv) + residual`). Everything
-//! is NCHW, so all of these are contiguous ranges. Pure data: no GPU objects here.
+//! other input, is fused into that convolution's epilogue (`relu(conv) + residual`); the 1x1
+//! projections of one cell's input that carry no fused add run as one convolution (their
+//! weights stacked along output channels) writing a region in which each projection's output
+//! is a channel range. Everything is NCHW, so all of these are contiguous ranges. Pure data:
+//! no GPU objects here.
 
-use crate::net::{Layer, LayerId, LayerKind, Net, TensorId};
+use crate::net::{Layer, LayerId, LayerKind, Net, Role, Shape, TensorId};
+
+/// The planner's rule sets. A rule that changes the launches changes every timing, so
+/// measurement records name the rules after the kernels ([`PlanRules::suffix`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PlanRules {
+    /// One launch per layer but views and concats, conv + add fused (records made before
+    /// plans were named were made with these, and name none).
+    Layerwise,
+    /// Also each cell's unfused projections merged into one launch.
+    #[default]
+    MergedProjections,
+}
+
+impl PlanRules {
+    pub const ALL: [PlanRules; 2] = [PlanRules::Layerwise, PlanRules::MergedProjections];
+
+    /// The name benchmarks and options use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanRules::Layerwise => "layerwise",
+            PlanRules::MergedProjections => "merged-projections",
+        }
+    }
+
+    /// The rules named `name` (see [`PlanRules::as_str`]).
+    pub fn from_name(name: &str) -> Option<PlanRules> {
+        PlanRules::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// What a record's kernel configuration appends for these rules: nothing for the
+    /// layerwise plan (so it reads as records made before plans were named), else `; plan 2
+    /// (projections merged)`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            PlanRules::Layerwise => "",
+            PlanRules::MergedProjections => "; plan 2 (projections merged)",
+        }
+    }
+}
 
 /// Where a tensor lives in the arena, in f32 elements: image `n` of the tensor starts at
 /// `offset + n * bstride`, and within an image it is a contiguous C x H x W block.
@@ -20,19 +62,56 @@ pub struct TensorRef {
 /// One kernel launch.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
-    Conv { k: usize, c_in: usize, c_out: usize, h: usize, w: usize, src: TensorRef, res: Option<TensorRef>, dst: TensorRef, weights_of: LayerId },
-    MaxPool { k: usize, stride: usize, c: usize, h: usize, w: usize, src: TensorRef, dst: TensorRef },
-    Add { per_image: usize, srcs: Vec<TensorRef>, dst: TensorRef },
-    GlobalAvgPool { c: usize, hw: usize, src: TensorRef, dst: TensorRef },
-    Dense { c_in: usize, c_out: usize, src: TensorRef, dst: TensorRef, weights_of: LayerId },
+    /// `weights_of`: the layers whose weights (and biases) it applies, stacked along output
+    /// channels in this order (one layer, or the projections of a merged step).
+    Conv {
+        k: usize,
+        c_in: usize,
+        c_out: usize,
+        h: usize,
+        w: usize,
+        src: TensorRef,
+        res: Option<TensorRef>,
+        dst: TensorRef,
+        weights_of: Vec<LayerId>,
+    },
+    MaxPool {
+        k: usize,
+        stride: usize,
+        c: usize,
+        h: usize,
+        w: usize,
+        src: TensorRef,
+        dst: TensorRef,
+    },
+    Add {
+        per_image: usize,
+        srcs: Vec<TensorRef>,
+        dst: TensorRef,
+    },
+    GlobalAvgPool {
+        c: usize,
+        hw: usize,
+        src: TensorRef,
+        dst: TensorRef,
+    },
+    Dense {
+        c_in: usize,
+        c_out: usize,
+        src: TensorRef,
+        dst: TensorRef,
+        weights_of: LayerId,
+    },
 }
 
-/// A step with the IR layers it implements (a fused conv + add implements both).
+/// A step with the IR layers it implements (a fused conv + add implements both; a merged
+/// projection step every projection it computes).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
     pub kind: StepKind,
     pub layers: Vec<LayerId>,
-    /// The name of the main IR layer (the conv for a fused conv + add).
+    /// The name of the main IR layer (the conv for a fused conv + add; `s0/c1/projections` for
+    /// a cell's merged projections).
     pub name: String,
     /// Multiply-accumulates of the step (convolutions and dense only).
     pub macs: u64,
@@ -44,7 +123,7 @@ pub struct Schedule {
     pub steps: Vec<Step>,
     /// Arena size in f32 elements.
     pub arena_elements: usize,
-    /// Where every tensor lives (`None` for a convolution output fused into its add).
+    /// Where every IR tensor lives (`None` for a convolution output fused into its add).
     pub refs: Vec<Option<TensorRef>>,
     pub batch: usize,
 }
@@ -61,23 +140,25 @@ pub enum PlanError {
     AddArity(String, usize),
 }
 
-/// Plans `net`. With `reuse = false` every tensor keeps its own region (so all intermediate
+/// Plans `net` by `rules`. With `reuse = false` every tensor keeps its own region (so all intermediate
 /// tensors can be read back after a run: for tests); otherwise regions are reused by lifetime.
 ///
-/// Phases: 1. fuse conv + add pairs; 2. alias views and concat inputs into their parents;
-/// 3. one step per remaining layer, noting the root tensors it touches; 4. root lifetimes
-/// in steps; 5. first-fit arena placement; 6. resolve every step's tensor references.
-pub fn schedule(net: &Net, reuse: bool) -> Result<Schedule, PlanError> {
+/// Phases: 1. fuse conv + add pairs, and group each cell's unfused projections; 2. alias
+/// views, concat inputs and grouped projections into their parents; 3. one step per
+/// remaining layer or group, noting the root tensors it touches; 4. root lifetimes in steps;
+/// 5. first-fit arena placement; 6. resolve every step's tensor references.
+pub fn schedule(net: &Net, reuse: bool, rules: PlanRules) -> Result<Schedule, PlanError> {
     let fusion = Fusion::of(net);
-    let alias = Aliases::of(net, &fusion)?;
-    let (mut steps, touches) = steps_of(net, &fusion, &alias)?;
-    let life = lifetimes(net, &alias, &touches, steps.len());
-    let (root_off, arena) = place(net, &fusion, &alias, &life, reuse);
-    let refs: Vec<Option<TensorRef>> = (0..net.tensors.len())
+    let merged = Merged::of(net, &fusion, rules);
+    let alias = Aliases::of(net, &fusion, &merged)?;
+    let (mut steps, touches) = steps_of(net, &fusion, &merged, &alias)?;
+    let life = lifetimes(net, &merged, &alias, &touches, steps.len());
+    let (root_off, arena) = place(net, &fusion, &merged, &alias, &life, reuse);
+    let mut refs: Vec<Option<TensorRef>> = (0..merged.shapes.len())
         .map(|t| {
-            let (root, off) = alias.resolve(net, t);
+            let (root, off) = alias.resolve(&merged, t);
             (root_off[root] != usize::MAX).then(|| {
-                let s = net.tensors[root].shape;
+                let s = merged.shapes[root];
                 TensorRef { offset: root_off[root] + off, bstride: s.c * s.h * s.w }
             })
         })
@@ -85,6 +166,7 @@ pub fn schedule(net: &Net, reuse: bool) -> Result<Schedule, PlanError> {
     for step in &mut steps {
         resolve_step(&mut step.kind, &refs);
     }
+    refs.truncate(net.tensors.len());
     Ok(Schedule { steps, arena_elements: arena.max(ALIGN), refs, batch: net.config.batch })
 }
 
@@ -114,12 +196,67 @@ impl Fusion {
     }
 }
 
-/// Phase 2: (parent tensor, channel offset) of each view and concat input.
+/// Phase 1, second part: the projections of one cell's input that no add is fused into, in
+/// groups of two or more, each computed by one launch into a region of its own. The region is
+/// a planner tensor past the IR's (id `net.tensors.len() + group`), so `shapes` lists the IR
+/// tensors' shapes and then the groups'.
+struct Merged {
+    /// Projection layers of each group, in layer order.
+    groups: Vec<Vec<LayerId>>,
+    /// Layer -> its group.
+    group_of: Vec<Option<usize>>,
+    shapes: Vec<Shape>,
+    ir_tensors: usize,
+}
+
+impl Merged {
+    fn of(net: &Net, fusion: &Fusion, rules: PlanRules) -> Merged {
+        let mut groups: Vec<Vec<LayerId>> = Vec::new();
+        for layer in &net.layers {
+            let mergeable = rules == PlanRules::MergedProjections
+                && matches!(layer.role, Role::Projection { .. })
+                && matches!(layer.kind, LayerKind::Conv { k: 1, .. })
+                && fusion.into[layer.id].is_none()
+                && layer.output != net.output;
+            if !mergeable {
+                continue;
+            }
+            match groups.iter_mut().find(|g| net.layers[g[0]].inputs[0] == layer.inputs[0]) {
+                Some(g) => g.push(layer.id),
+                None => groups.push(vec![layer.id]),
+            }
+        }
+        groups.retain(|g| g.len() > 1);
+        let mut group_of = vec![None; net.layers.len()];
+        let mut shapes: Vec<Shape> = net.tensors.iter().map(|t| t.shape).collect();
+        for (i, g) in groups.iter().enumerate() {
+            g.iter().for_each(|&l| group_of[l] = Some(i));
+            let c = g.iter().map(|&l| net.tensors[net.layers[l].output].shape.c).sum();
+            shapes.push(Shape { c, ..net.tensors[net.layers[g[0]].output].shape });
+        }
+        Merged { groups, group_of, shapes, ir_tensors: net.tensors.len() }
+    }
+
+    /// The planner tensor group `g` writes.
+    fn tensor(&self, g: usize) -> TensorId {
+        self.ir_tensors + g
+    }
+}
+
+/// Phase 2: (parent tensor, channel offset) of each view, concat input and merged projection.
 struct Aliases(Vec<Option<(TensorId, usize)>>);
 
 impl Aliases {
-    fn of(net: &Net, fusion: &Fusion) -> Result<Aliases, PlanError> {
-        let mut alias = vec![None; net.tensors.len()];
+    fn of(net: &Net, fusion: &Fusion, merged: &Merged) -> Result<Aliases, PlanError> {
+        let mut alias = vec![None; merged.shapes.len()];
+        for (g, layers) in merged.groups.iter().enumerate() {
+            let mut c = 0;
+            for &l in layers {
+                let out = net.layers[l].output;
+                alias[out] = Some((merged.tensor(g), c));
+                c += net.tensors[out].shape.c;
+            }
+        }
         for layer in &net.layers {
             match layer.kind {
                 LayerKind::Truncate { .. } => alias[layer.output] = Some((layer.inputs[0], 0)),
@@ -144,30 +281,38 @@ impl Aliases {
     }
 
     /// The root tensor `t` lives in and its element offset within the root's image.
-    fn resolve(&self, net: &Net, mut t: TensorId) -> (TensorId, usize) {
+    fn resolve(&self, merged: &Merged, mut t: TensorId) -> (TensorId, usize) {
         let mut off = 0;
         while let Some((parent, c)) = self.0[t] {
-            let s = net.tensors[t].shape;
+            let s = merged.shapes[t];
             off += c * s.h * s.w;
             t = parent;
         }
         (t, off)
     }
 
-    /// Whether `t` has a region of its own: not a view or concat input, not a fused conv output.
+    /// Whether `t` has a region of its own: not a view, concat input or merged projection,
+    /// not a fused conv output.
     fn is_root(&self, net: &Net, fusion: &Fusion, t: TensorId) -> bool {
-        self.0[t].is_none() && net.tensors[t].producer.is_none_or(|p| fusion.into[p].is_none())
+        self.0[t].is_none() && net.tensors.get(t).is_none_or(|t| t.producer.is_none_or(|p| fusion.into[p].is_none()))
     }
 }
 
-/// Phase 3: one step per layer that launches a kernel (references still name tensors), and
-/// the root tensors each step touches.
-fn steps_of(net: &Net, fusion: &Fusion, alias: &Aliases) -> Result<(Vec<Step>, Vec<Vec<TensorId>>), PlanError> {
+/// Phase 3: one step per layer that launches a kernel, and one per merged group at its first
+/// projection (references still name tensors), and the root tensors each step touches.
+fn steps_of(net: &Net, fusion: &Fusion, merged: &Merged, alias: &Aliases) -> Result<(Vec<Step>, Vec<Vec<TensorId>>), PlanError> {
     let mut steps = Vec::new();
     let mut touches = Vec::new();
-    let root = |t: TensorId| alias.resolve(net, t).0;
+    let root = |t: TensorId| alias.resolve(merged, t).0;
     for layer in &net.layers {
         if layer.kind.is_view() || layer.kind == LayerKind::Concat || fusion.is_fused_add[layer.id] {
+            continue;
+        }
+        if let Some(g) = merged.group_of[layer.id] {
+            if merged.groups[g][0] == layer.id {
+                steps.push(merged_step(net, merged, g));
+                touches.push(vec![root(layer.inputs[0]), merged.tensor(g)]);
+            }
             continue;
         }
         let out_tensor = fusion.into[layer.id].map_or(layer.output, |a| net.layers[a].output);
@@ -187,6 +332,32 @@ fn steps_of(net: &Net, fusion: &Fusion, alias: &Aliases) -> Result<(Vec<Step>, V
     Ok((steps, touches))
 }
 
+/// The one 1x1 convolution computing merged group `g`: the cell input to every projection's
+/// channels at once, written to the group's region.
+fn merged_step(net: &Net, merged: &Merged, g: usize) -> Step {
+    let layers = merged.groups[g].clone();
+    let first = &net.layers[layers[0]];
+    let x = net.tensors[first.inputs[0]].shape;
+    let c_out = merged.shapes[merged.tensor(g)].c;
+    let name = match first.site {
+        Some(site) => format!("s{}/c{}/projections", site.stack, site.cell),
+        None => format!("{}+{}", first.name, layers.len() - 1),
+    };
+    let macs = (x.c * c_out * x.h * x.w * net.config.batch) as u64;
+    let kind = StepKind::Conv {
+        k: 1,
+        c_in: x.c,
+        c_out,
+        h: x.h,
+        w: x.w,
+        src: tref(first.inputs[0]),
+        res: None,
+        dst: tref(merged.tensor(g)),
+        weights_of: layers.clone(),
+    };
+    Step { kind, layers, name, macs }
+}
+
 /// The kernel step of `layer` writing `out` (with the residual `res` of a fused add), and its
 /// multiply-accumulates.
 fn step_kind(net: &Net, layer: &Layer, out: TensorId, res: Option<TensorId>) -> Result<(StepKind, u64), PlanError> {
@@ -195,7 +366,7 @@ fn step_kind(net: &Net, layer: &Layer, out: TensorId, res: Option<TensorId>) -> 
     let (src, dst) = (tref(layer.inputs[0]), tref(out));
     Ok(match layer.kind {
         LayerKind::Conv { k, c_in, c_out } => (
-            StepKind::Conv { k, c_in, c_out, h: in_shape.h, w: in_shape.w, src, res: res.map(tref), dst, weights_of: layer.id },
+            StepKind::Conv { k, c_in, c_out, h: in_shape.h, w: in_shape.w, src, res: res.map(tref), dst, weights_of: vec![layer.id] },
             (k * k * c_in * c_out * in_shape.h * in_shape.w * batch) as u64,
         ),
         LayerKind::MaxPool { k, stride } => (StepKind::MaxPool { k, stride, c: in_shape.c, h: in_shape.h, w: in_shape.w, src, dst }, 0),
@@ -213,8 +384,8 @@ fn step_kind(net: &Net, layer: &Layer, out: TensorId, res: Option<TensorId>) -> 
 
 /// Phase 4: the first and last step touching each root. The input stays alive throughout
 /// (repeated runs re-read it), and the output until the end (read back).
-fn lifetimes(net: &Net, alias: &Aliases, touches: &[Vec<TensorId>], end: usize) -> Vec<Option<(usize, usize)>> {
-    let mut life: Vec<Option<(usize, usize)>> = vec![None; net.tensors.len()];
+fn lifetimes(net: &Net, merged: &Merged, alias: &Aliases, touches: &[Vec<TensorId>], end: usize) -> Vec<Option<(usize, usize)>> {
+    let mut life: Vec<Option<(usize, usize)>> = vec![None; merged.shapes.len()];
     for (s, roots) in touches.iter().enumerate() {
         for &r in roots {
             let l = life[r].get_or_insert((s, s));
@@ -222,7 +393,7 @@ fn lifetimes(net: &Net, alias: &Aliases, touches: &[Vec<TensorId>], end: usize) 
             l.1 = l.1.max(s);
         }
     }
-    for t in [net.input, alias.resolve(net, net.output).0] {
+    for t in [net.input, alias.resolve(merged, net.output).0] {
         let l = life[t].get_or_insert((0, end));
         l.1 = end;
         if t == net.input {
@@ -234,8 +405,8 @@ fn lifetimes(net: &Net, alias: &Aliases, touches: &[Vec<TensorId>], end: usize) 
 
 /// Phase 5: first fit in offset order among regions whose lifetimes overlap (all of them
 /// without `reuse`). Returns each root's offset (`usize::MAX`: not placed) and the arena size.
-fn place(net: &Net, fusion: &Fusion, alias: &Aliases, life: &[Option<(usize, usize)>], reuse: bool) -> (Vec<usize>, usize) {
-    let nt = net.tensors.len();
+fn place(net: &Net, fusion: &Fusion, merged: &Merged, alias: &Aliases, life: &[Option<(usize, usize)>], reuse: bool) -> (Vec<usize>, usize) {
+    let nt = merged.shapes.len();
     let mut order: Vec<TensorId> = (0..nt).filter(|&t| alias.is_root(net, fusion, t) && life[t].is_some()).collect();
     order.sort_by_key(|&t| (life[t].unwrap().0, t));
     let mut root_off = vec![usize::MAX; nt];
@@ -243,7 +414,7 @@ fn place(net: &Net, fusion: &Fusion, alias: &Aliases, life: &[Option<(usize, usi
     let mut arena = 0;
     for &t in &order {
         let (first, last) = life[t].unwrap();
-        let size = net.tensors[t].shape.elements().div_ceil(ALIGN) * ALIGN;
+        let size = merged.shapes[t].elements().div_ceil(ALIGN) * ALIGN;
         if reuse {
             placed.retain(|&(_, _, l)| l >= first);
         }
@@ -311,7 +482,7 @@ mod tests {
     #[test]
     fn live_regions_are_disjoint_and_concats_are_in_place() {
         let net = branchy();
-        let sch = schedule(&net, true).unwrap();
+        let sch = schedule(&net, true, PlanRules::default()).unwrap();
         let mut reads_writes = 0;
         for step in &sch.steps {
             if let StepKind::Conv { src, dst, res, .. } = &step.kind {
@@ -335,7 +506,7 @@ mod tests {
         // No step for views, concats or fused adds; fused convs carry both layers.
         assert!(sch.steps.iter().all(|s| !s.name.contains("truncate") && !s.name.ends_with("concat")));
         assert!(sch.steps.iter().any(|s| s.layers.len() == 2));
-        let no_reuse = schedule(&net, false).unwrap();
+        let no_reuse = schedule(&net, false, PlanRules::default()).unwrap();
         assert!(sch.arena_elements < no_reuse.arena_elements);
     }
 
@@ -343,9 +514,8 @@ mod tests {
     /// written by the step that produced it in the IR (so no reuse clobbers a live tensor).
     #[test]
     fn no_step_reads_a_clobbered_value() {
-        for reuse in [true, false] {
-            let net = branchy();
-            let sch = schedule(&net, reuse).unwrap();
+        for (net, reuse) in [(branchy(), true), (branchy(), false), (projected(), true), (projected(), false)] {
+            let sch = schedule(&net, reuse, PlanRules::default()).unwrap();
             let step_of = |layer: usize| sch.steps.iter().position(|s| s.layers.contains(&layer));
             // (offset within the tensor's image, length, writer step) pieces of a tensor.
             fn pieces(net: &Net, t: usize, step_of: &dyn Fn(usize) -> Option<usize>) -> Vec<(usize, usize, usize)> {
@@ -371,11 +541,12 @@ mod tests {
             tag[r.offset..r.offset + net.tensors[net.input].shape.elements()].fill(usize::MAX);
             let mut checked = 0;
             for (si, step) in sch.steps.iter().enumerate() {
-                let main = &net.layers[step.layers[0]];
-                let mut reads: Vec<usize> = main.inputs.clone();
-                if step.layers.len() == 2 {
-                    reads.extend(net.layers[step.layers[1]].inputs.iter().filter(|&&t| t != main.output));
-                }
+                // A step reads its layers' inputs that none of them writes, and writes the
+                // outputs none of them reads (a fused add's sum; every merged projection).
+                let layers: Vec<&Layer> = step.layers.iter().map(|&l| &net.layers[l]).collect();
+                let inner = |t: &usize| layers.iter().any(|l| l.output == *t) && layers.iter().any(|l| l.inputs.contains(t));
+                let mut reads: Vec<usize> = layers.iter().flat_map(|l| l.inputs.iter().copied()).filter(|t| !inner(t)).collect();
+                reads.dedup();
                 for t in reads {
                     let r = sch.refs[t].unwrap();
                     for (o, l, w) in pieces(&net, t, &step_of) {
@@ -383,11 +554,53 @@ mod tests {
                         checked += 1;
                     }
                 }
-                let out = net.layers[*step.layers.last().unwrap()].output;
-                let r = sch.refs[out].unwrap();
-                tag[r.offset..r.offset + net.tensors[out].shape.elements()].fill(si);
+                for out in layers.iter().map(|l| l.output).filter(|t| !inner(t)) {
+                    let r = sch.refs[out].unwrap();
+                    tag[r.offset..r.offset + net.tensors[out].shape.elements()].fill(si);
+                }
             }
             assert!(checked > sch.steps.len());
         }
+    }
+
+    /// Input feeds v1 (conv3x3), v2 (maxpool) and v3 (conv1x1, also fed by v1: its
+    /// projection carries the add); v1, v2 and v3 feed the output.
+    fn projected() -> Net {
+        net(
+            vec![vec![0, 1, 1, 1, 0], vec![0, 0, 0, 1, 1], vec![0, 0, 0, 0, 1], vec![0, 0, 0, 0, 1], vec![0; 5]],
+            &["input", "conv3x3-bn-relu", "maxpool3x3", "conv1x1-bn-relu", "output"],
+        )
+    }
+
+    /// A cell's projections that carry no add run as one step into one region, each at its
+    /// channel range; the one with a fused add keeps its own step.
+    #[test]
+    fn a_cells_unfused_projections_run_as_one_step() {
+        let net = projected();
+        let sch = schedule(&net, true, PlanRules::default()).unwrap();
+        let cells = net.config.num_stacks * net.config.cells_per_stack;
+        let merged: Vec<&Step> = sch.steps.iter().filter(|s| s.name.ends_with("/projections")).collect();
+        assert_eq!(merged.len(), cells);
+        let projections = net.layers.iter().filter(|l| matches!(l.role, Role::Projection { .. })).count();
+        assert_eq!(projections, 3 * cells);
+        for step in merged {
+            let StepKind::Conv { k: 1, c_out, dst, ref weights_of, .. } = step.kind else { panic!("{step:?}") };
+            assert_eq!(weights_of, &step.layers, "the weights stack in the projections' channel order");
+            assert_eq!(step.layers.len(), 2);
+            let mut c = 0;
+            for &l in &step.layers {
+                let out = net.tensors[net.layers[l].output].shape;
+                assert_eq!(sch.refs[net.layers[l].output].unwrap(), TensorRef { offset: dst.offset + c * out.h * out.w, bstride: dst.bstride });
+                c += out.c;
+            }
+            assert_eq!(c, c_out);
+        }
+        // The projection carrying v3's add still has its own (fused) step.
+        assert_eq!(sch.steps.iter().filter(|s| s.name.ends_with("v3/projection") && s.layers.len() == 2).count(), cells);
+        let unmerged = net.compute_layers().filter(|l| l.kind != LayerKind::Concat).count() - cells;
+        assert_eq!(sch.steps.len(), unmerged - cells, "one add fused and one projection merged per cell");
+        let layerwise = schedule(&net, true, PlanRules::Layerwise).unwrap();
+        assert_eq!(layerwise.steps.len(), unmerged);
+        assert!(layerwise.steps.iter().all(|s| s.layers.len() == 1 || s.name.ends_with("v3/projection")));
     }
 }

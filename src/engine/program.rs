@@ -143,8 +143,11 @@ fn upload_weights(gpu: &Gpu, sch: &Schedule, launches: &[Launch], weights: &Weig
         .iter()
         .zip(launches)
         .map(|(step, l)| {
-            let Some(layer) = l.weights_of else { return Ok(None) };
-            let data = gpu_bytes(&gpu_weights(weights.layer(layer)), precision);
+            let data = match l.weights_of.as_slice() {
+                [] => return Ok(None),
+                [one] => gpu_bytes(&gpu_weights(weights.layer(*one)), precision),
+                many => gpu_bytes(&gpu_weights(&LayerWeights::stacked(&many.iter().map(|&l| weights.layer(l)).collect::<Vec<_>>())), precision),
+            };
             let bytes = data.len() as u64;
             if bytes > limit {
                 return Err(ProgramError::TooLarge { what: format!("weights of {}", step.name), bytes, limit });
@@ -216,7 +219,7 @@ impl Program {
         if precision == Precision::F16 && !gpu.shader_f16 {
             return Err(ProgramError::NoF16);
         }
-        let sch = schedule(net, reuse)?;
+        let sch = schedule(net, reuse, gpu.plan_rules())?;
         let (arena, arena_bytes) = create_arena(gpu, sch.arena_elements, precision)?;
         let max_groups = gpu.limits.max_compute_workgroups_per_dimension;
         let launches: Vec<Launch> = sch.steps.iter().map(|s| launch(&s.kind, sch.batch, gpu.kernels.tiling, max_groups)).collect();

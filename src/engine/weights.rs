@@ -27,6 +27,21 @@ impl LayerWeights {
     pub fn at(&self, co: usize, ci: usize, ky: usize, kx: usize) -> f32 {
         self.w[((co * self.c_in + ci) * self.k + ky) * self.k + kx]
     }
+
+    /// The layers stacked along output channels, in order: one layer computing all of their
+    /// outputs (they must share the kernel size and input channels). A merged projection step
+    /// applies this.
+    pub fn stacked(parts: &[&LayerWeights]) -> LayerWeights {
+        let (k, c_in) = (parts[0].k, parts[0].c_in);
+        assert!(parts.iter().all(|p| (p.k, p.c_in) == (k, c_in)), "stacked layers share kernel size and input channels");
+        LayerWeights {
+            k,
+            c_in,
+            c_out: parts.iter().map(|p| p.c_out).sum(),
+            w: parts.iter().flat_map(|p| p.w.iter().copied()).collect(),
+            bias: parts.iter().flat_map(|p| p.bias.iter().copied()).collect(),
+        }
+    }
 }
 
 /// Parameters of a whole network, indexed by IR layer id (`None` for layers without any).

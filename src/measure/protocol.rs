@@ -145,7 +145,7 @@ pub async fn measure_stoppable(gpu: &Gpu, program: &Program, p: &Protocol, stop:
         warmup_runs,
         noisy,
         timestamp_resolution_ns,
-        kernels: gpu.tiling().describe(),
+        kernels: gpu.kernel_config(),
         limits: gpu.limits_info(),
     }))
 }

@@ -196,10 +196,12 @@ pub fn group_by_device(records: &[MeasurementRecord], filter: Option<&str>, targ
 }
 
 /// One device's records that one kernel configuration measured: that of its newest record
-/// stating one (the engine the device runs now), with the records made before
-/// configurations were recorded. Timings of different kernels never meet in one model.
+/// stating one (the engine the device runs now). Records made before configurations were
+/// recorded state none and are kept only where no record states one: an engine that states
+/// its configuration is never the one that did not. Timings of different kernels never meet
+/// in one model.
 pub fn kernels_of_newest<'a>(recs: &[&'a MeasurementRecord]) -> (Option<String>, Vec<&'a MeasurementRecord>) {
     let newest = recs.iter().filter(|r| r.kernels.is_some()).max_by_key(|r| r.created_unix_ms).and_then(|r| r.kernels.clone());
-    let kept = recs.iter().copied().filter(|r| r.kernels.is_none() || r.kernels == newest).collect();
+    let kept = recs.iter().copied().filter(|r| r.kernels == newest).collect();
     (newest, kept)
 }
