@@ -65,6 +65,9 @@ fn inspect_reports_bad_lines_by_number_and_keeps_going() {
     assert!(lines[0]["peak_activation_bytes"].as_u64().unwrap() >= 4 * 128 * 32 * 32);
     assert_eq!(lines[0]["layer_counts"]["maxpool2x2"], 2);
     assert_eq!(lines[0]["layer_counts"]["dense"], 1);
+    // 45 1x1 and 28 3x3 convolutions, 11 max-pools, pool and dense, no add; plan 2 runs each
+    // cell's 4 projections of its input as one launch.
+    assert_eq!(lines[0]["launches"], serde_json::json!({"merged_projections": 59, "layerwise": 86}));
     // The unpruned spec is pruned before hashing; the output carries the pruned spec.
     assert_eq!(lines[1]["line"], 5);
     assert_eq!(lines[1]["module_operations"], serde_json::json!(["input", "conv1x1-bn-relu", "output"]));

@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::net_args::NetArgs;
 use super::output::{json_line, writer};
 use super::Outcome;
-use crate::net::{build, Cost, LayerCounts, NetConfig};
+use crate::engine::{schedule, PlanRules};
+use crate::net::{build, Cost, LayerCounts, Net, NetConfig};
 use crate::space::{CellSpec, ModuleHash};
 
 pub const LONG_ABOUT: &str = "\
@@ -30,8 +31,9 @@ For every valid line one JSON line is written with: `line` (its input line numbe
 `kept_vertices` (the input indices of the surviving vertices), and the cost of the full network:
 `trainable_parameters` (as the dataset counts them), `macs` (multiply-accumulates of all
 convolutions and the dense layer), `weight_bytes` (f32, batch norm folded),
-`peak_activation_bytes` (largest live activation memory in execution order, f32) and
-`layer_counts`.
+`peak_activation_bytes` (largest live activation memory in execution order, f32),
+`layer_counts`, and `launches`: the engine's kernel launches per inference under each of its
+planner's rules (`merged_projections`, the default, and `layerwise`, before plan 2).
 
 An invalid line (including a blank one) is reported on stderr as `line N: reason`; no output line
 is written for it, the remaining lines are still processed, and the command exits with status 1
@@ -62,6 +64,19 @@ pub struct InspectLine {
     pub weight_bytes: u64,
     pub peak_activation_bytes: u64,
     pub layer_counts: LayerCounts,
+    pub launches: Launches,
+}
+
+/// Kernel launches per inference under each of the planner's rules.
+#[derive(Debug, Serialize)]
+pub struct Launches {
+    pub merged_projections: usize,
+    pub layerwise: usize,
+}
+
+fn launches(net: &Net) -> Result<Launches, String> {
+    let count = |rules| schedule(net, true, rules).map(|s| s.steps.len()).map_err(|e| e.to_string());
+    Ok(Launches { merged_projections: count(PlanRules::MergedProjections)?, layerwise: count(PlanRules::Layerwise)? })
 }
 
 /// Inspects the text of one input line.
@@ -72,7 +87,8 @@ fn inspect_line(line: usize, text: &str, config: &NetConfig) -> Result<InspectLi
     let spec = CellSpec::from_json_str(text).map_err(|e| e.to_string())?;
     let pruned = spec.prune().map_err(|e| e.to_string())?;
     let cell = pruned.cell;
-    let cost = Cost::of(&build(&cell, config));
+    let net = build(&cell, config);
+    let cost = Cost::of(&net);
     let spec = cell.to_spec();
     Ok(InspectLine {
         line,
@@ -85,6 +101,7 @@ fn inspect_line(line: usize, text: &str, config: &NetConfig) -> Result<InspectLi
         weight_bytes: cost.weight_bytes,
         peak_activation_bytes: cost.peak_activation_bytes,
         layer_counts: cost.layer_counts,
+        launches: launches(&net)?,
     })
 }
 
