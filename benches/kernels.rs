@@ -5,7 +5,8 @@
 //! from submit to completion) and the ratios.
 //!
 //! `cargo bench --bench kernels -- [--adapter NAME] [--runs N] [--sampled N] [--networks-only]`
-//! (N sampled cells' networks after the README cell's; every family under both planner rules).
+//! (N sampled cells' networks after the README cell's; every family under the layerwise and the
+//! default planner rules).
 //! (SwiftShader: `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`). On an adapter
 //! with `shader-f16` (lavapipe) it also times the README network in f16 against f32.
 
@@ -190,9 +191,9 @@ fn conv_table(gpu: &mut Gpu, runs: usize) {
 }
 
 /// Whole networks at full size (the README cell and `sampled` random cells) with every conv
-/// kernel family under both planner rules, against one GEMM of the same MACs. `before / now`
-/// compares the engine before plan 2 and the wide kernel (the faster of its two families,
-/// layerwise) with the engine now (its pick, projections merged), same run.
+/// kernel family under the layerwise plan and the default one, against one GEMM of the same
+/// MACs. `before / now` compares the engine before plan 2 and the wide kernel (the faster of its
+/// two families, layerwise) with the engine now (its pick, the default plan), same run.
 fn network_table(gpu: &mut Gpu, runs: usize, sampled: usize) {
     let picked = gpu.tiling().conv;
     let space = leti::space::enumerate();
@@ -200,10 +201,10 @@ fn network_table(gpu: &mut Gpu, runs: usize, sampled: usize) {
     for e in leti::space::sample(&space, sampled, 1) {
         cells.push((format!("sampled {}", e.hash), e.cell.to_spec()));
     }
-    println!("ms per network: family, then L = layerwise plan (plan 1) or M = projections merged (plan 2); launches per plan");
+    println!("ms per network: family, then L = layerwise plan (plan 1) or D = the default plan ({}); launches per plan", PlanRules::default().as_str());
     println!(
         "{:<46} {:>7} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
-        "network (full size, batch 1)", "MMAC", "launch L/M", "wg L", "reg L", "wide L", "wg M", "reg M", "wide M", "before/now", "best GF/s", "x matmul"
+        "network (full size, batch 1)", "MMAC", "launch L/D", "wg L", "reg L", "wide L", "wg D", "reg D", "wide D", "before/now", "best GF/s", "x matmul"
     );
     for (label, spec) in cells {
         let net = build(&spec.validate().unwrap(), &NetConfig::default());
@@ -211,7 +212,7 @@ fn network_table(gpu: &mut Gpu, runs: usize, sampled: usize) {
         let input = seeded_input(net.tensors[net.input].shape, 1);
         let mut per = Vec::new();
         let mut launches = Vec::new();
-        for rules in PlanRules::ALL {
+        for rules in [PlanRules::Layerwise, PlanRules::default()] {
             gpu.set_plan_rules(rules);
             for conv in ConvStrategy::ALL {
                 gpu.set_conv_strategy(conv);

@@ -1,6 +1,6 @@
 // conv1x1_gemm_vec4.wgsl — 1x1 convolution (stride 1) with the folded batch-norm bias, ReLU and
-// an optional residual add fused, as a plain GEMM: out[co, pixel] = relu(sum_ci W[ci, co] *
-// x[ci, pixel] + bias[co]) (+ residual[co, pixel]).
+// an optional add of up to two residuals fused, as a plain GEMM: out[co, pixel] =
+// relu(sum_ci W[ci, co] * x[ci, pixel] + bias[co]) (+ residuals[co, pixel]).
 //
 // Layout: activations NCHW `T` (f32 or f16, see below) in one arena buffer read as vec4 (`act`), so h * w, every tensor
 // offset and every batch stride must be multiples of 4 (the engine picks `conv2d_tiled.wgsl`
@@ -35,8 +35,11 @@ fn store4(co: u32, v: vec4<T>, pix: u32, n: u32, hw: u32) {
         return;
     }
     var x = max(v, vec4<T>(0.0));
-    if p.has_res != 0u {
+    if p.n_res > 0u {
         x += act[(p.res_off + n * p.res_bstride + co * hw + pix) / 4u];
+    }
+    if p.n_res > 1u {
+        x += act[(p.res2_off + n * p.res2_bstride + co * hw + pix) / 4u];
     }
     act[(p.dst_off + n * p.dst_bstride + co * hw + pix) / 4u] = x;
 }

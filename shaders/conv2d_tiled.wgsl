@@ -1,6 +1,6 @@
 // conv2d_tiled.wgsl — k x k convolution (odd k; stride 1; "same" zero padding) with the folded
-// batch-norm bias, ReLU and an optional residual add fused, computed as an implicit GEMM:
-//   out[co, pixel] = relu(sum_r W[r, co] * im2col(x)[r, pixel] + bias[co]) (+ residual[co, pixel]),
+// batch-norm bias, ReLU and an optional add of up to two residuals fused, as an implicit GEMM:
+//   out[co, pixel] = relu(sum_r W[r, co] * im2col(x)[r, pixel] + bias[co]) (+ residuals[co, pixel]),
 //   r = ci * k * k + tap.
 //
 // Layout: activations are NCHW `T` (f32 or f16, see below) in one arena buffer (`act`); element (n, c, y, x) of a tensor
@@ -43,11 +43,15 @@ fn store4(co: u32, v: vec4<T>, pix: u32, n: u32, hw: u32) {
     }
     let d = p.dst_off + n * p.dst_bstride + co * hw + pix;
     let r = p.res_off + n * p.res_bstride + co * hw + pix;
+    let r2 = p.res2_off + n * p.res2_bstride + co * hw + pix;
     for (var i = 0u; i < 4u; i++) {
         if pix + i < hw {
             var x = max(v[i], 0.0);
-            if p.has_res != 0u {
+            if p.n_res > 0u {
                 x += act[r + i];
+            }
+            if p.n_res > 1u {
+                x += act[r2 + i];
             }
             act[d + i] = x;
         }

@@ -1,8 +1,9 @@
 // The uniform parameter block shared by the four convolution kernels (conv2d_tiled,
 // conv1x1_gemm_vec4, conv2d_register_tiled, conv2d_register_wide); the engine prepends this file
 // to each of them.
-// Offsets and batch strides are in elements (`T`) of the activation arena; `has_res` selects the
-// fused residual add; `bias_off` indexes the folded batch-norm bias in the weight buffer.
+// Offsets and batch strides are in elements (`T`) of the activation arena; `n_res` (0 to 2) is
+// how many residuals the fused add sums after ReLU (`res_*`, then `res2_*`); `bias_off` indexes
+// the folded batch-norm bias in the weight buffer.
 // Layout: `ConvParams` in src/engine/params.rs (16 u32, 64 bytes), checked by its test.
 
 struct Params {
@@ -16,10 +17,10 @@ struct Params {
     dst_bstride: u32,
     res_off: u32,
     res_bstride: u32,
-    has_res: u32,
+    n_res: u32,
     c_out4: u32,
     bias_off: u32,
+    res2_off: u32,
+    res2_bstride: u32,
     _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
 }

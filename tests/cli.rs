@@ -67,7 +67,7 @@ fn inspect_reports_bad_lines_by_number_and_keeps_going() {
     assert_eq!(lines[0]["layer_counts"]["dense"], 1);
     // 45 1x1 and 28 3x3 convolutions, 11 max-pools, pool and dense, no add; plan 2 runs each
     // cell's 4 projections of its input as one launch.
-    assert_eq!(lines[0]["launches"], serde_json::json!({"merged_projections": 59, "layerwise": 86}));
+    assert_eq!(lines[0]["launches"], serde_json::json!({"fused_adds": 59, "merged_projections": 59, "layerwise": 86}));
     // The unpruned spec is pruned before hashing; the output carries the pruned spec.
     assert_eq!(lines[1]["line"], 5);
     assert_eq!(lines[1]["module_operations"], serde_json::json!(["input", "conv1x1-bn-relu", "output"]));
@@ -247,7 +247,7 @@ fn measure_with_a_chosen_conv_family_records_its_kernels() {
     }
     let records = measure_readme_cell_small(&["--conv", "register-wide"]);
     let kernels = records[0]["kernels"].as_str().unwrap();
-    assert!(kernels.starts_with("conv register-wide") && kernels.ends_with("; plan 2 (projections merged)"), "{kernels}");
+    assert!(kernels.starts_with("conv register-wide") && kernels.ends_with("; plan 3 (projections merged, 3-input adds fused)"), "{kernels}");
 }
 
 /// `leti measure --plan layerwise` measures as engines before plan 2 did, and its records name

@@ -7,20 +7,24 @@ mod agreement_cells;
 mod common;
 
 use agreement_cells::cases;
-use leti::engine::{agreement, ConvStrategy, Gpu, LimitsTier, Tiling};
+use leti::engine::{agreement, ConvStrategy, Gpu, LimitsTier, PlanRules, Tiling};
 use leti::net::{build, NetConfig, Precision};
 use leti::space::CellSpec;
 
-/// Checks every tensor, with both convolution kernel families.
+/// Checks every tensor, with every convolution kernel family under every planner's rules.
 fn check(gpu: &mut Gpu, name: &str, cell: &CellSpec, cfg: &NetConfig) {
     let net = build(&cell.validate().unwrap(), cfg);
-    for conv in ConvStrategy::ALL {
-        gpu.set_conv_strategy(conv);
-        let a = pollster::block_on(agreement::check(gpu, &net, 1)).unwrap();
-        assert!(a.tensors.len() > 5);
-        let fails = a.failures();
-        assert!(fails.is_empty(), "{name} {conv:?} {cfg:?}: {} tensors disagree, e.g. {:?}", fails.len(), &fails[..fails.len().min(5)]);
+    for rules in PlanRules::ALL {
+        gpu.set_plan_rules(rules);
+        for conv in ConvStrategy::ALL {
+            gpu.set_conv_strategy(conv);
+            let a = pollster::block_on(agreement::check(gpu, &net, 1)).unwrap();
+            assert!(a.tensors.len() > 5);
+            let fails = a.failures();
+            assert!(fails.is_empty(), "{name} {conv:?} {rules:?} {cfg:?}: {} tensors disagree, e.g. {:?}", fails.len(), &fails[..fails.len().min(5)]);
+        }
     }
+    gpu.set_plan_rules(PlanRules::default());
 }
 
 /// Reduced networks with every rule: 3 stacks (two downsamples), uneven channel splits.

@@ -8,7 +8,7 @@
 # Usage: benches/ort_web/run.sh [--quick] [--anchors N] [--max-mmac M] [--runs N] [--warmup N]
 #                               [--conv auto[,workgroup,register,register-wide]] [--out FILE]
 #   --conv     LETI's conv kernel families, each run in turn (auto: the one its probe picks); a
-#              family may end in :layerwise for the planner before projections were merged
+#              family may end in :layerwise (the planner before plan 2) or :merged-projections (plan 2)
 #   --quick    the README cell only, 1 warm-up and 3 timed runs (what .ci/test-web runs: ~1 min)
 #   default    the README cell and the first 4 anchors of at most 1,000 MMAC (--max-mmac; the
 #              anchors go up to 4.2 GMAC, 40 s an inference for ONNX Runtime's webgpu provider
@@ -41,8 +41,8 @@ done
 for n in "$anchors" "$max_mmac" "$runs" "$warmup"; do [[ "$n" =~ ^[0-9]+$ ]] || die "not a count: $n"; done
 [ "$runs" -ge 1 ] || die "--runs must be at least 1"
 for c in ${conv//,/ }; do
-  [[ "$c" =~ ^(auto|workgroup|register|register-wide)(:(layerwise|merged-projections))?$ ]] \
-    || die "--conv: $c is not auto, workgroup, register or register-wide (optionally :layerwise or :merged-projections)"
+  [[ "$c" =~ ^(auto|workgroup|register|register-wide)(:(layerwise|merged-projections|fused-adds))?$ ]] \
+    || die "--conv: $c is not auto, workgroup, register or register-wide (optionally :layerwise, :merged-projections or :fused-adds)"
 done
 
 for pkg in "onnxruntime-web@$ORT_WEB_VERSION" "playwright-core@$PLAYWRIGHT_VERSION"; do

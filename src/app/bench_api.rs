@@ -37,7 +37,7 @@ pub async fn bench_cell(cell_json: String, warmup: u32, runs: u32, conv: String)
         let family = ConvStrategy::from_name(family).ok_or_else(|| JsError::new(&format!("conv: {family:?} is not auto, {}", ConvStrategy::names())))?;
         gpu.set_conv_strategy(family);
     }
-    gpu.set_plan_rules(PlanRules::from_name(rules).ok_or_else(|| JsError::new(&format!("conv: plan {rules:?} is not layerwise or merged-projections")))?);
+    gpu.set_plan_rules(PlanRules::from_name(rules).ok_or_else(|| JsError::new(&format!("conv: plan {rules:?} is not one of {}", PlanRules::names())))?);
     let net = build(&cell, &NetConfig::default());
     let weights = Weights::seeded(&net, MEASURE_SEED);
     let input = seeded_input(net.tensors[net.input].shape, MEASURE_SEED);

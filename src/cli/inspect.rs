@@ -33,7 +33,8 @@ For every valid line one JSON line is written with: `line` (its input line numbe
 convolutions and the dense layer), `weight_bytes` (f32, batch norm folded),
 `peak_activation_bytes` (largest live activation memory in execution order, f32),
 `layer_counts`, and `launches`: the engine's kernel launches per inference under each of its
-planner's rules (`merged_projections`, the default, and `layerwise`, before plan 2).
+planner's rules (`fused_adds`, plan 3, the default; `merged_projections`, plan 2; `layerwise`,
+before plan 2).
 
 An invalid line (including a blank one) is reported on stderr as `line N: reason`; no output line
 is written for it, the remaining lines are still processed, and the command exits with status 1
@@ -70,13 +71,14 @@ pub struct InspectLine {
 /// Kernel launches per inference under each of the planner's rules.
 #[derive(Debug, Serialize)]
 pub struct Launches {
+    pub fused_adds: usize,
     pub merged_projections: usize,
     pub layerwise: usize,
 }
 
 fn launches(net: &Net) -> Result<Launches, String> {
     let count = |rules| schedule(net, true, rules).map(|s| s.steps.len()).map_err(|e| e.to_string());
-    Ok(Launches { merged_projections: count(PlanRules::MergedProjections)?, layerwise: count(PlanRules::Layerwise)? })
+    Ok(Launches { fused_adds: count(PlanRules::FusedAdds)?, merged_projections: count(PlanRules::MergedProjections)?, layerwise: count(PlanRules::Layerwise)? })
 }
 
 /// Inspects the text of one input line.

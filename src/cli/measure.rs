@@ -48,7 +48,7 @@ fn parse_conv(name: &str) -> Result<ConvStrategy, String> {
 
 /// `--plan`: the planner's rules by their name.
 fn parse_plan(name: &str) -> Result<PlanRules, String> {
-    PlanRules::from_name(name).ok_or_else(|| format!("{name:?} is not a plan (layerwise, merged-projections)"))
+    PlanRules::from_name(name).ok_or_else(|| format!("{name:?} is not a plan ({})", PlanRules::names()))
 }
 
 #[derive(clap::Args, Debug)]
@@ -108,10 +108,11 @@ pub struct MeasureArgs {
     /// trains on one kernel configuration only, its newest records').
     #[arg(long, value_name = "FAMILY", value_parser = parse_conv)]
     pub conv: Option<ConvStrategy>,
-    /// The planner's rules: merged-projections (each cell's projections in one launch) or
-    /// layerwise (one launch per layer, as engines before plan 2 measured; records then name
-    /// no plan in `kernels`).
-    #[arg(long, value_name = "RULES", value_parser = parse_plan, default_value = "merged-projections")]
+    /// The planner's rules: fused-adds (plan 3: each cell's projections in one launch and
+    /// three-input adds in their conv's epilogue), merged-projections (plan 2: the projections
+    /// only) or layerwise (one launch per layer, as engines before plan 2 measured; records then
+    /// name no plan in `kernels`).
+    #[arg(long, value_name = "RULES", value_parser = parse_plan, default_value = "fused-adds")]
     pub plan: PlanRules,
     /// JSONL file the records (or with --layers, the layer timings) are appended to.
     #[arg(long, value_name = "FILE", default_value = "measurements.jsonl")]

@@ -49,7 +49,9 @@ pub fn launch(step: &StepKind, batch: usize, tiling: Tiling, max_groups: u32) ->
     match step {
         StepKind::Conv { k, c_in, c_out, h, w, src, res, dst, weights_of } => {
             let c4 = c_out.next_multiple_of(4);
-            let r = res.unwrap_or(TensorRef { offset: 0, bstride: 0 });
+            assert!(res.len() <= 2, "a conv epilogue adds at most 2 residuals");
+            let none = TensorRef { offset: 0, bstride: 0 };
+            let (r, r2) = (res.first().copied().unwrap_or(none), res.get(1).copied().unwrap_or(none));
             let p = ConvParams {
                 c_in: u(*c_in),
                 c_out: u(*c_out),
@@ -61,7 +63,9 @@ pub fn launch(step: &StepKind, batch: usize, tiling: Tiling, max_groups: u32) ->
                 dst_bstride: u(dst.bstride),
                 res_off: u(r.offset),
                 res_bstride: u(r.bstride),
-                has_res: u32::from(res.is_some()),
+                n_res: u(res.len()),
+                res2_off: u(r2.offset),
+                res2_bstride: u(r2.bstride),
                 c_out4: u(c4),
                 bias_off: u(c_in * k * k * c4 / 4),
                 ..ConvParams::default()
@@ -77,7 +81,7 @@ pub fn launch(step: &StepKind, batch: usize, tiling: Tiling, max_groups: u32) ->
                     (Kernel::ConvRegister { k: u(*k) }, [u(hw.div_ceil(tiling.conv_register_wg() as usize)), u(c_out.div_ceil(16)), u(batch)])
                 }
                 ConvStrategy::Workgroup => {
-                    let aligned = [src.offset, src.bstride, dst.offset, dst.bstride, r.offset, r.bstride, hw].iter().all(|v| v % 4 == 0);
+                    let aligned = [src.offset, src.bstride, dst.offset, dst.bstride, r.offset, r.bstride, r2.offset, r2.bstride, hw].iter().all(|v| v % 4 == 0);
                     let kernel = if *k == 1 && aligned { Kernel::Conv1x1Vec4 } else { Kernel::ConvTiled { k: u(*k) } };
                     let tile = tiling.conv_tile() as usize;
                     (kernel, [u(hw.div_ceil(tile)), u(c_out.div_ceil(tile)), u(batch)])
@@ -177,7 +181,7 @@ mod tests {
         let tiling = Tiling { conv: ConvStrategy::Workgroup, conv_wg: 16, wg1: 256 };
         let pool = launch(&StepKind::MaxPool { k: 2, stride: 2, c: 4, h: 7, w: 7, src: r(0), dst: r(4096) }, 1, tiling, 65535);
         assert_eq!(&words(&pool)[..9], &[4, 7, 7, 4, 4, 2, 2, 0, 0]);
-        let conv = launch(&StepKind::Conv { k: 3, c_in: 8, c_out: 6, h: 8, w: 8, src: r(0), res: None, dst: r(4096), weights_of: vec![3] }, 1, tiling, 65535);
+        let conv = launch(&StepKind::Conv { k: 3, c_in: 8, c_out: 6, h: 8, w: 8, src: r(0), res: vec![], dst: r(4096), weights_of: vec![3] }, 1, tiling, 65535);
         assert_eq!(words(&conv)[11..13], [8, 8 * 9 * 8 / 4]);
         assert_eq!((conv.kernel, conv.weights_of), (Kernel::ConvTiled { k: 3 }, vec![3]));
     }
@@ -186,7 +190,7 @@ mod tests {
     fn the_wide_conv_fits_its_workgroup_to_small_images_and_steps_aside_for_odd_widths() {
         let r = |offset| TensorRef { offset, bstride: 4096 };
         let tiling = Tiling { conv: ConvStrategy::RegisterWide, conv_wg: 16, wg1: 256 };
-        let conv = |h, w| StepKind::Conv { k: 3, c_in: 8, c_out: 20, h, w, src: r(0), res: None, dst: r(4096), weights_of: vec![1] };
+        let conv = |h, w| StepKind::Conv { k: 3, c_in: 8, c_out: 20, h, w, src: r(0), res: vec![], dst: r(4096), weights_of: vec![1] };
         let big = launch(&conv(32, 32), 2, tiling, 65535);
         assert_eq!((big.kernel, big.groups), (Kernel::ConvRegisterWide { k: 3, wg: 64 }, [4, 3, 2]));
         let small = launch(&conv(8, 8), 1, tiling, 65535);

@@ -35,9 +35,10 @@ macro_rules! gpu_params {
 
 gpu_params! {
     /// `shaders/conv_params.wgsl` (the four convolution kernels). Offsets and batch strides
-    /// in f32 elements of the arena; `has_res` 1 fuses the residual add; `bias_off` is where
-    /// the folded bias starts in the weight buffer.
-    ConvParams { c_in, c_out, h, w, src_off, src_bstride, dst_off, dst_bstride, res_off, res_bstride, has_res, c_out4, bias_off, _pad0, _pad1, _pad2 }
+    /// in elements of the arena; `n_res` (0 to 2) residuals are added after ReLU, the fused
+    /// add (`res_*`, then `res2_*`); `bias_off` is where the folded bias starts in the weight
+    /// buffer.
+    ConvParams { c_in, c_out, h, w, src_off, src_bstride, dst_off, dst_bstride, res_off, res_bstride, n_res, c_out4, bias_off, res2_off, res2_bstride, _pad0 }
 }
 
 gpu_params! {

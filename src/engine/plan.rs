@@ -3,8 +3,9 @@
 //!
 //! Rules: a truncation is a view (same offset, fewer channels); the inputs of a concat are
 //! written by their producers straight into channel ranges of the concat's region (no copy);
-//! an add whose last-produced input is a convolution read by nothing else, with exactly one
-//! other input, is fused into that convolution's epilogue (`relu(conv) + residual`); the 1x1
+//! an add whose last-produced input is a convolution read by nothing else, with one other
+//! input (two under plan 3), is fused into that convolution's epilogue (`relu(conv) +
+//! residuals`); the 1x1
 //! projections of one cell's input that carry no fused add run as one convolution (their
 //! weights stacked along output channels) writing a region in which each projection's output
 //! is a channel range. Everything is NCHW, so all of these are contiguous ranges. Pure data:
@@ -20,18 +21,21 @@ pub enum PlanRules {
     /// plans were named were made with these, and name none).
     Layerwise,
     /// Also each cell's unfused projections merged into one launch.
-    #[default]
     MergedProjections,
+    /// Also three-input adds fused into their last convolution's epilogue (two residuals).
+    #[default]
+    FusedAdds,
 }
 
 impl PlanRules {
-    pub const ALL: [PlanRules; 2] = [PlanRules::Layerwise, PlanRules::MergedProjections];
+    pub const ALL: [PlanRules; 3] = [PlanRules::Layerwise, PlanRules::MergedProjections, PlanRules::FusedAdds];
 
     /// The name benchmarks and options use.
     pub fn as_str(self) -> &'static str {
         match self {
             PlanRules::Layerwise => "layerwise",
             PlanRules::MergedProjections => "merged-projections",
+            PlanRules::FusedAdds => "fused-adds",
         }
     }
 
@@ -40,13 +44,27 @@ impl PlanRules {
         PlanRules::ALL.into_iter().find(|r| r.as_str() == name)
     }
 
+    /// Every rule set's name, comma-separated (for errors that list the choices).
+    pub fn names() -> String {
+        PlanRules::ALL.map(PlanRules::as_str).join(", ")
+    }
+
     /// What a record's kernel configuration appends for these rules: nothing for the
-    /// layerwise plan (so it reads as records made before plans were named), else `; plan 2
-    /// (projections merged)`.
+    /// layerwise plan (so it reads as records made before plans were named), else `; plan N
+    /// (...)`.
     pub fn suffix(self) -> &'static str {
         match self {
             PlanRules::Layerwise => "",
             PlanRules::MergedProjections => "; plan 2 (projections merged)",
+            PlanRules::FusedAdds => "; plan 3 (projections merged, 3-input adds fused)",
+        }
+    }
+
+    /// The most inputs an add fused into a conv epilogue may have under these rules.
+    fn max_fused_add_inputs(self) -> usize {
+        match self {
+            PlanRules::Layerwise | PlanRules::MergedProjections => 2,
+            PlanRules::FusedAdds => 3,
         }
     }
 }
@@ -71,7 +89,8 @@ pub enum StepKind {
         h: usize,
         w: usize,
         src: TensorRef,
-        res: Option<TensorRef>,
+        /// The fused add's other inputs (0 to 2), added after ReLU.
+        res: Vec<TensorRef>,
         dst: TensorRef,
         weights_of: Vec<LayerId>,
     },
@@ -148,7 +167,7 @@ pub enum PlanError {
 /// remaining layer or group, noting the root tensors it touches; 4. root lifetimes in steps;
 /// 5. first-fit arena placement; 6. resolve every step's tensor references.
 pub fn schedule(net: &Net, reuse: bool, rules: PlanRules) -> Result<Schedule, PlanError> {
-    let fusion = Fusion::of(net);
+    let fusion = Fusion::of(net, rules);
     let merged = Merged::of(net, &fusion, rules);
     let alias = Aliases::of(net, &fusion, &merged)?;
     let (mut steps, touches) = steps_of(net, &fusion, &merged, &alias)?;
@@ -170,7 +189,8 @@ pub fn schedule(net: &Net, reuse: bool, rules: PlanRules) -> Result<Schedule, Pl
     Ok(Schedule { steps, arena_elements: arena.max(ALIGN), refs, batch: net.config.batch })
 }
 
-/// Phase 1: which convolutions carry the add they feed in their epilogue.
+/// Phase 1: which convolutions carry the add they feed in their epilogue (an add of up to
+/// `rules.max_fused_add_inputs()` inputs whose last-produced input is a conv read by nothing else).
 struct Fusion {
     /// Conv layer -> the add fused into it.
     into: Vec<Option<LayerId>>,
@@ -179,10 +199,10 @@ struct Fusion {
 }
 
 impl Fusion {
-    fn of(net: &Net) -> Fusion {
+    fn of(net: &Net, rules: PlanRules) -> Fusion {
         let mut f = Fusion { into: vec![None; net.layers.len()], is_fused_add: vec![false; net.layers.len()] };
         for layer in &net.layers {
-            if layer.kind != LayerKind::Add || layer.inputs.len() != 2 {
+            if layer.kind != LayerKind::Add || layer.inputs.len() > rules.max_fused_add_inputs() {
                 continue;
             }
             let last = *layer.inputs.iter().max_by_key(|&&t| net.tensors[t].producer.map_or(0, |p| p + 1)).unwrap();
@@ -213,7 +233,7 @@ impl Merged {
     fn of(net: &Net, fusion: &Fusion, rules: PlanRules) -> Merged {
         let mut groups: Vec<Vec<LayerId>> = Vec::new();
         for layer in &net.layers {
-            let mergeable = rules == PlanRules::MergedProjections
+            let mergeable = rules != PlanRules::Layerwise
                 && matches!(layer.role, Role::Projection { .. })
                 && matches!(layer.kind, LayerKind::Conv { k: 1, .. })
                 && fusion.into[layer.id].is_none()
@@ -319,12 +339,12 @@ fn steps_of(net: &Net, fusion: &Fusion, merged: &Merged, alias: &Aliases) -> Res
         let mut touched: Vec<TensorId> = layer.inputs.iter().map(|&t| root(t)).collect();
         touched.push(root(out_tensor));
         let mut layers = vec![layer.id];
-        let res = fusion.into[layer.id].map(|a| {
+        let mut res = Vec::new();
+        if let Some(a) = fusion.into[layer.id] {
             layers.push(a);
-            let other = *net.layers[a].inputs.iter().find(|&&t| t != layer.output).unwrap();
-            touched.push(root(other));
-            other
-        });
+            res.extend(net.layers[a].inputs.iter().copied().filter(|&t| t != layer.output));
+            touched.extend(res.iter().map(|&t| root(t)));
+        }
         let (kind, macs) = step_kind(net, layer, out_tensor, res)?;
         steps.push(Step { kind, layers, name: layer.name.clone(), macs });
         touches.push(touched);
@@ -351,22 +371,22 @@ fn merged_step(net: &Net, merged: &Merged, g: usize) -> Step {
         h: x.h,
         w: x.w,
         src: tref(first.inputs[0]),
-        res: None,
+        res: Vec::new(),
         dst: tref(merged.tensor(g)),
         weights_of: layers.clone(),
     };
     Step { kind, layers, name, macs }
 }
 
-/// The kernel step of `layer` writing `out` (with the residual `res` of a fused add), and its
+/// The kernel step of `layer` writing `out` (with the residuals `res` of a fused add), and its
 /// multiply-accumulates.
-fn step_kind(net: &Net, layer: &Layer, out: TensorId, res: Option<TensorId>) -> Result<(StepKind, u64), PlanError> {
+fn step_kind(net: &Net, layer: &Layer, out: TensorId, res: Vec<TensorId>) -> Result<(StepKind, u64), PlanError> {
     let batch = net.config.batch;
     let in_shape = net.tensors[layer.inputs[0]].shape;
     let (src, dst) = (tref(layer.inputs[0]), tref(out));
     Ok(match layer.kind {
         LayerKind::Conv { k, c_in, c_out } => (
-            StepKind::Conv { k, c_in, c_out, h: in_shape.h, w: in_shape.w, src, res: res.map(tref), dst, weights_of: vec![layer.id] },
+            StepKind::Conv { k, c_in, c_out, h: in_shape.h, w: in_shape.w, src, res: res.into_iter().map(tref).collect(), dst, weights_of: vec![layer.id] },
             (k * k * c_in * c_out * in_shape.h * in_shape.w * batch) as u64,
         ),
         LayerKind::MaxPool { k, stride } => (StepKind::MaxPool { k, stride, c: in_shape.c, h: in_shape.h, w: in_shape.w, src, dst }, 0),
@@ -439,9 +459,7 @@ fn resolve_step(kind: &mut StepKind, refs: &[Option<TensorRef>]) {
     match kind {
         StepKind::Conv { src, res, dst, .. } => {
             fix(src);
-            if let Some(r) = res {
-                fix(r);
-            }
+            res.iter_mut().for_each(fix);
             fix(dst);
         }
         StepKind::MaxPool { src, dst, .. } | StepKind::GlobalAvgPool { src, dst, .. } | StepKind::Dense { src, dst, .. } => {
@@ -488,7 +506,7 @@ mod tests {
             if let StepKind::Conv { src, dst, res, .. } = &step.kind {
                 reads_writes += 1;
                 assert_ne!(src.offset, dst.offset);
-                if let Some(r) = res {
+                for r in res {
                     assert_ne!(r.offset, dst.offset);
                 }
             }
@@ -514,7 +532,7 @@ mod tests {
     /// written by the step that produced it in the IR (so no reuse clobbers a live tensor).
     #[test]
     fn no_step_reads_a_clobbered_value() {
-        for (net, reuse) in [(branchy(), true), (branchy(), false), (projected(), true), (projected(), false)] {
+        for (net, reuse) in [(branchy(), true), (branchy(), false), (projected(), true), (projected(), false), (three_way(), true), (three_way(), false)] {
             let sch = schedule(&net, reuse, PlanRules::default()).unwrap();
             let step_of = |layer: usize| sch.steps.iter().position(|s| s.layers.contains(&layer));
             // (offset within the tensor's image, length, writer step) pieces of a tensor.
@@ -572,6 +590,32 @@ mod tests {
         )
     }
 
+    /// v4 sums v1 (conv3x3), v2 (max-pool) and v3 (conv3x3, read by v4 alone); each of v1, v2
+    /// and v3 takes the input alone.
+    fn three_way() -> Net {
+        net(
+            vec![vec![0, 1, 1, 1, 0, 0], vec![0, 0, 0, 0, 1, 0], vec![0, 0, 0, 0, 1, 0], vec![0, 0, 0, 0, 1, 0], vec![0, 0, 0, 0, 0, 1], vec![0; 6]],
+            &["input", "conv3x3-bn-relu", "maxpool3x3", "conv3x3-bn-relu", "conv1x1-bn-relu", "output"],
+        )
+    }
+
+    /// Plan 3 fuses a 3-input add into its last conv (two residuals); plan 2 launches it.
+    #[test]
+    fn three_input_adds_fuse_under_plan_3() {
+        let net = three_way();
+        let cells = net.config.num_stacks * net.config.cells_per_stack;
+        let (p2, p3) = (schedule(&net, true, PlanRules::MergedProjections).unwrap(), schedule(&net, true, PlanRules::FusedAdds).unwrap());
+        assert_eq!(p2.steps.iter().filter(|s| matches!(s.kind, StepKind::Add { .. })).count(), cells);
+        assert!(p3.steps.iter().all(|s| !matches!(s.kind, StepKind::Add { .. })));
+        assert_eq!(p3.steps.len(), p2.steps.len() - cells);
+        let fused: Vec<&Step> = p3.steps.iter().filter(|s| s.name.ends_with("v3/conv3x3")).collect();
+        assert_eq!(fused.len(), cells);
+        for s in fused {
+            let StepKind::Conv { ref res, .. } = s.kind else { panic!("{s:?}") };
+            assert_eq!((res.len(), s.layers.len()), (2, 2), "two residuals; the conv and its add");
+        }
+    }
+
     /// A cell's projections that carry no add run as one step into one region, each at its
     /// channel range; the one with a fused add keeps its own step.
     #[test]
@@ -600,6 +644,7 @@ mod tests {
         let unmerged = net.compute_layers().filter(|l| l.kind != LayerKind::Concat).count() - cells;
         assert_eq!(sch.steps.len(), unmerged - cells, "one add fused and one projection merged per cell");
         let layerwise = schedule(&net, true, PlanRules::Layerwise).unwrap();
+        assert_eq!(schedule(&net, true, PlanRules::MergedProjections).unwrap().steps.len(), sch.steps.len(), "no 3-input add here");
         assert_eq!(layerwise.steps.len(), unmerged);
         assert!(layerwise.steps.iter().all(|s| s.layers.len() == 1 || s.name.ends_with("v3/projection")));
     }

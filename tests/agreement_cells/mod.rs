@@ -23,6 +23,23 @@ pub fn cases() -> Vec<(&'static str, CellSpec)> {
             spec(&[&[0, 1, 1, 1], &[0, 0, 0, 1], &[0, 0, 0, 1], &[0, 0, 0, 0]], &["input", "conv1x1-bn-relu", "conv3x3-bn-relu", "output"]),
         ),
         (
+            // v4 sums v1, v2 and v3: a 3-input add, fused into v3's conv epilogue under plan
+            // 3; the projections of v1, v2 and v3 run as one launch.
+            "a 3-way sum fused into a conv",
+            spec(
+                &[&[0, 1, 1, 1, 0, 0], &[0, 0, 0, 0, 1, 0], &[0, 0, 0, 0, 1, 0], &[0, 0, 0, 0, 1, 0], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 0, 0]],
+                &["input", "conv3x3-bn-relu", "maxpool3x3", "conv3x3-bn-relu", "conv1x1-bn-relu", "output"],
+            ),
+        ),
+        (
+            // The same with v3 a 1x1 conv (the vec4 1x1 kernel's two-residual epilogue).
+            "a 3-way sum fused into a 1x1 conv",
+            spec(
+                &[&[0, 1, 1, 1, 0, 0], &[0, 0, 0, 0, 1, 0], &[0, 0, 0, 0, 1, 0], &[0, 0, 0, 0, 1, 0], &[0, 0, 0, 0, 0, 1], &[0, 0, 0, 0, 0, 0]],
+                &["input", "conv3x3-bn-relu", "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu", "output"],
+            ),
+        ),
+        (
             // max-pools in a chain; v4 sums v1, v2, v3 and a projection.
             "max-pool vertices and a 4-way sum",
             spec(
